@@ -1,0 +1,43 @@
+/**
+ * The image model, after go-containerregistry: small lazy interfaces. Nothing is fetched or
+ * hashed at construction; each method does the least work to answer and may fail.
+ */
+import type { Readable } from "node:stream";
+import type { Digest } from "../digest.js";
+import type { Descriptor, ImageConfig, ImageManifest, Platform } from "./schemas.js";
+
+export interface Layer {
+  /** Digest of the bytes `open()` yields (compressed or not, as stored). */
+  digest(): Promise<Digest>;
+  /** Digest of the uncompressed tar (`rootfs.diff_ids`). */
+  diffId(): Promise<Digest>;
+  size(): Promise<number>;
+  mediaType(): Promise<string>;
+  /** A fresh stream of the stored bytes on every call, verified against digest and size. */
+  open(): Promise<Readable>;
+  /**
+   * Where the blob already lives in a registry, if anywhere: lets a push to the same registry
+   * HEAD or cross-repository mount instead of downloading and uploading.
+   */
+  readonly source?: BlobSource;
+}
+
+export interface BlobSource {
+  /** Registry host as used for API calls, e.g. `127.0.0.1:5000` or `registry-1.docker.io`. */
+  registry: string;
+  repository: string;
+}
+
+export interface Image {
+  /** The serialised manifest, exactly the bytes whose sha256 is `digest()`. */
+  rawManifest(): Promise<Buffer>;
+  manifest(): Promise<ImageManifest>;
+  mediaType(): Promise<string>;
+  digest(): Promise<Digest>;
+  rawConfig(): Promise<Buffer>;
+  config(): Promise<ImageConfig>;
+  /** Layers in manifest order; `layers()[i].diffId()` equals `config().rootfs.diff_ids[i]`. */
+  layers(): Promise<Layer[]>;
+}
+
+export type { Descriptor, ImageConfig, ImageManifest, Platform };
