@@ -1,0 +1,48 @@
+/**
+ * What goes into a layer, before any bytes are written: a flat list of entries with their final
+ * metadata. Planning (walking the disk, unpacking wheels, generating manifests) produces entries;
+ * the layer writer sorts them, adds missing parent directories and streams them to a tar.
+ */
+import type { Readable } from "node:stream";
+
+export type EntrySource =
+  /** A file on disk, read when the layer is written. */
+  | { kind: "file"; path: string }
+  /** Generated content held in memory (manifests, scripts, RECORD files). */
+  | { kind: "bytes"; data: Uint8Array }
+  /** Content opened lazily (e.g. a member of a wheel); must yield exactly `size` bytes. */
+  | { kind: "stream"; open(): Promise<Readable> };
+
+interface EntryBase {
+  /** Absolute path inside the image, POSIX, no trailing slash, e.g. `/opt/monai/app/app.py`. */
+  path: string;
+  /** Permission bits only (e.g. 0o644); file type comes from `type`. */
+  mode: number;
+  /** Owner ids; default 0. Owner names are never written. */
+  uid?: number;
+  gid?: number;
+}
+
+export interface DirEntry extends EntryBase {
+  type: "dir";
+}
+
+export interface FileEntry extends EntryBase {
+  type: "file";
+  size: number;
+  source: EntrySource;
+}
+
+export interface SymlinkEntry extends EntryBase {
+  type: "symlink";
+  /** Link target exactly as stored (relative targets stay relative). */
+  target: string;
+}
+
+export interface HardlinkEntry extends EntryBase {
+  type: "hardlink";
+  /** Absolute image path of an earlier regular-file entry in the same layer. */
+  target: string;
+}
+
+export type LayerEntry = DirEntry | FileEntry | SymlinkEntry | HardlinkEntry;
