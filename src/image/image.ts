@@ -23,7 +23,7 @@ export interface Layer {
 }
 
 export interface BlobSource {
-  /** Registry host as used for API calls, e.g. `127.0.0.1:5000` or `registry-1.docker.io`. */
+  /** `ImageReference.registry` of where the blob lives, e.g. `127.0.0.1:5000`, `docker.io`, `nvcr.io`. */
   registry: string;
   repository: string;
 }
