@@ -13,9 +13,12 @@ export interface ImageReference {
   /** Tag; `latest` when neither tag nor digest was given. Undefined for digest-only references. */
   readonly tag: string | undefined;
   readonly digest: string | undefined;
-  /** Tag or digest to use in `/v2/<repo>/manifests/<ref>`: the digest when present, else the tag. */
+  /**
+   * Tag or digest to use in `/v2/<repo>/manifests/<ref>`: the digest when present, else the tag, else
+   * `latest` (also when parsed with `defaultTag: false`, where `tag` stays undefined).
+   */
   readonly identifier: string;
-  /** Fully qualified `registry/repository[:tag][@digest]`. */
+  /** Fully qualified `registry/repository[:tag][@digest]`; JSON.stringify gives the same string. */
   toString(): string;
 }
 
