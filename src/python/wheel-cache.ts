@@ -1,0 +1,67 @@
+/**
+ * Downloaded wheels, stored by content (`<dir>/sha256/<hex>`). Entries are written to a temp file in
+ * the same directory and renamed, and re-hashed on every hit, so a torn or tampered entry is
+ * re-downloaded instead of trusted (style.md §10).
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+
+export async function sha256File(path: string): Promise<string> {
+  const h = createHash("sha256");
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return h.digest("hex");
+}
+
+export class WheelCache {
+  constructor(readonly dir: string) {}
+
+  pathFor(sha256: string): string {
+    return join(this.dir, "sha256", sha256);
+  }
+
+  /** The cached path if present and intact. */
+  async get(sha256: string): Promise<string | undefined> {
+    const p = this.pathFor(sha256);
+    try {
+      await stat(p);
+    } catch {
+      return undefined;
+    }
+    if ((await sha256File(p)) === sha256) return p;
+    await rm(p, { force: true });
+    return undefined;
+  }
+
+  /** Store a stream; returns its path and sha256. The caller checks the digest it expected. */
+  async put(body: Readable): Promise<{ path: string; sha256: string; size: number }> {
+    const dir = join(this.dir, "sha256");
+    await mkdir(dir, { recursive: true });
+    const tmp = join(dir, `.tmp-${process.pid}-${randomBytes(6).toString("hex")}`);
+    const h = createHash("sha256");
+    let size = 0;
+    try {
+      await pipeline(body, async function* (src: AsyncIterable<Buffer>) {
+        for await (const c of src) {
+          h.update(c);
+          size += c.length;
+          yield c;
+        }
+      }, createWriteStream(tmp));
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw e;
+    }
+    const sha256 = h.digest("hex");
+    const path = this.pathFor(sha256);
+    await rename(tmp, path);
+    return { path, sha256, size };
+  }
+
+  async discard(path: string): Promise<void> {
+    await rm(path, { force: true });
+  }
+}
