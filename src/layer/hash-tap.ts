@@ -1,0 +1,88 @@
+/**
+ * Pass-through transforms that hash and count what flows through them, so diffId, digest and size
+ * come out of the same pass that writes the bytes (no second read of a multi-GB file).
+ */
+import { createHash, type Hash } from "node:crypto";
+import { Transform, type TransformCallback } from "node:stream";
+import type { Digest } from "../digest.js";
+import { MapBuildError } from "../errors.js";
+
+export class HashTap extends Transform {
+  readonly #hash: Hash = createHash("sha256");
+  #bytes = 0;
+  #digest: Digest | undefined;
+  /** Byte offset → value to write there (after hashing nothing else is changed). */
+  readonly #patches: ReadonlyMap<number, number>;
+
+  /** `patches` rewrite single bytes at fixed stream offsets before hashing (the gzip OS byte). */
+  constructor(patches: ReadonlyMap<number, number> = new Map()) {
+    super();
+    this.#patches = patches;
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    for (const [offset, value] of this.#patches) {
+      if (offset >= this.#bytes && offset < this.#bytes + chunk.length) chunk[offset - this.#bytes] = value;
+    }
+    this.#hash.update(chunk);
+    this.#bytes += chunk.length;
+    cb(null, chunk);
+  }
+
+  override _flush(cb: TransformCallback): void {
+    this.#digest = `sha256:${this.#hash.digest("hex")}`;
+    cb();
+  }
+
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Available once the stream has ended. */
+  get digest(): Digest {
+    if (this.#digest === undefined) throw new MapBuildError("E_INTERNAL", "digest read before the stream ended");
+    return this.#digest;
+  }
+}
+
+/**
+ * Fails the stream at EOF when the bytes do not match the expected digest and size, and as soon as
+ * more bytes than expected arrive. Used on every read of a stored blob file: a cache or temp file
+ * that changed on disk must not be pushed under its old digest.
+ */
+export class VerifyTap extends Transform {
+  readonly #hash: Hash = createHash("sha256");
+  #bytes = 0;
+
+  constructor(
+    private readonly expected: { digest: Digest; size: number; what: string },
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.#bytes += chunk.length;
+    if (this.#bytes > this.expected.size) return cb(this.#sizeError());
+    this.#hash.update(chunk);
+    cb(null, chunk);
+  }
+
+  override _flush(cb: TransformCallback): void {
+    if (this.#bytes !== this.expected.size) return cb(this.#sizeError());
+    const got = `sha256:${this.#hash.digest("hex")}`;
+    if (got !== this.expected.digest) {
+      return cb(
+        new MapBuildError("E_DIGEST_MISMATCH", `${this.expected.what} has digest ${got}, expected ${this.expected.digest}`, {
+          hint: "the stored file changed or is corrupt; delete it (or the cache) and build again",
+        }),
+      );
+    }
+    cb();
+  }
+
+  #sizeError(): MapBuildError {
+    return new MapBuildError("E_SIZE_MISMATCH", `${this.expected.what} is not ${this.expected.size} bytes long`, {
+      hint: "the stored file changed or is corrupt; delete it (or the cache) and build again",
+    });
+  }
+}

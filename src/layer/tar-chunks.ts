@@ -1,0 +1,121 @@
+/**
+ * The tar bytes of a normalised entry list, as an async generator so that `stream.pipeline` pulls
+ * it at the pace of the slowest stage (gzip, disk): nothing is buffered beyond one read chunk.
+ */
+import { createReadStream } from "node:fs";
+import type { Readable } from "node:stream";
+import { MapBuildError, isMapBuildError } from "../errors.js";
+import type { FileEntry, LayerEntry } from "./entry.js";
+import { END_OF_ARCHIVE, encodeHeader, padding } from "./tar-header.js";
+
+/** Read size per file chunk: large enough to keep syscalls and per-chunk overhead low. */
+const READ_CHUNK = 1024 * 1024;
+
+export interface TarChunkOptions {
+  /** Seconds since the epoch, written on every member. */
+  mtime: number;
+  /** Called after each content chunk with the running total of content bytes. */
+  onContent?: (bytesSoFar: number) => void;
+}
+
+export async function* tarChunks(entries: readonly LayerEntry[], opts: TarChunkOptions): AsyncGenerator<Buffer> {
+  let contentBytes = 0;
+  for (const e of entries) {
+    const name = e.path.slice(1) + (e.type === "dir" ? "/" : "");
+    const base = { name, mode: e.mode, uid: e.uid ?? 0, gid: e.gid ?? 0, mtime: opts.mtime };
+    switch (e.type) {
+      case "dir":
+        yield encodeHeader({ ...base, type: "dir", size: 0 });
+        break;
+      case "symlink":
+        yield encodeHeader({ ...base, type: "symlink", size: 0, linkname: e.target });
+        break;
+      case "hardlink":
+        yield encodeHeader({ ...base, type: "hardlink", size: 0, linkname: e.target.slice(1) });
+        break;
+      case "file": {
+        yield encodeHeader({ ...base, type: "file", size: e.size });
+        let written = 0;
+        for await (const chunk of fileContent(e)) {
+          written += chunk.length;
+          if (written > e.size) throw changedSize(e, "grew");
+          contentBytes += chunk.length;
+          yield chunk;
+          opts.onContent?.(contentBytes);
+        }
+        if (written !== e.size) throw changedSize(e, "shrank");
+        yield padding(e.size);
+        break;
+      }
+    }
+  }
+  yield END_OF_ARCHIVE;
+}
+
+/** Total content bytes of the files in a list, for progress totals. */
+export function contentSize(entries: readonly LayerEntry[]): number {
+  let n = 0;
+  for (const e of entries) if (e.type === "file") n += e.size;
+  return n;
+}
+
+async function* fileContent(e: FileEntry): AsyncGenerator<Buffer> {
+  const src = e.source;
+  switch (src.kind) {
+    case "bytes":
+      yield Buffer.from(src.data.buffer, src.data.byteOffset, src.data.byteLength);
+      return;
+    case "file": {
+      // Read at most size + 1 bytes: one byte too many proves the file grew since planning,
+      // without reading the rest of a file that may keep growing (a log, a download in progress).
+      const stream = createReadStream(src.path, { start: 0, end: e.size, highWaterMark: READ_CHUNK });
+      try {
+        for await (const chunk of stream) yield chunk as Buffer;
+      } catch (err) {
+        throw readFailed(e, src.path, err);
+      } finally {
+        stream.destroy();
+      }
+      return;
+    }
+    case "stream": {
+      let stream: Readable;
+      try {
+        stream = await src.open();
+      } catch (err) {
+        throw readFailed(e, undefined, err);
+      }
+      try {
+        for await (const chunk of stream) yield Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+      } catch (err) {
+        throw readFailed(e, undefined, err);
+      } finally {
+        stream.destroy();
+      }
+      return;
+    }
+  }
+}
+
+function changedSize(e: FileEntry, how: "grew" | "shrank"): MapBuildError {
+  const where = e.source.kind === "file" ? e.source.path : e.path;
+  return new MapBuildError("E_LAYER_INPUT", `${where} ${how} while the layer was being written (planned ${e.size} bytes)`, {
+    hint: "do not modify the input files during the build, then run it again",
+  });
+}
+
+function readFailed(e: FileEntry, hostPath: string | undefined, err: unknown): MapBuildError {
+  if (isMapBuildError(err)) return err;
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const where = hostPath ?? e.path;
+  const hint =
+    code === "EACCES" || code === "EPERM"
+      ? `make ${where} readable by this user (chmod a+r) or exclude it`
+      : code === "ENOENT"
+        ? "the file was removed during the build; run it again"
+        : "check that the input can be read, then run the build again";
+  return new MapBuildError("E_LAYER_INPUT", `cannot read ${where} for ${e.path}: ${(err as Error)?.message ?? String(err)}`, {
+    hint,
+    cause: err,
+  });
+}
