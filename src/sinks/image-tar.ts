@@ -1,0 +1,124 @@
+/**
+ * Stream an image into a tar as an OCI layout (`oci-layout`, `index.json`, `blobs/sha256/…`),
+ * optionally plus docker's `manifest.json` pointing into the same blobs: the hybrid form of
+ * facts.md that docker 20.10, podman, containerd and skopeo all load.
+ */
+import type { Readable, Writable } from "node:stream";
+import { pack as tarPack, type Pack } from "tar-stream";
+import { digestHex, type Digest } from "../digest.js";
+import { MapBuildError, toMapBuildError } from "../errors.js";
+import { noProgress, type ProgressSink } from "../progress.js";
+import { canonicalJson } from "../image/canonical-json.js";
+import type { Image } from "../image/image.js";
+import { layoutIndex, OCI_LAYOUT_FILE } from "./layout-json.js";
+
+export interface ImageTarOptions {
+  /** Full names (`registry/repo:tag`) written to RepoTags and index.json annotations. */
+  names: string[];
+  /** Add docker's manifest.json (docker 20.10 cannot load a pure OCI layout tar). */
+  dockerManifest: boolean;
+  progress?: ProgressSink;
+  signal?: AbortSignal;
+}
+
+/** Fixed metadata: the tar bytes depend on the image alone. */
+const MTIME = new Date(0);
+
+function addBuffer(pack: Pack, name: string, data: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    pack.entry({ name, size: data.length, mode: 0o644, mtime: MTIME, uid: 0, gid: 0, type: "file" }, data, (err) =>
+      err ? reject(err) : resolve(),
+    );
+  });
+}
+
+function addDir(pack: Pack, name: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    pack.entry({ name, mode: 0o755, mtime: MTIME, uid: 0, gid: 0, type: "directory" }, (err) => (err ? reject(err) : resolve()));
+  });
+}
+
+function addStream(pack: Pack, name: string, size: number, src: Readable, onBytes: (n: number) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const entry = pack.entry({ name, size, mode: 0o644, mtime: MTIME, uid: 0, gid: 0, type: "file" }, (err) =>
+      err ? reject(err) : resolve(),
+    );
+    entry.on("error", reject); // also keeps a destroyed entry's error from going uncaught
+    src.on("error", (err) => {
+      entry.destroy(err);
+      reject(err);
+    });
+    src.on("data", (chunk: Buffer) => onBytes(chunk.length));
+    src.pipe(entry as unknown as Writable);
+  });
+}
+
+/** Fill `pack` with the image. Blobs shared by several layers are written once. */
+export async function packImage(image: Image, pack: Pack, opts: ImageTarOptions): Promise<void> {
+  const progress = opts.progress ?? noProgress;
+  const rawManifest = await image.rawManifest();
+  const manifest = await image.manifest();
+  const rawConfig = await image.rawConfig();
+  const digest = await image.digest();
+  const mediaType = await image.mediaType();
+  const layers = await image.layers();
+  const blob = (d: Digest) => `blobs/sha256/${digestHex(d)}`;
+
+  await addBuffer(pack, "oci-layout", OCI_LAYOUT_FILE);
+  const index = layoutIndex([], { mediaType, digest, size: rawManifest.length }, opts.names, true);
+  await addBuffer(pack, "index.json", canonicalJson(index));
+  if (opts.dockerManifest) {
+    const entry = {
+      Config: blob(manifest.config.digest),
+      RepoTags: opts.names.length ? opts.names : null,
+      Layers: manifest.layers.map((l) => blob(l.digest)),
+    };
+    await addBuffer(pack, "manifest.json", canonicalJson([entry]));
+  }
+  await addDir(pack, "blobs/");
+  await addDir(pack, "blobs/sha256/");
+  await addBuffer(pack, blob(manifest.config.digest), rawConfig);
+  const written = new Set<string>([manifest.config.digest]);
+  for (const layer of layers) {
+    opts.signal?.throwIfAborted();
+    const d = await layer.digest();
+    if (written.has(d)) continue;
+    written.add(d);
+    const size = await layer.size();
+    let bytes = 0;
+    progress({ id: d, phase: "write", bytes: 0, total: size });
+    await addStream(pack, blob(d), size, await layer.open(), (n) => {
+      bytes += n;
+      progress({ id: d, phase: "write", bytes, total: size });
+    });
+  }
+  if (!written.has(digest)) await addBuffer(pack, blob(digest), rawManifest);
+  progress({ id: digest, phase: "done" });
+}
+
+/** Run `packImage` into `dest`; resolves once `dest` has flushed, rejects (destroying both) on any failure. */
+export async function streamImageTar(image: Image, dest: Writable, opts: ImageTarOptions): Promise<void> {
+  const pack = tarPack();
+  const finished = new Promise<void>((resolve, reject) => {
+    dest.on("finish", resolve);
+    dest.on("close", () => resolve());
+    dest.on("error", reject);
+    pack.on("error", reject);
+  });
+  finished.catch(() => {}); // a failure is reported by the catch below; do not leave it unhandled
+  const onAbort = () => pack.destroy(new MapBuildError("E_INTERRUPTED", "interrupted"));
+  opts.signal?.addEventListener("abort", onAbort, { once: true });
+  pack.pipe(dest);
+  try {
+    await packImage(image, pack, opts);
+    pack.finalize();
+    await finished;
+  } catch (e) {
+    const err = opts.signal?.aborted ? new MapBuildError("E_INTERRUPTED", "interrupted", { cause: e }) : toMapBuildError(e);
+    pack.destroy(err);
+    dest.destroy(err);
+    throw err;
+  } finally {
+    opts.signal?.removeEventListener("abort", onAbort);
+  }
+}
