@@ -1,0 +1,33 @@
+import type { Credential, Keychain } from "../credentials-types.js";
+import { dockerConfigKeychain } from "./docker-config.js";
+import { envKeychain } from "./env.js";
+import { explicitKeychain } from "./explicit.js";
+
+/** Ask each keychain in order; the first that has credentials wins. Errors are not swallowed. */
+export function multiKeychain(...keychains: Keychain[]): Keychain {
+  return {
+    async resolve(registry) {
+      for (const k of keychains) {
+        const c = await k.resolve(registry);
+        if (c !== undefined) return c;
+      }
+      return undefined;
+    },
+  };
+}
+
+export interface DefaultKeychainOptions {
+  env: NodeJS.ProcessEnv;
+  /** `--username` + `--password-stdin`: a keychain, or the registry they are for plus the credential. */
+  explicit?: Keychain | { registry: string; credential: Credential };
+}
+
+/** explicit options → environment → docker config.json, the order docker-like tools use. */
+export function defaultKeychain(opts: DefaultKeychainOptions): Keychain {
+  const chain: Keychain[] = [];
+  if (opts.explicit) {
+    chain.push("resolve" in opts.explicit ? opts.explicit : explicitKeychain(opts.explicit.registry, opts.explicit.credential));
+  }
+  chain.push(envKeychain(opts.env), dockerConfigKeychain({ env: opts.env }));
+  return multiKeychain(...chain);
+}
