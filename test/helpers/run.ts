@@ -25,7 +25,10 @@ export function run(
       if (timer) clearTimeout(timer);
       resolve({ code, signal, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
     });
-    child.stdin.end(opts.input ?? "");
+    // a child that exits without reading stdin must not crash us with EPIPE
+    child.stdin.on("error", () => {});
+    if (opts.input !== undefined) child.stdin.end(opts.input);
+    else child.stdin.end();
   });
 }
 
