@@ -1,0 +1,115 @@
+/** Reading a wheel's `.dist-info`: METADATA (core metadata), WHEEL, RECORD and entry_points.txt. */
+import { MapBuildError } from "../errors.js";
+import { normalizeName } from "./names.js";
+import { readZipDirectory, readZipMember, type ZipMember } from "./zip-reader.js";
+
+export interface CoreMetadata {
+  name: string;
+  version: string;
+  requiresDist: string[];
+  requiresPython?: string;
+}
+
+export interface RecordRow {
+  path: string;
+  /** `sha256=<urlsafe b64>` or "" */
+  hash: string;
+  size: string;
+}
+
+export interface WheelContents {
+  file: string;
+  members: ZipMember[];
+  /** e.g. `greet-1.0.dist-info` */
+  distInfo: string;
+  metadata: CoreMetadata;
+  rootIsPurelib: boolean;
+  record: RecordRow[];
+  entryPoints?: string;
+}
+
+function bad(file: string, why: string): never {
+  throw new MapBuildError("E_PYTHON_DEPS", `${file}: invalid wheel: ${why}`, { hint: "rebuild or re-download the wheel" });
+}
+
+/** RFC 822 style headers up to the first blank line (the body is the long description). */
+export function parseHeaders(text: string): [string, string][] {
+  const out: [string, string][] = [];
+  for (const line of text.split(/\r?\n/)) {
+    if (line === "") break;
+    if (/^[ \t]/.test(line) && out.length) { out[out.length - 1]![1] += `\n${line.trim()}`; continue; }
+    const i = line.indexOf(":");
+    if (i > 0) out.push([line.slice(0, i).trim().toLowerCase(), line.slice(i + 1).trim()]);
+  }
+  return out;
+}
+
+export function parseMetadata(text: string): CoreMetadata {
+  const h = parseHeaders(text);
+  const one = (k: string) => h.find(([n]) => n === k)?.[1];
+  const md: CoreMetadata = {
+    name: one("name") ?? "", version: one("version") ?? "",
+    requiresDist: h.filter(([n]) => n === "requires-dist").map(([, v]) => v),
+  };
+  const rp = one("requires-python");
+  if (rp) md.requiresPython = rp;
+  return md;
+}
+
+/** Python's csv module dialect as RECORD uses it (comma, `"` quoting with doubled quotes). */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [], field = "", q = false, any = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (q) {
+      if (c === '"') { if (text[i + 1] === '"') { field += '"'; i++; } else q = false; } else field += c;
+    } else if (c === '"') { q = true; any = true; } else if (c === ",") { row.push(field); field = ""; any = true; } else if (c === "\n" || c === "\r") {
+      if (c === "\r" && text[i + 1] === "\n") i++;
+      if (any || field) { row.push(field); rows.push(row); }
+      row = []; field = ""; any = false;
+    } else { field += c; any = true; }
+  }
+  if (any || field) { row.push(field); rows.push(row); }
+  return rows;
+}
+
+export function csvLine(fields: string[]): string {
+  return fields.map((f) => (/[",\r\n]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f)).join(",");
+}
+
+/** Open a wheel and read its dist-info files. */
+export async function readWheel(file: string): Promise<WheelContents> {
+  const members = await readZipDirectory(file);
+  const wheelFiles = members.filter((m) => /^[^/]+\.dist-info\/WHEEL$/.test(m.name));
+  if (wheelFiles.length !== 1) bad(file, wheelFiles.length ? "several .dist-info/WHEEL files" : "no .dist-info/WHEEL");
+  const distInfo = wheelFiles[0]!.name.split("/")[0]!;
+  const get = (n: string) => members.find((m) => m.name === `${distInfo}/${n}`);
+  const text = async (m: ZipMember) => (await readZipMember(file, m)).toString("utf8");
+  const wheelHdr = parseHeaders(await text(wheelFiles[0]!));
+  const wv = wheelHdr.find(([k]) => k === "wheel-version")?.[1] ?? "";
+  if (!/^1\./.test(wv)) bad(file, `unsupported Wheel-Version "${wv}" (need 1.x)`);
+  const mdMember = get("METADATA");
+  if (!mdMember) bad(file, `no ${distInfo}/METADATA`);
+  const metadata = parseMetadata(await text(mdMember));
+  if (!metadata.name || !metadata.version) bad(file, "METADATA lacks Name or Version");
+  const recMember = get("RECORD");
+  if (!recMember) bad(file, `no ${distInfo}/RECORD (every file must be listed with its hash)`);
+  const record = parseCsv(await text(recMember)).map(([path = "", hash = "", size = ""]) => ({ path, hash, size }));
+  const ep = get("entry_points.txt");
+  const out: WheelContents = {
+    file, members, distInfo, metadata, record,
+    rootIsPurelib: (wheelHdr.find(([k]) => k === "root-is-purelib")?.[1] ?? "true").toLowerCase() === "true",
+  };
+  if (ep) out.entryPoints = await text(ep);
+  // The dist-info directory must belong to the wheel's own project (a mismatch means a broken build).
+  if (normalizeName(distInfo.replace(/-[^-]+\.dist-info$/, "")) !== normalizeName(metadata.name)) {
+    bad(file, `${distInfo} does not match METADATA name ${metadata.name}`);
+  }
+  return out;
+}
+
+/** Core metadata only (dependency closure). */
+export async function readWheelMetadata(file: string): Promise<CoreMetadata> {
+  return (await readWheel(file)).metadata;
+}

@@ -1,0 +1,144 @@
+/**
+ * Just enough of a zip reader for wheels: the central directory (names, sizes, Unix modes, so
+ * symlinks can be refused) and members streamed from disk by byte range through node:zlib. Nothing
+ * larger than one member's header is held in memory; fflate's unzip has no external attributes and
+ * wants the whole archive in memory, so it only writes zips (tests).
+ */
+import { open, type FileHandle } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { Readable, Transform } from "node:stream";
+import { createInflateRaw } from "node:zlib";
+import { MapBuildError } from "../errors.js";
+
+export interface ZipMember {
+  name: string;
+  /** 0 = stored, 8 = deflate. */
+  method: number;
+  compressedSize: number;
+  size: number;
+  localHeaderOffset: number;
+  /** Unix st_mode when the archive was made on Unix (0 otherwise). */
+  unixMode: number;
+  isDirectory: boolean;
+}
+
+function bad(file: string, why: string): MapBuildError {
+  return new MapBuildError("E_PYTHON_DEPS", `${file} is not a readable wheel: ${why}`, {
+    hint: "re-download the wheel; it may be truncated or not a zip file",
+  });
+}
+
+async function readAt(fh: FileHandle, pos: number, len: number): Promise<Buffer> {
+  const buf = Buffer.alloc(len);
+  const { bytesRead } = await fh.read(buf, 0, len, pos);
+  return buf.subarray(0, bytesRead);
+}
+
+/** List the members of a zip file from its central directory (zip64 aware). */
+export async function readZipDirectory(file: string): Promise<ZipMember[]> {
+  const fh = await open(file, "r").catch((e: Error) => { throw bad(file, e.message); });
+  try {
+    const { size } = await fh.stat();
+    const tailLen = Math.min(size, 0xffff + 22);
+    const tail = await readAt(fh, size - tailLen, tailLen);
+    let eocd = -1;
+    for (let i = tail.length - 22; i >= 0; i--) if (tail.readUInt32LE(i) === 0x06054b50) { eocd = i; break; }
+    if (eocd < 0) throw bad(file, "no end of central directory");
+    let count = tail.readUInt16LE(eocd + 10);
+    let cdSize = tail.readUInt32LE(eocd + 12);
+    let cdOffset = tail.readUInt32LE(eocd + 16);
+    if (count === 0xffff || cdOffset === 0xffffffff || cdSize === 0xffffffff) {
+      const locPos = size - tailLen + eocd - 20;
+      const loc = await readAt(fh, locPos, 20);
+      if (loc.readUInt32LE(0) !== 0x07064b50) throw bad(file, "zip64 locator missing");
+      const rec = await readAt(fh, Number(loc.readBigUInt64LE(8)), 56);
+      if (rec.readUInt32LE(0) !== 0x06064b50) throw bad(file, "zip64 end record missing");
+      count = Number(rec.readBigUInt64LE(32));
+      cdSize = Number(rec.readBigUInt64LE(40));
+      cdOffset = Number(rec.readBigUInt64LE(48));
+    }
+    if (cdOffset + cdSize > size) throw bad(file, "central directory outside the file");
+    const cd = await readAt(fh, cdOffset, cdSize);
+    const out: ZipMember[] = [];
+    let p = 0;
+    for (let n = 0; n < count; n++) {
+      if (p + 46 > cd.length || cd.readUInt32LE(p) !== 0x02014b50) throw bad(file, "corrupt central directory");
+      const madeBy = cd.readUInt16LE(p + 4) >> 8;
+      const flags = cd.readUInt16LE(p + 8);
+      const method = cd.readUInt16LE(p + 10);
+      let compressedSize = cd.readUInt32LE(p + 20);
+      let usize = cd.readUInt32LE(p + 24);
+      const nameLen = cd.readUInt16LE(p + 28), extraLen = cd.readUInt16LE(p + 30), commentLen = cd.readUInt16LE(p + 32);
+      const ext = cd.readUInt32LE(p + 38);
+      let localHeaderOffset = cd.readUInt32LE(p + 42);
+      const nameBuf = cd.subarray(p + 46, p + 46 + nameLen);
+      if (flags & 1) throw bad(file, "encrypted members");
+      const name = nameBuf.toString(flags & 0x800 ? "utf8" : "latin1");
+      // zip64 extended information (0x0001) carries the fields that overflowed, in this order.
+      let e = p + 46 + nameLen;
+      const eEnd = e + extraLen;
+      while (e + 4 <= eEnd) {
+        const id = cd.readUInt16LE(e), len = cd.readUInt16LE(e + 2);
+        if (id === 1) {
+          let q = e + 4;
+          if (usize === 0xffffffff) { usize = Number(cd.readBigUInt64LE(q)); q += 8; }
+          if (compressedSize === 0xffffffff) { compressedSize = Number(cd.readBigUInt64LE(q)); q += 8; }
+          if (localHeaderOffset === 0xffffffff) { localHeaderOffset = Number(cd.readBigUInt64LE(q)); }
+        }
+        e += 4 + len;
+      }
+      out.push({
+        name, method, compressedSize, size: usize, localHeaderOffset,
+        unixMode: madeBy === 3 ? ext >>> 16 : 0,
+        isDirectory: name.endsWith("/"),
+      });
+      p = eEnd + commentLen;
+    }
+    return out;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Cap the byte count (a central directory may lie about sizes: zip bombs). */
+function capBytes(limit: number, what: string): Transform {
+  let n = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      n += chunk.length;
+      if (n > limit) cb(new MapBuildError("E_PYTHON_DEPS", `${what} inflates beyond its declared size ${limit}`, { hint: "the wheel is corrupt or a zip bomb; do not use it" }));
+      else cb(null, chunk);
+    },
+  });
+}
+
+/** The uncompressed bytes of one member, streamed from disk. */
+export async function openZipMember(file: string, m: ZipMember): Promise<Readable> {
+  const fh = await open(file, "r");
+  let hdr: Buffer;
+  try {
+    hdr = await readAt(fh, m.localHeaderOffset, 30);
+  } finally {
+    await fh.close();
+  }
+  if (hdr.length < 30 || hdr.readUInt32LE(0) !== 0x04034b50) throw bad(file, `bad local header for ${m.name}`);
+  const dataStart = m.localHeaderOffset + 30 + hdr.readUInt16LE(26) + hdr.readUInt16LE(28);
+  const what = `${file}: ${m.name}`;
+  if (m.compressedSize === 0) return Readable.from([]);
+  const raw = createReadStream(file, { start: dataStart, end: dataStart + m.compressedSize - 1 });
+  if (m.method === 0) return raw.pipe(capBytes(m.size, what));
+  if (m.method !== 8) throw bad(file, `${m.name} uses compression method ${m.method} (only stored and deflate are allowed in wheels)`);
+  const inflate = createInflateRaw();
+  const cap = capBytes(m.size, what);
+  raw.on("error", (e) => cap.destroy(e));
+  inflate.on("error", (e) => cap.destroy(bad(file, `${m.name}: ${e.message}`)));
+  return raw.pipe(inflate).pipe(cap);
+}
+
+/** A member fully in memory (METADATA, RECORD, scripts: small files), bounded by `limit`. */
+export async function readZipMember(file: string, m: ZipMember, limit = 16 * 1024 * 1024): Promise<Buffer> {
+  if (m.size > limit) throw bad(file, `${m.name} is ${m.size} bytes (more than ${limit})`);
+  const chunks: Buffer[] = [];
+  for await (const c of await openZipMember(file, m)) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
