@@ -1,0 +1,109 @@
+/**
+ * OCI image layout outputs: a directory (blobs written temp + rename, index.json replaced
+ * atomically, blobs already present and intact skipped) and an `oci-archive` tar of the same.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
+import type { Readable } from "node:stream";
+import { digestHex, type Digest } from "../digest.js";
+import { MapBuildError } from "../errors.js";
+import { noProgress, type ProgressSink } from "../progress.js";
+import { canonicalJson } from "../image/canonical-json.js";
+import { blobPath, readLayoutIndex } from "../image/oci-layout-image.js";
+import type { Image } from "../image/image.js";
+import { writeFileAtomic } from "./atomic-file.js";
+import { streamImageTar } from "./image-tar.js";
+import { layoutIndex, OCI_LAYOUT_FILE } from "./layout-json.js";
+
+export interface OciLayoutOptions {
+  /** Written as org.opencontainers.image.ref.name (skopeo's `oci:DIR:tag`); an older entry with it is replaced. */
+  tag?: string;
+  progress?: ProgressSink;
+  signal?: AbortSignal;
+}
+
+async function fileDigest(file: string): Promise<Digest | undefined> {
+  try {
+    const h = createHash("sha256");
+    await pipeline(createReadStream(file), h);
+    return `sha256:${h.digest("hex")}`;
+  } catch {
+    return undefined;
+  }
+}
+
+async function writeAtomic(target: string, data: Buffer | Readable): Promise<void> {
+  const tmp = `${target}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+  try {
+    if (Buffer.isBuffer(data)) await writeFile(tmp, data, { flag: "wx" });
+    else await pipeline(data, createWriteStream(tmp, { flags: "wx" }));
+    await rename(tmp, target);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** Create the layout, or check that an existing directory is one (never write into a foreign dir). */
+async function prepareLayout(dir: string): Promise<void> {
+  const st = await stat(dir).catch(() => undefined);
+  if (st && !st.isDirectory()) throw new MapBuildError("E_OUTPUT", `${dir} exists and is not a directory`, { hint: "choose another --oci path" });
+  if (st) {
+    const entries = await readdir(dir);
+    if (entries.length > 0) {
+      const marker = await readFile(join(dir, "oci-layout"), "utf8").catch(() => undefined);
+      if (marker === undefined) {
+        throw new MapBuildError("E_OUTPUT", `${dir} is not empty and is not an OCI image layout`, {
+          hint: "give an empty or new directory, or an existing OCI layout",
+        });
+      }
+      if (!/"imageLayoutVersion"\s*:\s*"1\.\d+\.\d+"/.test(marker)) {
+        throw new MapBuildError("E_OUTPUT", `${dir}/oci-layout has an unsupported version`, { hint: "only OCI image layout 1.x is supported" });
+      }
+    }
+  }
+  await mkdir(join(dir, "blobs", "sha256"), { recursive: true });
+  const marker = join(dir, "oci-layout");
+  if (!(await stat(marker).catch(() => undefined))) await writeAtomic(marker, OCI_LAYOUT_FILE);
+}
+
+export async function writeOciLayout(image: Image, dir: string, opts: OciLayoutOptions = {}): Promise<void> {
+  const progress = opts.progress ?? noProgress;
+  await prepareLayout(dir);
+  const putBlob = async (d: Digest, size: number, data: () => Promise<Buffer | Readable>) => {
+    opts.signal?.throwIfAborted();
+    const target = blobPath(dir, d);
+    if ((await fileDigest(target)) === d) {
+      progress({ id: d, phase: "exists", total: size });
+      return;
+    }
+    progress({ id: d, phase: "write", bytes: 0, total: size });
+    await writeAtomic(target, await data());
+    progress({ id: d, phase: "write", bytes: size, total: size });
+  };
+  const manifest = await image.manifest();
+  for (const layer of await image.layers()) {
+    await putBlob(await layer.digest(), await layer.size(), () => layer.open());
+  }
+  const rawConfig = await image.rawConfig();
+  await putBlob(manifest.config.digest, rawConfig.length, async () => rawConfig);
+  const rawManifest = await image.rawManifest();
+  const digest = await image.digest();
+  await putBlob(digest, rawManifest.length, async () => rawManifest);
+
+  // Index last: the image becomes visible only once all of its blobs are in place.
+  const existing = (await stat(join(dir, "index.json")).catch(() => undefined)) ? (await readLayoutIndex(dir)).manifests : [];
+  const index = layoutIndex(existing, { mediaType: await image.mediaType(), digest, size: rawManifest.length }, opts.tag ? [opts.tag] : [], false);
+  await writeAtomic(join(dir, "index.json"), canonicalJson(index));
+  progress({ id: digest, phase: "done", detail: `blobs/sha256/${digestHex(digest)}` });
+}
+
+/** An `oci-archive` tar (skopeo/podman `oci-archive:FILE[:tag]`); written to a temp file and renamed. */
+export async function writeOciArchive(image: Image, file: string, opts: OciLayoutOptions = {}): Promise<void> {
+  await writeFileAtomic(file, (out) =>
+    streamImageTar(image, out, { names: opts.tag ? [opts.tag] : [], dockerManifest: false, progress: opts.progress, signal: opts.signal }),
+  );
+}
