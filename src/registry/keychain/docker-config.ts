@@ -122,12 +122,17 @@ export function dockerConfigKeychain(opts: DockerConfigKeychainOptions): Keychai
     if (!cfg) return undefined;
     const exact = key === "docker.io" ? DOCKER_HUB_AUTH_KEY : key;
     const helper = lookup(cfg.credHelpers, key, exact)?.[1] || cfg.credsStore || undefined;
+    const entry = lookup(cfg.auths, key, exact);
     if (helper) {
-      const c = await credentialFromHelper(helper, exact, { env: opts.env, timeoutMs: opts.helperTimeoutMs });
-      if (c) return c;
+      // `docker login https://host` leaves a `{}` placeholder in auths under the spelling it gave the
+      // helper; ask under that spelling too when the canonical one is unknown to the helper.
+      const urls = entry && entry[0] !== exact ? [exact, entry[0]] : [exact];
+      for (const url of urls) {
+        const c = await credentialFromHelper(helper, url, { env: opts.env, timeoutMs: opts.helperTimeoutMs });
+        if (c) return c;
+      }
       // docker stops here; we still look at auths, which only helps when the helper knows nothing.
     }
-    const entry = lookup(cfg.auths, key, exact);
     return entry ? decodeEntry(file, entry[0], entry[1]) : undefined;
   }
 

@@ -40,6 +40,7 @@ case "$server" in
   nvcr.io) printf '{"ServerURL":"nvcr.io","Username":"$oauthtoken","Secret":"ngc-secret-123"}\\n' ;;
   https://index.docker.io/v1/) printf '{"ServerURL":"%s","Username":"hubuser","Secret":"hub-secret-456"}\\n' "$server" ;;
   token.example.com) printf '{"ServerURL":"token.example.com","Username":"<token>","Secret":"identity-secret-789"}\\n' ;;
+  https://spelled.example.com) printf '{"Username":"spelled","Secret":"helper-pass-ghi"}\\n' ;;
   helper-only.example.com:5000) printf '{"Username":"helperuser","Secret":"helper-pass-ghi"}\\n' ;;
   broken.example.com) echo "keyring locked, leaky-stderr-secret" >&2; echo "leaky-stderr-secret"; exit 3 ;;
   garbage.example.com) echo "this is garbage-secret-out" ;;
@@ -198,7 +199,7 @@ describe("keychains", () => {
     });
 
     it("credsStore runs docker-credential-<name> get with the server URL on stdin", async () => {
-      const env = await withConfig({ credsStore: "fake", auths: { "nvcr.io": {}, "https://index.docker.io/v1/": {} } });
+      const env = await withConfig({ credsStore: "fake", auths: { "nvcr.io": {}, "https://index.docker.io/v1/": {}, "https://spelled.example.com": {} } });
       const k = dockerConfigKeychain({ env });
       const before = (await helperCalls()).length;
       assert.deepEqual(await k.resolve("nvcr.io"), { username: "$oauthtoken", password: "ngc-secret-123" });
@@ -207,9 +208,11 @@ describe("keychains", () => {
       assert.deepEqual(await k.resolve("token.example.com"), { identityToken: "identity-secret-789" });
       // "credentials not found" is no credentials, not an error.
       assert.equal(await k.resolve("unknown.example.com"), undefined);
+      // The placeholder's spelling in auths is tried when the canonical host is unknown to the helper.
+      assert.deepEqual(await k.resolve("spelled.example.com"), { username: "spelled", password: "helper-pass-ghi" });
       // Results are cached: a second lookup does not run the helper again.
       await k.resolve("nvcr.io");
-      assert.deepEqual((await helperCalls()).slice(before), ["nvcr.io", "https://index.docker.io/v1/", "token.example.com", "unknown.example.com"]);
+      assert.deepEqual((await helperCalls()).slice(before), ["nvcr.io", "https://index.docker.io/v1/", "token.example.com", "unknown.example.com", "spelled.example.com", "https://spelled.example.com"]);
     });
 
     it("credHelpers win over credsStore and over auths; auths is the fallback when a helper has nothing", async () => {
