@@ -1,0 +1,231 @@
+/**
+ * One request to a registry: auth from the challenge, manual redirects (Authorization dropped when
+ * the host changes), retries with backoff for idempotent requests, and every failure mapped to a
+ * RegistryError. Runs on undici's EnvHttpProxyAgent so HTTP(S)_PROXY / NO_PROXY are honoured.
+ */
+import type { Readable } from "node:stream";
+import { EnvHttpProxyAgent, request, type Dispatcher } from "undici";
+import { MapBuildError, RegistryError, isMapBuildError } from "../errors.js";
+import { Authenticator, type TokenFetch } from "./auth.js";
+import { resolveOptions, type RegistryClientOptions, type ResolvedOptions } from "./options.js";
+import { redactUrl } from "./redact.js";
+import { readLimited, toRegistryError, type Subject } from "./registry-error.js";
+import { abortError, backoffDelay, isRetryableError, isRetryableStatus, parseRetryAfter, sleep } from "./retry.js";
+import { registryScheme } from "./insecure.js";
+
+export interface Endpoint {
+  /** `ImageReference.registry`: the key for credentials, hints and tokens. */
+  registry: string;
+  /** Where requests go: `ImageReference.apiHost`. */
+  apiHost: string;
+}
+
+export interface RequestSpec extends Endpoint {
+  method: "GET" | "HEAD" | "POST" | "PUT" | "PATCH";
+  /** A path below the registry root (`/v2/…`) or an absolute URL (an upload `Location`). */
+  url: string;
+  headers?: Record<string, string>;
+  /** A Buffer/string is resent on retry; a stream is single-use, so such a request is never retried. */
+  body?: Buffer | string | Readable;
+  /** Token scopes, e.g. `repository:base/python:pull`. */
+  scopes: string[];
+  repository?: string;
+  subject: Subject;
+  /** Statuses that count as success; anything else becomes a RegistryError. */
+  expect: number[];
+  /** Default: true for GET/HEAD/PUT with a replayable body. POST/PATCH only when the caller says so. */
+  idempotent?: boolean;
+  signal?: AbortSignal | undefined;
+}
+
+export interface RegistryResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Dispatcher.ResponseData["body"];
+  /** The URL that answered, after redirects. */
+  url: URL;
+}
+
+const MAX_REDIRECTS = 10;
+
+export class Transport {
+  readonly options: ResolvedOptions;
+  readonly dispatcher: Dispatcher;
+  private readonly auth: Authenticator;
+
+  constructor(opts: RegistryClientOptions = {}) {
+    this.options = resolveOptions(opts);
+    this.dispatcher = new EnvHttpProxyAgent({
+      headersTimeout: this.options.headersTimeoutMs,
+      bodyTimeout: this.options.bodyTimeoutMs,
+      connect: { timeout: this.options.connectTimeoutMs },
+      ...this.options.proxy,
+    });
+    this.auth = new Authenticator(this.options.keychain, this.tokenFetch);
+  }
+
+  close(): Promise<void> {
+    return this.dispatcher.close();
+  }
+
+  baseUrl(ep: Endpoint): string {
+    return `${registryScheme(ep.apiHost, this.options.insecureRegistries)}://${ep.apiHost}`;
+  }
+
+  resolveUrl(ep: Endpoint, url: string): URL {
+    return new URL(url, this.baseUrl(ep) + "/");
+  }
+
+  /** Send a request; resolves only with a status in `spec.expect` (the caller consumes the body). */
+  async send(spec: RequestSpec): Promise<RegistryResponse> {
+    const replayable = spec.body === undefined || typeof spec.body === "string" || Buffer.isBuffer(spec.body);
+    const idempotent = replayable && (spec.idempotent ?? (spec.method === "GET" || spec.method === "HEAD" || spec.method === "PUT"));
+    const attempts = idempotent ? Math.max(1, this.options.retry.attempts) : 1;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.sendAuthorized(spec, replayable);
+      } catch (err) {
+        if (attempt >= attempts || !isRetryableError(err) || spec.signal?.aborted) throw err;
+        const after = err instanceof RegistryError ? (err as RegistryError & { retryAfterMs?: number }).retryAfterMs : undefined;
+        const delay = after ?? backoffDelay(attempt, this.options.retry);
+        this.options.logger?.debug(`retrying ${spec.method} ${redactUrl(this.resolveUrl(spec, spec.url))} in ${delay} ms: ${(err as Error).message}`);
+        await sleep(delay, spec.signal);
+      }
+    }
+  }
+
+  /** One attempt, plus at most one re-send after a 401 taught us how to authenticate. */
+  private async sendAuthorized(spec: RequestSpec, replayable: boolean): Promise<RegistryResponse> {
+    for (let authRetried = false; ; authRetried = true) {
+      const authorization = await this.auth.authorization(spec.registry, spec.scopes, spec.signal);
+      const res = await this.dispatch(spec, authorization);
+      if (res.status === 401) {
+        const text = await readLimited(res.body);
+        const verdict = await this.auth.onUnauthorized(spec.registry, spec.scopes, header(res.headers, "www-authenticate"), authRetried);
+        if (verdict.retry && replayable) continue;
+        throw toRegistryError(401, text, this.errorContext(spec, res.url, verdict.insufficientScope));
+      }
+      if (spec.expect.includes(res.status)) return res;
+      const text = spec.method === "HEAD" ? "" : await readLimited(res.body);
+      if (spec.method === "HEAD") res.body.destroy();
+      const err = toRegistryError(res.status, text, this.errorContext(spec, res.url, false));
+      if (isRetryableStatus(res.status)) {
+        Object.assign(err, { retryAfterMs: parseRetryAfter(header(res.headers, "retry-after"), this.options.retry.maxDelayMs) });
+      }
+      throw err;
+    }
+  }
+
+  /** Issue the request, following redirects by hand so Authorization never leaves its host. */
+  private async dispatch(spec: RequestSpec, authorization: string | undefined): Promise<RegistryResponse> {
+    let url = this.resolveUrl(spec, spec.url);
+    const originHost = url.host;
+    for (let hop = 0; ; hop++) {
+      const headers: Record<string, string> = { "user-agent": this.options.userAgent, ...spec.headers };
+      if (authorization && url.host === originHost) headers.authorization = authorization;
+      let res: Dispatcher.ResponseData;
+      try {
+        res = await request(url, {
+          dispatcher: this.dispatcher,
+          method: spec.method,
+          headers,
+          body: spec.body ?? null,
+          signal: spec.signal,
+        });
+      } catch (err) {
+        throw this.networkError(err, url, spec);
+      }
+      const location = header(res.headers, "location");
+      const redirect = [301, 302, 303, 307, 308].includes(res.statusCode) && location && (spec.method === "GET" || spec.method === "HEAD");
+      if (!redirect || spec.expect.includes(res.statusCode)) {
+        return { status: res.statusCode, headers: res.headers, body: res.body, url };
+      }
+      res.body.destroy();
+      if (hop >= MAX_REDIRECTS) {
+        throw new RegistryError("E_REGISTRY", `too many redirects from ${spec.registry}`, { method: spec.method, url: redactUrl(url) });
+      }
+      url = new URL(location, url);
+    }
+  }
+
+  /** A thrown network/timeout/abort error → E_NETWORK / E_TIMEOUT / E_INTERRUPTED naming the host. */
+  networkError(err: unknown, url: URL, spec: { method: string; registry: string; signal?: AbortSignal | undefined }): MapBuildError {
+    if (isMapBuildError(err)) return err;
+    if (spec.signal?.aborted) return abortError(spec.signal);
+    const code = errorCode(err);
+    const names = this.options.timeoutSettingNames;
+    const target = `${spec.method} ${redactUrl(url)}`;
+    if (code === "UND_ERR_HEADERS_TIMEOUT") {
+      return new RegistryError("E_TIMEOUT", `${url.host} sent no response headers within ${this.options.headersTimeoutMs / 1000} s (${target})`, {
+        method: spec.method, url: redactUrl(url), cause: err, hint: `raise ${names.headers} if the registry is slow, or check the network`,
+      });
+    }
+    if (code === "UND_ERR_BODY_TIMEOUT") {
+      return new RegistryError("E_TIMEOUT", `${url.host} sent no data for ${this.options.bodyTimeoutMs / 1000} s (${target})`, {
+        method: spec.method, url: redactUrl(url), cause: err, hint: `raise ${names.body} on slow links, or check the network`,
+      });
+    }
+    if (code === "UND_ERR_CONNECT_TIMEOUT") {
+      return new RegistryError("E_TIMEOUT", `connecting to ${url.host} timed out after ${this.options.connectTimeoutMs / 1000} s`, {
+        method: spec.method, url: redactUrl(url), cause: err, hint: "check the registry address, the network and HTTPS_PROXY/NO_PROXY",
+      });
+    }
+    const why = code ?? (err instanceof Error ? err.message : String(err));
+    return new RegistryError("E_NETWORK", `cannot talk to ${url.host}: ${why} (${target})`, {
+      method: spec.method, url: redactUrl(url), cause: err,
+      hint: `check that ${spec.registry} is reachable (network, HTTPS_PROXY/NO_PROXY, --insecure-registry for plain HTTP)`,
+    });
+  }
+
+  private errorContext(spec: RequestSpec, url: URL, insufficientScope: boolean) {
+    return {
+      method: spec.method,
+      url: redactUrl(url),
+      registry: spec.registry,
+      repository: spec.repository,
+      subject: spec.subject,
+      insufficientScope,
+    };
+  }
+
+  /** Token requests: no auth challenge handling, no redirects beyond undici's, but retried. */
+  private readonly tokenFetch: TokenFetch = async (url, init) => {
+    const u = new URL(url);
+    const spec = { method: init.method, registry: init.registry };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await request(u, {
+          dispatcher: this.dispatcher,
+          method: init.method,
+          headers: { "user-agent": this.options.userAgent, ...init.headers },
+          body: init.body ?? null,
+        });
+        const text = await readLimited(res.body);
+        if (isRetryableStatus(res.statusCode) && attempt < this.options.retry.attempts) {
+          await sleep(parseRetryAfter(header(res.headers, "retry-after"), this.options.retry.maxDelayMs) ?? backoffDelay(attempt, this.options.retry));
+          continue;
+        }
+        return { status: res.statusCode, text };
+      } catch (err) {
+        const mapped = this.networkError(err, u, spec);
+        if (attempt >= this.options.retry.attempts || !isRetryableError(mapped)) throw mapped;
+        await sleep(backoffDelay(attempt, this.options.retry));
+      }
+    }
+  };
+}
+
+export function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v.join(", ") : v;
+}
+
+function errorCode(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let depth = 0; e && depth < 4; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string") return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}

@@ -1,0 +1,188 @@
+/**
+ * Blob push: HEAD-skip, cross-repository mount, else POST + one streaming PATCH + PUT `?digest=`,
+ * with a monolithic PUT when a registry refuses PATCH and a restart from POST after a failure
+ * (a failed session is dead on registry 2.8: test-environment.md §7.15).
+ */
+import { pipeline } from "node:stream/promises";
+import { PassThrough, type Readable } from "node:stream";
+import { RegistryError, isMapBuildError, type MapBuildError } from "../errors.js";
+import type { Digest } from "../digest.js";
+import type { BlobSource } from "../image/image.js";
+import { blobExists, type RepositoryRef } from "./blobs.js";
+import { backoffDelay, isRetryableError, sleep } from "./retry.js";
+import { scopeFor } from "./www-authenticate.js";
+import { header, type RegistryResponse, type Transport } from "./transport.js";
+import { digestMismatch, VerifyStream } from "./verify-stream.js";
+
+export interface BlobToPush {
+  digest: Digest;
+  size: number;
+  /** A fresh stream of exactly the blob's bytes; they are hashed on the way out. */
+  open(): Promise<Readable>;
+  /** False for a single-pass source: then a failed upload is not restarted. Default true. */
+  reopenable?: boolean;
+  /** Where the blob already lives; a mount is tried when it is on the target's registry. */
+  source?: BlobSource | undefined;
+}
+
+export type PushAction = "exists" | "mounted" | "uploaded";
+
+export interface PushBlobOptions {
+  signal?: AbortSignal | undefined;
+  /** Bytes sent so far in the current upload attempt. */
+  onBytes?: ((sent: number) => void) | undefined;
+}
+
+/** Statuses with which a registry says "no PATCH uploads here": switch to one monolithic PUT. */
+const PATCH_REFUSED = new Set([400, 405, 415, 416, 501]);
+
+export async function pushBlob(t: Transport, target: RepositoryRef, blob: BlobToPush, opts: PushBlobOptions = {}): Promise<PushAction> {
+  if (await blobExists(t, target, blob.digest, opts.signal)) return "exists";
+  let session: URL | undefined;
+  const src = blob.source;
+  if (src && src.registry === target.registry && src.repository !== target.repository) {
+    const mounted = await tryMount(t, target, blob.digest, src.repository, opts.signal);
+    if (mounted === true) return "mounted";
+    session = mounted;
+  }
+  const attempts = blob.reopenable === false ? 1 : Math.max(1, t.options.retry.attempts);
+  let monolithic = false;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      session ??= await startUpload(t, target, opts.signal);
+      if (monolithic) await putWhole(t, target, session, blob, opts);
+      else await patchThenPut(t, target, session, blob, opts);
+      return "uploaded";
+    } catch (err) {
+      session = undefined; // a failed session cannot be continued: start over with a POST
+      if (!monolithic && err instanceof RegistryError && err.status !== undefined && PATCH_REFUSED.has(err.status) && err.code !== "E_DIGEST_MISMATCH" && attempt < attempts) {
+        t.options.logger?.debug(`${target.registry} refused a streamed PATCH (${err.status}); using a monolithic PUT`);
+        monolithic = true;
+        continue;
+      }
+      if (attempt >= attempts || !isRetryableError(err) || opts.signal?.aborted) throw err;
+      await sleep(backoffDelay(attempt, t.options.retry), opts.signal);
+    }
+  }
+}
+
+/** true when mounted; an upload session URL when the registry offered one instead; undefined on any failure. */
+async function tryMount(t: Transport, target: RepositoryRef, digest: Digest, from: string, signal?: AbortSignal): Promise<true | URL | undefined> {
+  try {
+    const res = await t.send({
+      ...target,
+      method: "POST",
+      url: `/v2/${target.repository}/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`,
+      // One token must carry both, or registry 2.8 answers 401 instead of falling back to 202.
+      scopes: [scopeFor(target.repository, ["pull", "push"]), scopeFor(from, ["pull"])],
+      repository: target.repository,
+      subject: "upload",
+      expect: [201, 202],
+      idempotent: true,
+      signal,
+    });
+    res.body.destroy();
+    if (res.status === 201) return true;
+    return locationOf(res);
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    // Any mount failure (401 insufficient_scope included) just means "upload it".
+    t.options.logger?.debug(`mount of ${digest} from ${from} failed, uploading: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
+async function startUpload(t: Transport, target: RepositoryRef, signal?: AbortSignal): Promise<URL> {
+  const res = await t.send({
+    ...target,
+    method: "POST",
+    url: `/v2/${target.repository}/blobs/uploads/`,
+    scopes: [scopeFor(target.repository, ["pull", "push"])],
+    subject: "upload",
+    expect: [202],
+    idempotent: true, // an unused session is harmless, so starting one may be retried
+    signal,
+  });
+  res.body.destroy();
+  return locationOf(res);
+}
+
+async function patchThenPut(t: Transport, target: RepositoryRef, session: URL, blob: BlobToPush, opts: PushBlobOptions): Promise<void> {
+  const res = await sendBody(t, target, "PATCH", session, blob, opts, [202, 204]);
+  res.body.destroy();
+  // The PATCH answer names where to continue (registry 2.8 rotates `_state`).
+  const next = header(res.headers, "location") ? locationOf(res) : session;
+  await finish(t, target, withDigest(next, blob.digest), undefined, blob, opts);
+}
+
+async function putWhole(t: Transport, target: RepositoryRef, session: URL, blob: BlobToPush, opts: PushBlobOptions): Promise<void> {
+  await finish(t, target, withDigest(session, blob.digest), "body", blob, opts);
+}
+
+async function finish(t: Transport, target: RepositoryRef, url: URL, withBody: "body" | undefined, blob: BlobToPush, opts: PushBlobOptions): Promise<void> {
+  const res = withBody
+    ? await sendBody(t, target, "PUT", url, blob, opts, [201, 204])
+    : await t.send({ ...target, method: "PUT", url: url.toString(), scopes: pushScopes(target), repository: target.repository, subject: "upload", expect: [201, 204], idempotent: false, signal: opts.signal });
+  res.body.destroy();
+  const claimed = header(res.headers, "docker-content-digest");
+  if (claimed && claimed !== blob.digest) throw digestMismatch(`blob uploaded to ${target.registry}/${target.repository}`, blob.digest, claimed);
+}
+
+/** Stream the blob as a request body, hashing it on the way: a source that lies fails locally. */
+async function sendBody(t: Transport, target: RepositoryRef, method: "PATCH" | "PUT", url: URL, blob: BlobToPush, opts: PushBlobOptions, expect: number[]): Promise<RegistryResponse> {
+  const source = await blob.open();
+  const verify = new VerifyStream(blob.digest, blob.size, `blob ${blob.digest}`, opts.onBytes);
+  const body = new PassThrough();
+  const piping = pipeline(source, verify, body).catch((err: unknown) => err);
+  try {
+    const res = await t.send({
+      ...target,
+      method,
+      url: url.toString(),
+      headers: { "content-type": "application/octet-stream", "content-length": String(blob.size) },
+      body,
+      scopes: pushScopes(target),
+      repository: target.repository,
+      subject: "upload",
+      expect,
+      signal: opts.signal,
+    });
+    const pipeErr = await piping;
+    if (pipeErr) {
+      res.body.destroy();
+      throw pipeErr;
+    }
+    return res;
+  } catch (err) {
+    // Our own verification failure is the real story, not the aborted request it caused.
+    source.destroy();
+    body.destroy();
+    const pipeErr = await piping; // settles: both ends were just destroyed
+    throw isMapBuildError(pipeErr) ? pipeErr : findMapBuildError(err) ?? err;
+  }
+}
+
+function findMapBuildError(err: unknown): MapBuildError | undefined {
+  let e: unknown = err;
+  for (let depth = 0; e && depth < 5; depth++) {
+    if (isMapBuildError(e) && e.code !== "E_NETWORK") return e;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return isMapBuildError(err) ? err : undefined;
+}
+
+function pushScopes(target: RepositoryRef): string[] {
+  return [scopeFor(target.repository, ["pull", "push"])];
+}
+
+function locationOf(res: RegistryResponse): URL {
+  const loc = header(res.headers, "location");
+  if (!loc) throw new RegistryError("E_REGISTRY", `upload response ${res.status} has no Location header`, { status: res.status });
+  return new URL(loc, res.url); // may be relative
+}
+
+/** Append `digest=` keeping the session's own query (`_state`) byte for byte. */
+export function withDigest(session: URL, digest: Digest): URL {
+  const sep = session.search ? "&" : "?";
+  return new URL(`${session.href}${sep}digest=${encodeURIComponent(digest)}`);
+}

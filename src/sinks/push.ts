@@ -1,0 +1,99 @@
+/**
+ * Push an Image to a registry: layer blobs in parallel (bounded), then the config, then the
+ * manifest last so the tag never points at missing blobs (style §3.9).
+ */
+import { Readable } from "node:stream";
+import type { Digest } from "../digest.js";
+import { MapBuildError } from "../errors.js";
+import type { Image, Layer } from "../image/image.js";
+import { noProgress, type ProgressSink } from "../progress.js";
+import type { ImageReference } from "../reference/types.js";
+import type { PushAction, RegistryClient } from "../registry/index.js";
+
+export interface PushImageOptions {
+  progress?: ProgressSink;
+  /** Parallel blob uploads; 4 as in go-containerregistry (enough to fill a link, gentle on registries). */
+  concurrency?: number;
+  signal?: AbortSignal;
+}
+
+export interface PushedBlob {
+  digest: Digest;
+  action: PushAction;
+}
+
+export interface PushResult {
+  digest: Digest;
+  mediaType: string;
+  size: number;
+  blobs: PushedBlob[];
+}
+
+export async function pushImage(client: RegistryClient, image: Image, target: ImageReference, opts: PushImageOptions = {}): Promise<PushResult> {
+  const progress = opts.progress ?? noProgress;
+  const concurrency = Math.max(1, opts.concurrency ?? 4);
+  const [layers, rawManifest, mediaType, rawConfig, manifest] = await Promise.all([
+    image.layers(),
+    image.rawManifest(),
+    image.mediaType(),
+    image.rawConfig(),
+    image.manifest(),
+  ]);
+  // A layer listed twice (e.g. two identical empty layers) is pushed once.
+  const unique = new Map<Digest, Layer>();
+  for (const layer of layers) {
+    const d = await layer.digest();
+    if (!unique.has(d)) unique.set(d, layer);
+  }
+  const entries = [...unique];
+  const blobs: PushedBlob[] = entries.map(([digest]) => ({ digest, action: "exists" }));
+  await mapLimit(entries.map((e, i) => [i, ...e] as const), concurrency, async ([i, digest, layer]) => {
+    const size = await layer.size();
+    const id = digest.slice(7, 19);
+    const action = await client.pushBlob(
+      target,
+      { digest, size, open: () => layer.open(), source: layer.source },
+      { signal: opts.signal, onBytes: (bytes) => progress({ id, phase: "upload", bytes, total: size }) },
+    );
+    if (action !== "uploaded") progress({ id, phase: action, bytes: size, total: size });
+    progress({ id, phase: "done", bytes: size, total: size });
+    blobs[i] = { digest, action };
+  }, opts.signal);
+
+  const configDigest = manifest.config.digest;
+  const configAction = await client.pushBlob(
+    target,
+    { digest: configDigest, size: rawConfig.length, open: async () => bufferStream(rawConfig) },
+    { signal: opts.signal },
+  );
+  blobs.push({ digest: configDigest, action: configAction });
+
+  const digest = await client.putManifest(target, rawManifest, mediaType, { signal: opts.signal });
+  return { digest, mediaType, size: rawManifest.length, blobs };
+}
+
+function bufferStream(b: Buffer): Readable {
+  return Readable.from([b]);
+}
+
+/** Run `fn` over `items` with at most `limit` in flight; the first failure stops new work and is thrown. */
+async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>, signal?: AbortSignal): Promise<void> {
+  let next = 0;
+  let failed: unknown;
+  const worker = async () => {
+    while (failed === undefined && next < items.length) {
+      if (signal?.aborted) throw new MapBuildError("E_INTERRUPTED", "interrupted", { cause: signal.reason });
+      const item = items[next++]!;
+      try {
+        await fn(item);
+      } catch (err) {
+        failed ??= err;
+        throw err;
+      }
+    }
+  };
+  const results = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failed !== undefined) throw failed;
+  const rejected = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (rejected) throw rejected.reason;
+}
