@@ -1,0 +1,12 @@
+export { resolvePythonDeps, userSiteTarget, type ResolvePythonDepsOptions, type ResolvePythonDepsResult } from "./resolve.js";
+export { planWheelInstall, type InstallTarget, type InstallLimits, type InstallPlan, type WheelToInstall } from "./install.js";
+export { selectWheels, type SelectOptions, type SelectResult, type SelectedWheel } from "./select.js";
+export { directorySource, simpleIndexSource, lockSource, type WheelSource, type WheelCandidate, type PackageListing, type IndexSourceOptions } from "./sources.js";
+export { readRequirementsFile, parseRequirementsText, parsePipPackages, emptyRequirementsSet, type RequirementsSet } from "./requirements.js";
+export { parseRequirement, formatRequirement, pinnedVersion, type Requirement } from "./requirement.js";
+export { readPylock, parsePylock, pylockRequirements, type LockedPackage, type LockedWheel } from "./pylock.js";
+export { parseMarker, evaluateMarker, markerMatches, type MarkerEnv, type MarkerNode } from "./markers.js";
+export { parseWheelFilename, compatibleTags, platformTags, tagRanker, type WheelFilename, type WheelTag } from "./wheel-tags.js";
+export { targetFromOptions, targetPresetForBase, markerEnvFor, PYTHON_BASE_TARGET, type TargetEnv, type TargetOptions } from "./target.js";
+export { normalizeName } from "./names.js";
+export { readWheelMetadata, type CoreMetadata } from "./wheel-metadata.js";
