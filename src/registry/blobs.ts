@@ -5,7 +5,7 @@ import { RegistryError, isMapBuildError } from "../errors.js";
 import { digestAlgorithm, type Digest } from "../digest.js";
 import { backoffDelay, isRetryableError, sleep } from "./retry.js";
 import { scopeFor } from "./www-authenticate.js";
-import { header, type Endpoint, type Transport } from "./transport.js";
+import { discard, header, type Endpoint, type Transport } from "./transport.js";
 import { digestMismatch, sizeMismatch } from "./verify-stream.js";
 
 export interface RepositoryRef extends Endpoint {
@@ -30,7 +30,7 @@ export async function blobExists(t: Transport, repo: RepositoryRef, digest: Dige
     expect: [200, 404],
     signal,
   });
-  res.body.destroy();
+  discard(res.body);
   return res.status === 200;
 }
 
@@ -61,13 +61,13 @@ async function* verifiedChunks(t: Transport, repo: RepositoryRef, digest: Digest
     if (offset > 0 && res.status === 206) {
       const start = /^bytes (\d+)-/.exec(header(res.headers, "content-range") ?? "")?.[1];
       if (Number(start) !== offset) {
-        res.body.destroy();
+        discard(res.body);
         throw new RegistryError("E_REGISTRY", `${what}: resumed at byte ${offset} but the registry answered from ${start ?? "?"}`, { status: 206 });
       }
     } else if (offset > 0) {
       skip = offset; // the server ignored Range and starts over: drop what we already have
     } else if (size !== undefined && length !== undefined && Number(length) !== size) {
-      res.body.destroy();
+      discard(res.body);
       throw sizeMismatch(what, size, Number(length));
     }
     try {

@@ -4,7 +4,7 @@ import { MapBuildError, RegistryError } from "../errors.js";
 import { digestAlgorithm, isDigest, sha256Digest, type Digest } from "../digest.js";
 import { MANIFEST_ACCEPT, MediaType, isImageManifestMediaType, isIndexMediaType } from "../image/media-types.js";
 import { scopeFor } from "./www-authenticate.js";
-import { header, type Transport } from "./transport.js";
+import { discard, header, type Transport } from "./transport.js";
 import type { RepositoryRef } from "./blobs.js";
 import { digestMismatch } from "./verify-stream.js";
 
@@ -45,7 +45,7 @@ export async function getManifest(t: Transport, ref: ManifestRef, signal?: Abort
     for await (const chunk of res.body) {
       n += (chunk as Buffer).length;
       if (n > MAX_MANIFEST_BYTES) {
-        res.body.destroy();
+        discard(res.body);
         throw new MapBuildError("E_MANIFEST_INVALID", `manifest ${where(ref)} is larger than ${MAX_MANIFEST_BYTES} bytes`);
       }
       chunks.push(chunk as Buffer);
@@ -76,7 +76,7 @@ export async function headManifest(t: Transport, ref: ManifestRef, signal?: Abor
     expect: [200, 404],
     signal,
   });
-  res.body.destroy();
+  discard(res.body);
   if (res.status === 404) return undefined;
   const digest = header(res.headers, "docker-content-digest") ?? (isDigest(ref.identifier) ? ref.identifier : undefined);
   if (!digest || !isDigest(digest)) {
@@ -100,7 +100,7 @@ export async function putManifest(t: Transport, ref: ManifestRef, bytes: Buffer,
     expect: [200, 201, 202],
     signal,
   });
-  res.body.destroy();
+  discard(res.body);
   const claimed = header(res.headers, "docker-content-digest");
   if (claimed && claimed !== digest && digestAlgorithm(claimed as Digest) === "sha256") {
     throw digestMismatch(`manifest pushed to ${where(ref)} (Docker-Content-Digest)`, digest, claimed);

@@ -19,7 +19,10 @@ export async function readLimited(body: Dispatcher.ResponseData["body"], limit =
   } catch {
     // A body that dies while we read an error is not worth a second error.
   } finally {
-    if (n >= limit) body.destroy();
+    if (n >= limit) {
+      body.on("error", () => {});
+      body.destroy();
+    }
   }
   return Buffer.concat(chunks).toString("utf8");
 }

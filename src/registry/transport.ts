@@ -107,7 +107,7 @@ export class Transport {
       }
       if (spec.expect.includes(res.status)) return res;
       const text = spec.method === "HEAD" ? "" : await readLimited(res.body);
-      if (spec.method === "HEAD") res.body.destroy();
+      if (spec.method === "HEAD") discard(res.body);
       const err = toRegistryError(res.status, text, this.errorContext(spec, res.url, false));
       if (isRetryableStatus(res.status)) {
         Object.assign(err, { retryAfterMs: parseRetryAfter(header(res.headers, "retry-after"), this.options.retry.maxDelayMs) });
@@ -140,7 +140,7 @@ export class Transport {
       if (!redirect || spec.expect.includes(res.statusCode)) {
         return { status: res.statusCode, headers: res.headers, body: res.body, url };
       }
-      res.body.destroy();
+      discard(res.body);
       if (hop >= MAX_REDIRECTS) {
         throw new RegistryError("E_REGISTRY", `too many redirects from ${spec.registry}`, { method: spec.method, url: redactUrl(url) });
       }
@@ -213,6 +213,15 @@ export class Transport {
       }
     }
   };
+}
+
+/**
+ * Drop a response body we do not need. Small bodies are drained so the connection is reused; an
+ * error listener keeps undici's "Request aborted" from surfacing as an uncaught exception.
+ */
+export function discard(body: Dispatcher.ResponseData["body"]): void {
+  body.on("error", () => {});
+  body.dump({ limit: 64 * 1024 }).catch(() => {});
 }
 
 export function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {

@@ -11,7 +11,7 @@ import type { BlobSource } from "../image/image.js";
 import { blobExists, type RepositoryRef } from "./blobs.js";
 import { backoffDelay, isRetryableError, sleep } from "./retry.js";
 import { scopeFor } from "./www-authenticate.js";
-import { header, type RegistryResponse, type Transport } from "./transport.js";
+import { discard, header, type RegistryResponse, type Transport } from "./transport.js";
 import { digestMismatch, VerifyStream } from "./verify-stream.js";
 
 export interface BlobToPush {
@@ -81,7 +81,7 @@ async function tryMount(t: Transport, target: RepositoryRef, digest: Digest, fro
       idempotent: true,
       signal,
     });
-    res.body.destroy();
+    discard(res.body);
     if (res.status === 201) return true;
     return locationOf(res);
   } catch (err) {
@@ -103,13 +103,13 @@ async function startUpload(t: Transport, target: RepositoryRef, signal?: AbortSi
     idempotent: true, // an unused session is harmless, so starting one may be retried
     signal,
   });
-  res.body.destroy();
+  discard(res.body);
   return locationOf(res);
 }
 
 async function patchThenPut(t: Transport, target: RepositoryRef, session: URL, blob: BlobToPush, opts: PushBlobOptions): Promise<void> {
   const res = await sendBody(t, target, "PATCH", session, blob, opts, [202, 204]);
-  res.body.destroy();
+  discard(res.body);
   // The PATCH answer names where to continue (registry 2.8 rotates `_state`).
   const next = header(res.headers, "location") ? locationOf(res) : session;
   await finish(t, target, withDigest(next, blob.digest), undefined, blob, opts);
@@ -123,7 +123,7 @@ async function finish(t: Transport, target: RepositoryRef, url: URL, withBody: "
   const res = withBody
     ? await sendBody(t, target, "PUT", url, blob, opts, [201, 204])
     : await t.send({ ...target, method: "PUT", url: url.toString(), scopes: pushScopes(target), repository: target.repository, subject: "upload", expect: [201, 204], idempotent: false, signal: opts.signal });
-  res.body.destroy();
+  discard(res.body);
   const claimed = header(res.headers, "docker-content-digest");
   if (claimed && claimed !== blob.digest) throw digestMismatch(`blob uploaded to ${target.registry}/${target.repository}`, blob.digest, claimed);
 }
@@ -149,7 +149,7 @@ async function sendBody(t: Transport, target: RepositoryRef, method: "PATCH" | "
     });
     const pipeErr = await piping;
     if (pipeErr) {
-      res.body.destroy();
+      discard(res.body);
       throw pipeErr;
     }
     return res;
