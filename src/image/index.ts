@@ -1,0 +1,13 @@
+export type { Image, Layer, BlobSource, Descriptor, ImageConfig, ImageManifest, Platform } from "./image.js";
+export * from "./media-types.js";
+export * from "./schemas.js";
+export * from "./platform.js";
+export { applyConfigChanges, expandVars, DEFAULT_PATH, type ConfigChanges } from "./config-changes.js";
+export { appendLayers, EPOCH_ISO, type AppendOptions, type LayerAddition } from "./append.js";
+export { imageFamily, layerFamily, layerForFamily, layerMediaTypeFor, manifestFamily } from "./family.js";
+export { fileLayer, type FileLayerSpec } from "./file-layer.js";
+export { verifyStream, verifyBytes } from "./verify-stream.js";
+export { canonicalJson } from "./canonical-json.js";
+export { readOciLayoutImage, REF_NAME_ANNOTATION } from "./oci-layout-image.js";
+export { readDockerArchiveImage } from "./docker-archive-image.js";
+export { parseBaseSpec, type BaseSpec } from "./base-spec.js";
