@@ -3,8 +3,7 @@
  * with a monolithic PUT when a registry refuses PATCH and a restart from POST after a failure
  * (a failed session is dead on registry 2.8: test-environment.md §7.15).
  */
-import { pipeline } from "node:stream/promises";
-import { PassThrough, type Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import { RegistryError, isMapBuildError, type MapBuildError } from "../errors.js";
 import type { Digest } from "../digest.js";
 import type { BlobSource } from "../image/image.js";
@@ -132,33 +131,38 @@ async function finish(t: Transport, target: RepositoryRef, url: URL, withBody: "
 async function sendBody(t: Transport, target: RepositoryRef, method: "PATCH" | "PUT", url: URL, blob: BlobToPush, opts: PushBlobOptions, expect: number[]): Promise<RegistryResponse> {
   const source = await blob.open();
   const verify = new VerifyStream(blob.digest, blob.size, `blob ${blob.digest}`, opts.onBytes);
-  const body = new PassThrough();
-  const piping = pipeline(source, verify, body).catch((err: unknown) => err);
+  // Not stream.pipeline: undici may destroy the body once the server has answered, which pipeline
+  // would report as a premature close of a request that succeeded. Only real errors are kept.
+  let local: unknown;
+  source.on("error", (err) => verify.destroy(err));
+  verify.on("error", (err) => {
+    local ??= err;
+    source.destroy();
+  });
+  source.pipe(verify);
   try {
     const res = await t.send({
       ...target,
       method,
       url: url.toString(),
       headers: { "content-type": "application/octet-stream", "content-length": String(blob.size) },
-      body,
+      body: verify,
       scopes: pushScopes(target),
       repository: target.repository,
       subject: "upload",
       expect,
       signal: opts.signal,
     });
-    const pipeErr = await piping;
-    if (pipeErr) {
+    if (local) {
       discard(res.body);
-      throw pipeErr;
+      throw local;
     }
     return res;
   } catch (err) {
-    // Our own verification failure is the real story, not the aborted request it caused.
     source.destroy();
-    body.destroy();
-    const pipeErr = await piping; // settles: both ends were just destroyed
-    throw isMapBuildError(pipeErr) ? pipeErr : findMapBuildError(err) ?? err;
+    verify.destroy();
+    // Our own verification failure is the real story, not the aborted request it caused.
+    throw isMapBuildError(local) ? local : (findMapBuildError(err) ?? err);
   }
 }
 
