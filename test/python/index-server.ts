@@ -16,7 +16,7 @@ export interface IndexServer {
   close(): Promise<void>;
 }
 
-export async function startIndex(projects: Record<string, IndexFileSpec[]>, opts: { auth?: { user: string; pass: string } } = {}): Promise<IndexServer> {
+export async function startIndex(projects: Record<string, IndexFileSpec[]>, opts: { auth?: { user: string; pass: string }; htmlOnly?: boolean } = {}): Promise<IndexServer> {
   const files = new Map<string, IndexFileSpec>();
   for (const list of Object.values(projects)) for (const f of list) files.set(f.filename, f);
   const requests: IndexServer["requests"] = [];
@@ -33,7 +33,7 @@ export async function startIndex(projects: Record<string, IndexFileSpec[]>, opts
     if (m) {
       const list = projects[m[1]!];
       if (!list) { res.writeHead(404).end("not found"); return; }
-      if (accept.includes("application/vnd.pypi.simple.v1+json")) {
+      if (!opts.htmlOnly && accept.includes("application/vnd.pypi.simple.v1+json")) {
         res.writeHead(200, { "content-type": "application/vnd.pypi.simple.v1+json" });
         res.end(JSON.stringify({
           meta: { "api-version": "1.0" }, name: m[1],
