@@ -11,7 +11,7 @@ import { pythonBaseLayout, PYTHON_BASE_TAG } from "../helpers/python-base.js";
 import { run, runOk } from "../helpers/run.js";
 import { makeLayer } from "./fixtures.js";
 import { buildTestImage } from "../sinks/test-image.js";
-import { startDockerd, type Dockerd } from "../sinks/dockerd.js";
+import { startDockerd, type TestDockerd as Dockerd } from "../helpers/dockerd.js";
 
 describe("readDockerArchiveImage (Docker v2 family base)", () => {
   let tmp: { dir: string; cleanup: () => Promise<void> };

@@ -10,7 +10,7 @@ import { makeTempDir } from "../helpers/tmp.js";
 import { pythonBaseLayout, PYTHON_BASE_TAG } from "../helpers/python-base.js";
 import { run, runOk } from "../helpers/run.js";
 import { BIG, buildTestImage, LONG } from "./test-image.js";
-import { startDockerd, type Dockerd } from "./dockerd.js";
+import { startDockerd, type TestDockerd as Dockerd } from "../helpers/dockerd.js";
 
 async function sha256File(f: string): Promise<string> {
   return createHash("sha256").update(await readFile(f)).digest("hex");

@@ -8,7 +8,7 @@ import type { Image } from "../../src/image/image.js";
 import { makeTempDir } from "../helpers/tmp.js";
 import { run, runOk } from "../helpers/run.js";
 import { buildTestImage } from "./test-image.js";
-import { startDockerd, type Dockerd } from "./dockerd.js";
+import { startDockerd, type TestDockerd as Dockerd } from "../helpers/dockerd.js";
 
 describe("loadIntoEngine and containerd import", () => {
   let tmp: { dir: string; cleanup: () => Promise<void> };
