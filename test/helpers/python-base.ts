@@ -3,6 +3,7 @@
  * once per machine by scripts/make-python-base.sh (rootfs cached) and pushed by skopeo.
  */
 import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { runOk } from "./run.js";
 import { SCRIPTS } from "./registry.js";
@@ -21,7 +22,11 @@ export function pythonBaseLayout(): Promise<string> {
   building ??= (async () => {
     const out = join(testCacheDir(), "python-base-layout");
     if (!existsSync(join(out, "index.json"))) {
-      await runOk("bash", [join(SCRIPTS, "make-python-base.sh"), out, join(testCacheDir(), "python-base-rootfs")]);
+      // test files run in parallel processes: one builds, the others wait on the lock and find it built
+      await mkdir(testCacheDir(), { recursive: true });
+      const script = `[ -f "$1/index.json" ] || bash "$3" "$1" "$2"`;
+      await runOk("flock", [join(testCacheDir(), ".python-base.lock"), "bash", "-c", script, "build",
+        out, join(testCacheDir(), "python-base-rootfs"), join(SCRIPTS, "make-python-base.sh")], { timeoutMs: 600_000 });
     }
     return out;
   })();
