@@ -99,13 +99,13 @@ async function hashMember(file: string, m: ZipMember, algo: string): Promise<{ s
 }
 
 /** At layer-write time the wheel is read again: recheck bytes so a changed file cannot slip in. */
-function verifiedStream(file: string, m: ZipMember, sha256: string): () => Promise<Readable> {
+function verifiedStream(file: string, label: string, m: ZipMember, sha256: string): () => Promise<Readable> {
   return async () => {
     const h = createHash("sha256");
     const check = new Transform({
       transform(chunk: Buffer, _e, cb) { h.update(chunk); cb(null, chunk); },
       flush(cb) {
-        cb(b64url(h.digest()) === sha256 ? null : new MapBuildError("E_DIGEST_MISMATCH", `${file}: ${m.name} changed since it was verified`, { hint: "do not modify wheels during a build; run it again" }));
+        cb(b64url(h.digest()) === sha256 ? null : new MapBuildError("E_DIGEST_MISMATCH", `${label}: ${m.name} changed since it was verified`, { hint: "do not modify wheels during a build; run it again" }));
       },
     });
     const src = await openZipMember(file, m);
@@ -150,7 +150,7 @@ export async function planWheelInstall(wheels: readonly WheelToInstall[], target
       if (!row) refuse(label, `"${m.name}" is not listed in RECORD`, "the wheel was modified after it was built; rebuild or re-download it");
       const hm = /^([a-z0-9]+)=(.+)$/.exec(row.hash);
       if (!hm || !RECORD_ALGOS.has(hm[1]!)) refuse(label, `RECORD has no usable hash for "${m.name}" (${row.hash || "empty"})`);
-      const got = await hashMember(label, m, hm[1]!);
+      const got = await hashMember(w.file, m, hm[1]!);
       if (got.recordDigest !== hm[2]!.replace(/=+$/, "") || (row.size !== "" && Number(row.size) !== got.size) || got.size !== m.size) {
         throw new MapBuildError("E_DIGEST_MISMATCH", `${label}: "${m.name}" does not match its RECORD entry (hash or size differs)`, { hint: "the wheel is corrupt or was tampered with; re-download it" });
       }
@@ -173,7 +173,7 @@ export async function planWheelInstall(wheels: readonly WheelToInstall[], target
       }
       if (script) {
         // pip rewrites `#!python` / `#!pythonw` to the target interpreter; other scripts keep their bytes.
-        let data = await readZipMember(label, m);
+        let data = await readZipMember(w.file, m);
         if (data.subarray(0, 8).toString("latin1") === "#!python") {
           const nl = data.indexOf(0x0a);
           const first = data.subarray(0, nl < 0 ? data.length : nl).toString("utf8");
@@ -184,7 +184,7 @@ export async function planWheelInstall(wheels: readonly WheelToInstall[], target
         rows.push([rel(dest), `sha256=${b64url(createHash("sha256").update(data).digest())}`, String(data.length)]);
       } else {
         const mode = m.unixMode & 0o111 ? 0o755 : 0o644;
-        add(dest, mode, got.size, { kind: "stream", open: verifiedStream(label, m, got.sha256) }, owner);
+        add(dest, mode, got.size, { kind: "stream", open: verifiedStream(w.file, label, m, got.sha256) }, owner);
         rows.push([rel(dest), `sha256=${got.sha256}`, String(got.size)]);
       }
     }
