@@ -100,6 +100,21 @@ describe("wheel install planning", () => {
     assert.equal(meta.stdout.trim(), "1.0 8 map-build", meta.stderr);
   });
 
+  it("installs from a pylock.toml (path wheels, markers)", async () => {
+    await mkdir(join(dir, "lockwheels"), { recursive: true });
+    const g = await writeWheel(join(dir, "lockwheels"), GREET);
+    const c = await writeWheel(join(dir, "lockwheels"), COLORFMT);
+    await writeFile(join(dir, "pylock.toml"), [
+      'lock-version = "1.0"', 'created-by = "test"',
+      "[[packages]]", 'name = "greet"', 'version = "1.0"', "[[packages.wheels]]", `path = "lockwheels/${g.filename}"`, `hashes = {sha256 = "${g.sha256}"}`,
+      "[[packages]]", 'name = "colorfmt"', 'version = "1.2"', "[[packages.wheels]]", `path = "lockwheels/${c.filename}"`, `hashes = {sha256 = "${c.sha256}"}`,
+      "[[packages]]", 'name = "pywin-helper"', 'version = "1"', "marker = \"sys_platform == 'win32'\"", "[[packages.wheels]]", 'path = "lockwheels/missing.whl"', `hashes = {sha256 = "${c.sha256}"}`,
+      "",
+    ].join("\n"));
+    const res = await resolvePythonDeps({ target: PYTHON_BASE_TARGET, pylockFiles: [join(dir, "pylock.toml")], cacheDir: join(dir, "cache") });
+    assert.deepEqual(res.installed.map((i) => `${i.name}==${i.version}`), ["colorfmt==1.2", "greet==1.0"]);
+  });
+
   it("is deterministic", async () => {
     const opts = { target: targetFromOptions({}), pipPackages: ["greet==1.0"], wheelhouses: [house], cacheDir: join(dir, "cache") };
     const a = await resolvePythonDeps(opts), b = await resolvePythonDeps(opts);
