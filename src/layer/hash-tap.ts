@@ -14,23 +14,29 @@ export class HashTap extends Transform {
   /** Byte offset → value to write there (after hashing nothing else is changed). */
   readonly #patches: ReadonlyMap<number, number>;
 
-  /** `patches` rewrite single bytes at fixed stream offsets before hashing (the gzip OS byte). */
-  constructor(patches: ReadonlyMap<number, number> = new Map()) {
+  readonly #hashing: boolean;
+
+  /**
+   * `patches` rewrite single bytes at fixed stream offsets before hashing (the gzip OS byte).
+   * `hash: false` only counts: an uncompressed blob's digest is its diffId, already being computed.
+   */
+  constructor(opts: { patches?: ReadonlyMap<number, number>; hash?: boolean } = {}) {
     super();
-    this.#patches = patches;
+    this.#patches = opts.patches ?? new Map();
+    this.#hashing = opts.hash ?? true;
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     for (const [offset, value] of this.#patches) {
       if (offset >= this.#bytes && offset < this.#bytes + chunk.length) chunk[offset - this.#bytes] = value;
     }
-    this.#hash.update(chunk);
+    if (this.#hashing) this.#hash.update(chunk);
     this.#bytes += chunk.length;
     cb(null, chunk);
   }
 
   override _flush(cb: TransformCallback): void {
-    this.#digest = `sha256:${this.#hash.digest("hex")}`;
+    if (this.#hashing) this.#digest = `sha256:${this.#hash.digest("hex")}`;
     cb();
   }
 

@@ -83,7 +83,7 @@ export async function writeLayer(entries: readonly LayerEntry[], opts: WriteLaye
   const diffTap = new HashTap();
   const gzip = opts.compression === "gzip";
   const compressor: Transform = gzip ? createGzip({ level, memLevel: 8, strategy: zlibConstants.Z_DEFAULT_STRATEGY }) : new PassThrough();
-  const blobTap = new HashTap(gzip ? new Map([[GZIP_OS_OFFSET, GZIP_OS_UNKNOWN]]) : new Map());
+  const blobTap = gzip ? new HashTap({ patches: new Map([[GZIP_OS_OFFSET, GZIP_OS_UNKNOWN]]) }) : new HashTap({ hash: false });
   // 'wx': never follow or truncate something already there.
   const out = createWriteStream(path, { flags: "wx", mode: 0o644 });
 
@@ -99,7 +99,7 @@ export async function writeLayer(entries: readonly LayerEntry[], opts: WriteLaye
   return new FileLayer(
     path,
     {
-      digest: blobTap.digest,
+      digest: gzip ? blobTap.digest : diffTap.digest,
       diffId: diffTap.digest,
       size: blobTap.bytes,
       mediaType: layerMediaType(opts.family, opts.compression),
