@@ -1,0 +1,65 @@
+/**
+ * What each new layer of a MAP holds, as layer entries. Layers are split by how often they change,
+ * so a rebuild after an app edit reuses the model and dependency layers (and the registry skips them):
+ * one layer per model, then the app, then the MAP skeleton (manifests, executor, directories).
+ */
+import { basename, join } from "node:path";
+import type { DiskMapping, LayerEntry } from "../layer/index.js";
+import { planFromDisk } from "../layer/index.js";
+import { isIgnored, mapDirectories, MAP_APP_DIR, MAP_EXECUTOR_PATH, MAP_MANIFEST_DIR, type AppInfo, type MapConfigChanges, type ModelPlan } from "../map/index.js";
+
+export interface PlannedLayer {
+  /** Progress label and cache role, e.g. `app`, `model:seg`. */
+  id: string;
+  entries: LayerEntry[];
+  /** `created_by` in the image history, so `docker history` reads like the Dockerfile did. */
+  createdBy: string;
+  /** Store uncompressed (model weights barely shrink under gzip: facts.md). */
+  compressible: boolean;
+}
+
+const bytes = (s: string | Uint8Array) => (typeof s === "string" ? Buffer.from(s, "utf8") : s);
+
+function generatedFile(path: string, content: string | Uint8Array, mode = 0o644): LayerEntry {
+  const data = bytes(content);
+  return { type: "file", path, mode, uid: 0, gid: 0, size: data.length, source: { kind: "bytes", data } };
+}
+
+/** Extensions of model formats that are already dense (float weights, zip containers): stored uncompressed. */
+const DENSE_MODEL_EXT = /\.(pt|pth|ts|onnx|safetensors|bin|ckpt|h5|pb|engine|plan|zip|gz|tgz|xz|zst)$/i;
+
+export async function modelLayer(model: ModelPlan): Promise<PlannedLayer> {
+  const mapping: DiskMapping =
+    model.kind === "file" ? { source: model.sourcePath, target: `${model.imageDir}/${basename(model.sourcePath)}` } : { source: model.sourcePath, target: model.imageDir };
+  const entries = await planFromDisk([mapping]);
+  const dense = entries.some((e) => e.type === "file" && DENSE_MODEL_EXT.test(e.path));
+  return {
+    id: `model:${model.name}`,
+    entries,
+    createdBy: `map-build: COPY ${basename(model.sourcePath)} ${model.imageDir}`,
+    compressible: !dense,
+  };
+}
+
+/**
+ * The app: a file app is that one file (siblings are not copied, as upstream); a folder app is its
+ * contents, filtered by the packager's ignore list. `requirements.txt` is the pip list the image
+ * was built from (0.5.1 layout); an app's own requirements.txt wins, as it did upstream.
+ */
+export async function appLayer(app: AppInfo, appPath: string, requirementsTxt: string): Promise<PlannedLayer> {
+  const mapping: DiskMapping = app.kind === "file" ? { source: appPath, target: `${MAP_APP_DIR}/${basename(appPath)}` } : { source: appPath, target: MAP_APP_DIR };
+  const entries = await planFromDisk([mapping], app.kind === "folder" ? { ignore: (rel, isDir) => isIgnored(rel, isDir) } : {});
+  const reqPath = `${MAP_APP_DIR}/requirements.txt`;
+  if (!entries.some((e) => e.path === reqPath)) entries.push(generatedFile(reqPath, requirementsTxt));
+  return { id: "app", entries, createdBy: `map-build: COPY ${basename(appPath)} ${MAP_APP_DIR}`, compressible: true };
+}
+
+export function skeletonLayer(changes: MapConfigChanges, executor: string, appJson: Uint8Array, pkgJson: Uint8Array): PlannedLayer {
+  const entries: LayerEntry[] = [
+    ...mapDirectories(changes),
+    generatedFile(MAP_EXECUTOR_PATH, executor, 0o755),
+    generatedFile(join(MAP_MANIFEST_DIR, "app.json"), appJson),
+    generatedFile(join(MAP_MANIFEST_DIR, "pkg.json"), pkgJson),
+  ];
+  return { id: "map", entries, createdBy: "map-build: MAP manifests /etc/monai, executor /opt/monai/executor, work dirs", compressible: true };
+}

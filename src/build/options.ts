@@ -1,0 +1,99 @@
+/** Options and result of packageMap(), the library API behind `map-build package`. */
+import type { Keychain } from "../registry/credentials-types.js";
+import type { Logger, ProgressSink } from "../progress.js";
+
+export interface PackageMapOptions {
+  /** A `.py` file (only it is packaged) or a folder holding `__main__.py`. */
+  appPath: string;
+  /** Image name, `[registry/]repo[:tag]`. Also the push target with `outputs.push`. */
+  tag: string;
+  /** Model file or folder (`--model`). */
+  model?: string;
+  /** Base image: registry reference, `oci:DIR[:tag]` or `docker-archive:FILE[:tag]`. */
+  base: string;
+  platform?: string;
+
+  // manifest and layout values (original packager flags)
+  workingDir?: string;
+  inputDir?: string;
+  outputDir?: string;
+  modelsDir?: string;
+  timeout?: number;
+  version?: string;
+  requirements?: string;
+  cpu?: number;
+  gpu?: number;
+  memory?: string;
+  sdkVersion?: string;
+
+  // the SDK and Python dependencies
+  /** Install no SDK (apps that do not import monai.deploy at run time). */
+  noSdk?: boolean;
+  sdkWheel?: string;
+  wheelhouse?: string[];
+  findLinks?: string[];
+  indexUrl?: string;
+  extraIndexUrls?: string[];
+  pythonVersion?: string;
+
+  // layers
+  compression?: "gzip" | "none";
+  compressionLevel?: number;
+  noCache?: boolean;
+  cacheDir?: string;
+  /** Seconds since the epoch for every timestamp (SOURCE_DATE_EPOCH); default 0. */
+  sourceDateEpoch?: number;
+  tmpDir?: string;
+
+  // where the image goes; at least one
+  outputs: PackageOutputs;
+
+  // registry access
+  keychain?: Keychain;
+  insecureRegistries?: string[];
+
+  progress?: ProgressSink;
+  logger?: Logger;
+  signal?: AbortSignal;
+}
+
+export interface PackageOutputs {
+  push?: boolean;
+  tarball?: string;
+  ociLayout?: string;
+  load?: boolean;
+  /** For `load`: DOCKER_HOST form, default the engine's standard socket. */
+  dockerHost?: string;
+}
+
+export interface LayerSummary {
+  role: string;
+  digest: string;
+  diffId: string;
+  size: number;
+  mediaType: string;
+  /** What happened to it: built now, reused from the cache, or taken from the base. */
+  origin: "base" | "built" | "cached";
+}
+
+export interface OutputSummary {
+  kind: "push" | "tarball" | "oci-layout" | "load";
+  /** Registry reference, file or directory. */
+  target: string;
+  /** For push: the digest the registry reported. */
+  digest?: string;
+}
+
+export interface PackageMapResult {
+  /** Manifest digest. */
+  digest: string;
+  tag: string;
+  mediaType: string;
+  /** Sum of all layer sizes plus config and manifest. */
+  size: number;
+  layers: LayerSummary[];
+  outputs: OutputSummary[];
+  appJson: string;
+  pkgJson: string;
+  warnings: string[];
+}

@@ -1,0 +1,38 @@
+/** Send the finished image to every requested output, in a fixed order, and report each. */
+import type { Image } from "../image/index.js";
+import type { ImageReference } from "../reference/types.js";
+import type { RegistryClient } from "../registry/index.js";
+import { loadIntoEngine, pushImage, writeDockerTarball, writeOciLayout } from "../sinks/index.js";
+import type { ProgressSink } from "../progress.js";
+import type { OutputSummary, PackageOutputs } from "./options.js";
+
+export interface DeliverContext {
+  tag: ImageReference;
+  client: () => RegistryClient;
+  progress?: ProgressSink;
+  signal?: AbortSignal;
+  concurrency?: number;
+}
+
+export async function deliver(image: Image, outputs: PackageOutputs, ctx: DeliverContext): Promise<OutputSummary[]> {
+  const fullName = ctx.tag.toString();
+  const done: OutputSummary[] = [];
+  // local files first: they need no network, and a push failure should not lose them
+  if (outputs.tarball) {
+    await writeDockerTarball(image, outputs.tarball, { tags: [fullName], progress: ctx.progress, signal: ctx.signal });
+    done.push({ kind: "tarball", target: outputs.tarball });
+  }
+  if (outputs.ociLayout) {
+    await writeOciLayout(image, outputs.ociLayout, { tag: ctx.tag.tag ?? "latest", progress: ctx.progress, signal: ctx.signal });
+    done.push({ kind: "oci-layout", target: outputs.ociLayout });
+  }
+  if (outputs.load) {
+    await loadIntoEngine(image, { tags: [fullName], dockerHost: outputs.dockerHost, progress: ctx.progress, signal: ctx.signal });
+    done.push({ kind: "load", target: outputs.dockerHost ?? "unix:///var/run/docker.sock" });
+  }
+  if (outputs.push) {
+    const pushed = await pushImage(ctx.client(), image, ctx.tag, { progress: ctx.progress, signal: ctx.signal, concurrency: ctx.concurrency });
+    done.push({ kind: "push", target: fullName, digest: pushed.digest });
+  }
+  return done;
+}

@@ -1,0 +1,89 @@
+/**
+ * The Python dependency layer: the app's requirements and the App SDK, installed host-side from
+ * wheels into the base's user site (/root/.local, as `pip install --user` did). Nothing runs in
+ * the base image.
+ */
+import { mkdir, symlink } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
+import { MapBuildError } from "../errors.js";
+import type { Image, ImageConfig, PlatformSpec } from "../image/index.js";
+import { pep440ToSemver } from "../map/index.js";
+import { resolvePythonDeps } from "../python/index.js";
+import type { Logger } from "../progress.js";
+import type { PlannedLayer } from "./map-entries.js";
+import type { PackageMapOptions } from "./options.js";
+import { pythonTarget } from "./python-target.js";
+import type { RequirementsList } from "./requirements-list.js";
+
+export const SDK_DIST = "monai-deploy-app-sdk";
+
+export interface PythonLayers {
+  layers: PlannedLayer[];
+  /** Semver of the installed SDK, for the manifests and the sdk_version label. */
+  sdkVersion?: string;
+  installed: { name: string; version: string }[];
+  warnings: string[];
+}
+
+export interface PythonLayerContext {
+  base: Image;
+  baseConfig: ImageConfig;
+  baseLabel: string;
+  platform: PlatformSpec;
+  /** Scratch dir of this build. */
+  work: string;
+  cacheDir: string;
+  logger: Logger;
+}
+
+export async function pythonLayers(pip: RequirementsList, opts: PackageMapOptions, ctx: PythonLayerContext): Promise<PythonLayers> {
+  const wantSdk = !opts.noSdk;
+  const sources = [...(opts.wheelhouse ?? []), ...(opts.findLinks ?? [])];
+  const hasIndex = Boolean(opts.indexUrl || opts.extraIndexUrls?.length);
+  if (wantSdk && !opts.sdkWheel && sources.length === 0 && !hasIndex) {
+    throw new MapBuildError("E_USAGE", "no MONAI Deploy App SDK to install", {
+      hint: "pass --sdk-wheel FILE (a monai_deploy_app_sdk wheel), a --wheelhouse or --index-url that has it, or --no-sdk if the app does not import monai.deploy at run time",
+    });
+  }
+  const nothingToInstall = !wantSdk && pip.pipPackages.length === 0 && pip.requirementsFiles.length === 0;
+  if (nothingToInstall) return { layers: [], installed: [], warnings: [] };
+
+  const pipPackages = [...pip.pipPackages];
+  if (opts.sdkWheel) {
+    // a single wheel file becomes a one-wheel wheelhouse
+    const dir = join(ctx.work, "sdk-wheel");
+    await mkdir(dir, { recursive: true });
+    await symlink(resolve(opts.sdkWheel), join(dir, basename(opts.sdkWheel)));
+    sources.unshift(dir);
+  }
+  if (wantSdk) pipPackages.push(SDK_DIST);
+
+  const { target, installed: inBase } = await pythonTarget(ctx.base, ctx.baseLabel, ctx.platform, opts.pythonVersion);
+  ctx.logger.debug(`python target: ${target.pythonVersion} (${target.pythonPath ?? "python3"}), ${inBase.size} distributions found in the base`);
+  const deps = await resolvePythonDeps({
+    target,
+    requirementsFiles: pip.requirementsFiles,
+    pipPackages,
+    wheelhouses: sources,
+    indexUrl: opts.indexUrl,
+    extraIndexUrls: opts.extraIndexUrls,
+    cacheDir: join(ctx.cacheDir, "wheels"),
+    installed: inBase,
+    signal: opts.signal,
+  });
+  const sdk = deps.installed.find((d) => d.name === SDK_DIST || d.name === "monai_deploy_app_sdk");
+  if (deps.entries.length === 0) return { layers: [], installed: deps.installed, warnings: deps.warnings };
+  return {
+    layers: [
+      {
+        id: "python-deps",
+        entries: deps.entries,
+        createdBy: `map-build: pip install --user ${deps.installed.map((d) => `${d.name}==${d.version}`).join(" ")}`,
+        compressible: true,
+      },
+    ],
+    sdkVersion: sdk ? pep440ToSemver(sdk.version) : undefined,
+    installed: deps.installed,
+    warnings: deps.warnings,
+  };
+}

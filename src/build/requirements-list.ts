@@ -1,0 +1,32 @@
+/**
+ * The pip requirements of a MAP (map-format.md §1.6): `--requirements FILE` replaces everything
+ * (its bytes also become the image's requirements.txt); otherwise the App class's
+ * `@env(pip_packages=…)` plus the app folder's own requirements.txt.
+ */
+import { readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { MapBuildError } from "../errors.js";
+import type { AppInfo } from "../map/index.js";
+import type { PackageMapOptions } from "./options.js";
+
+export interface RequirementsList {
+  /** Content of /opt/monai/app/requirements.txt when the app ships none: the list joined by \n. */
+  requirementsTxt: string;
+  pipPackages: string[];
+  requirementsFiles: string[];
+}
+
+export async function requirementsList(app: AppInfo, opts: Pick<PackageMapOptions, "requirements">): Promise<RequirementsList> {
+  if (opts.requirements !== undefined) {
+    if (!opts.requirements.endsWith(".txt")) {
+      throw new MapBuildError("E_USAGE", `--requirements ${opts.requirements} is not a .txt file`, { hint: "pass a pip requirements file ending in .txt" });
+    }
+    const text = await readFile(opts.requirements, "utf8").catch((cause: unknown) => {
+      throw new MapBuildError("E_USAGE", `cannot read --requirements ${opts.requirements}`, { cause, hint: "check the path and its permissions" });
+    });
+    return { requirementsTxt: text, pipPackages: [], requirementsFiles: [opts.requirements] };
+  }
+  const own = join(app.root, "requirements.txt");
+  const hasOwn = app.kind === "folder" && (await stat(own).then((s) => s.isFile(), () => false));
+  return { requirementsTxt: app.pipPackages.join("\n"), pipPackages: app.pipPackages, requirementsFiles: hasOwn ? [own] : [] };
+}

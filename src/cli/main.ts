@@ -1,0 +1,55 @@
+/**
+ * The CLI entry: the only place that reads process state and decides exit codes. Returns the exit
+ * code instead of exiting, so tests can run it in-process.
+ */
+import { CommanderError } from "commander";
+import { isMapBuildError } from "../errors.js";
+import type { CliIO } from "./io.js";
+import { buildProgram, type GlobalFlags } from "./program.js";
+import { reportError } from "./report-error.js";
+import { ExitCode } from "./exit-codes.js";
+import { packageMap } from "../build/package-map.js";
+
+export async function main(name: string, argv: string[], io: CliIO): Promise<number> {
+  let code: number = ExitCode.ok;
+  const program = buildProgram(name, io, { packageMap }, (c) => (code = c));
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return ExitCode.usage;
+    }
+    await program.parseAsync(argv, { from: "user" });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError && !isMapBuildError(e)) {
+      // help and version are "errors" to commander; they already printed
+      if (e.code === "commander.helpDisplayed" || e.code === "commander.help" || e.code === "commander.version") return ExitCode.ok;
+      return ExitCode.usage;
+    }
+    const verbose = Boolean(program.opts<GlobalFlags>().verbose) || program.opts<GlobalFlags>().logLevel === "DEBUG";
+    return reportError(io, e, verbose);
+  }
+}
+
+/** Wire a real process: signals abort the build (temp files and partial outputs are removed). */
+export async function runProcess(name: string, argv: string[]): Promise<void> {
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    interrupts++;
+    if (interrupts > 1) process.exit(ExitCode.interrupted); // second Ctrl-C: give up on cleanup
+    process.stderr.write(`\n${sig}: stopping, removing temporary files…\n`);
+    controller.abort(new Error(sig));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const code = await main(name, argv, {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    cwd: process.cwd(),
+    signal: controller.signal,
+  });
+  process.exitCode = controller.signal.aborted ? ExitCode.interrupted : code;
+}

@@ -1,0 +1,113 @@
+/**
+ * `package` — shared by `map-build package` and `monai-deploy package`. Declares every flag of
+ * the original packager (same short forms and defaults) plus map-build's own, and turns them into
+ * PackageMapOptions. No build logic here.
+ */
+import { Command, Option } from "commander";
+import { DEFAULT_BASE_IMAGE, DEFAULT_INPUT_DIR, DEFAULT_MODELS_DIR, DEFAULT_OUTPUT_DIR, DEFAULT_WORKING_DIR } from "../defaults.js";
+import {
+  collect,
+  parseAbsoluteDir,
+  parseCompressionLevel,
+  parseDataDir,
+  parseNonNegativeNumber,
+  parseTimeout,
+  parseVersion,
+} from "./validate-flags.js";
+
+export interface PackageFlags {
+  tag: string;
+  model?: string;
+  base?: string;
+  inputDir: string;
+  outputDir: string;
+  modelsDir: string;
+  workingDir: string;
+  cache: boolean;
+  requirements?: string;
+  timeout: number;
+  version?: string;
+  // map-build's own
+  push?: boolean;
+  tarball?: string;
+  ociLayout?: string;
+  load?: boolean;
+  platform?: string;
+  cpu?: number;
+  gpu?: number;
+  memory?: string;
+  sdkVersion?: string;
+  sdkWheel?: string;
+  sdk: boolean;
+  wheelhouse?: string[];
+  findLinks?: string[];
+  indexUrl?: string;
+  extraIndexUrl?: string[];
+  pythonVersion?: string;
+  compression: "gzip" | "none";
+  compressionLevel?: number;
+  cacheDir?: string;
+  json?: boolean;
+  insecureRegistry?: string[];
+  username?: string;
+  passwordStdin?: boolean;
+}
+
+const EXAMPLES = `
+Examples:
+  # build onto a base in a registry and push the MAP next to it
+  map-build package my_app -t registry.example.com/apps/my_app:1.0 -m model.ts --push
+
+  # air-gapped: base from an OCI layout, result as a docker-loadable tarball
+  map-build package my_app -t my_app:1.0 -b oci:/data/pytorch-layout:21.07-py3 --tarball my_app.tar
+
+  # the original packager's command line works unchanged
+  monai-deploy package my_app --tag my_app:1.0 --model model.ts -l DEBUG
+
+Outputs: --push, --tarball FILE, --oci-layout DIR and --load can be combined. With none of
+them the MAP is loaded into the Docker engine at DOCKER_HOST (or /var/run/docker.sock) when one
+answers, and otherwise written to ./<name>-<tag>.tar.
+`;
+
+export function packageCommand(name = "package"): Command {
+  return new Command(name)
+    .description("Build a MONAI Application Package (MAP) from an app and its models, without a Docker daemon")
+    .argument("<app_path>", "a .py file, or a folder holding __main__.py")
+    .requiredOption("-t, --tag <tag>", "image name, [registry/]repository[:tag]")
+    .option("-m, --model <path>", "model file, or folder of models")
+    .option("-b, --base <image>", `base image: registry reference, oci:DIR[:tag] or docker-archive:FILE[:tag] (default: $MONAI_BASEIMAGE, else ${DEFAULT_BASE_IMAGE})`)
+    .option("-i, --input-dir <dir>", "input folder, relative to the working dir", parseDataDir("--input-dir"), DEFAULT_INPUT_DIR)
+    .option("-o, --output-dir <dir>", "output folder, relative to the working dir", parseDataDir("--output-dir"), DEFAULT_OUTPUT_DIR)
+    .option("--models-dir <dir>", "where models go in the image", parseAbsoluteDir("--models-dir"), DEFAULT_MODELS_DIR)
+    .option("-w, --working-dir <dir>", "working directory of the app in the image", parseAbsoluteDir("--working-dir"), DEFAULT_WORKING_DIR)
+    .option("-n, --no-cache", "do not reuse layers from map-build's cache")
+    .option("-r, --requirements <file>", "pip requirements file: replaces the list derived from the app")
+    .option("--timeout <seconds>", "app timeout in seconds (0: none)", parseTimeout, 0)
+    .option("--version <version>", "app version (default: the app's `version` attribute, else 0.0.0)", parseVersion)
+    .option("--push", "push the MAP to the registry named by --tag")
+    .option("--tarball <file>", "write a docker-loadable tarball (docker/podman load, ctr import)")
+    .option("--oci-layout <dir>", "write an OCI image layout directory")
+    .option("--load", "load the MAP into the running Docker engine (DOCKER_HOST)")
+    .option("--platform <os/arch>", "platform to pick from a multi-platform base (default: this machine's)")
+    .option("--cpu <n>", "override the app's @resource cpu", parseNonNegativeNumber("--cpu"))
+    .option("--gpu <n>", "override the app's @resource gpu", parseNonNegativeNumber("--gpu"))
+    .option("--memory <size>", "override the app's @resource memory, e.g. 7Gi")
+    .option("--sdk-version <version>", "sdk-version for the manifests (default: from the SDK wheel, else 0.5.1)")
+    .option("--sdk-wheel <file>", "monai-deploy-app-sdk wheel to install in the image")
+    .option("--no-sdk", "install no SDK (for apps that do not import monai.deploy at run time)")
+    .option("--wheelhouse <dir>", "folder of wheels for requirements (repeatable)", collect)
+    .option("--find-links <dir>", "like pip --find-links (repeatable)", collect)
+    .option("--index-url <url>", "PEP 503/691 simple index for wheels")
+    .option("--extra-index-url <url>", "additional simple index (repeatable)", collect)
+    .option("--python-version <X.Y>", "python version of the base image (default: detected)")
+    .addOption(new Option("--compression <kind>", "compression of new layers").choices(["gzip", "none"]).default("gzip"))
+    .option("--compression-level <0-9>", "gzip level for new layers", parseCompressionLevel)
+    .option("--cache-dir <dir>", "layer cache folder (default: $XDG_CACHE_HOME/map-build)")
+    .option("--json", "print one JSON result object on stdout and nothing else")
+    .option("--insecure-registry <host>", "use plain HTTP for this registry (loopback is always allowed) (repeatable)", collect)
+    .option("--username <user>", "registry user for the push target (with --password-stdin)")
+    .option("--password-stdin", "read the registry password from stdin")
+    .addHelpText("after", EXAMPLES);
+}
+
+export { DEFAULT_BASE_IMAGE };

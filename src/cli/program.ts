@@ -1,0 +1,35 @@
+/** The commander program: global flags and the sub-commands. Parsing only; work is delegated. */
+import { Command, CommanderError } from "commander";
+import { packageCommand, type PackageFlags } from "./package-command.js";
+import { parseLogLevel } from "./validate-flags.js";
+import { verbosityFrom, type CliIO } from "./io.js";
+import { runPackage, type PackageDeps } from "./run-package.js";
+
+export interface GlobalFlags {
+  logLevel?: string;
+  verbose?: boolean;
+  quiet?: boolean;
+}
+
+export function buildProgram(name: string, io: CliIO, deps: PackageDeps, setExit: (code: number) => void): Command {
+  const program = new Command(name)
+    .description("Daemonless builder of MONAI Application Packages (MAPs)")
+    // the original accepted --log-level before or after `package`: global options are parsed anywhere
+    .option("-l, --log-level <level>", "DEBUG, INFO, WARN, ERROR or CRITICAL", parseLogLevel)
+    .option("--verbose", "debug output, and stack traces on errors")
+    .option("-q, --quiet", "errors only")
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showHelpAfterError("(run with --help for usage)");
+
+  const pkg = packageCommand().exitOverride();
+  pkg.action(async (appPath: string, flags: PackageFlags) => {
+    const verbosity = verbosityFrom({ ...program.opts<GlobalFlags>(), quiet: program.opts<GlobalFlags>().quiet || flags.json });
+    setExit(await runPackage(appPath, flags, io, verbosity, deps));
+  });
+  program.addCommand(pkg);
+
+  return program;
+}
+
+export { CommanderError };

@@ -1,0 +1,99 @@
+/** Turns parsed `package` flags into a packageMap() call and prints the result. */
+import { basename } from "node:path";
+import { MapBuildError } from "../errors.js";
+import { DEFAULT_BASE_IMAGE, defaultCacheDir, sourceDateEpoch } from "../defaults.js";
+import type { PackageMapOptions, PackageMapResult } from "../build/options.js";
+import type { CliIO, Verbosity } from "./io.js";
+import type { PackageFlags } from "./package-command.js";
+import { createProgressView } from "./progress-view.js";
+import { createLogger } from "./logger.js";
+import { chooseDefaultOutput } from "./default-output.js";
+import { buildKeychain } from "./credentials.js";
+
+export interface PackageDeps {
+  packageMap(options: PackageMapOptions): Promise<PackageMapResult>;
+}
+
+export async function runPackage(appPath: string, flags: PackageFlags, io: CliIO, verbosity: Verbosity, deps: PackageDeps): Promise<number> {
+  if (flags.passwordStdin && !flags.username) {
+    throw new MapBuildError("E_USAGE", "--password-stdin needs --username", { hint: "pass --username USER --password-stdin and pipe the password in" });
+  }
+  const outputs = {
+    push: flags.push,
+    tarball: flags.tarball,
+    ociLayout: flags.ociLayout,
+    load: flags.load,
+    dockerHost: io.env.DOCKER_HOST,
+  };
+  const logger = createLogger(io.stderr, verbosity);
+  if (!outputs.push && !outputs.tarball && !outputs.ociLayout && !outputs.load) {
+    const chosen = await chooseDefaultOutput(flags.tag, io);
+    Object.assign(outputs, chosen);
+    logger.info(chosen.load ? "no output flag given: loading into the Docker engine" : `no output flag given and no Docker engine answered: writing ${chosen.tarball}`);
+  }
+  const view = createProgressView(io.stderr, verbosity === "debug" || verbosity === "info");
+  const options: PackageMapOptions = {
+    appPath,
+    tag: flags.tag,
+    model: flags.model,
+    base: flags.base ?? io.env.MONAI_BASEIMAGE ?? DEFAULT_BASE_IMAGE,
+    platform: flags.platform,
+    workingDir: flags.workingDir,
+    inputDir: flags.inputDir,
+    outputDir: flags.outputDir,
+    modelsDir: flags.modelsDir,
+    timeout: flags.timeout,
+    version: flags.version,
+    requirements: flags.requirements,
+    cpu: flags.cpu,
+    gpu: flags.gpu,
+    memory: flags.memory,
+    sdkVersion: flags.sdkVersion,
+    noSdk: !flags.sdk,
+    sdkWheel: flags.sdkWheel,
+    wheelhouse: flags.wheelhouse,
+    findLinks: flags.findLinks,
+    indexUrl: flags.indexUrl,
+    extraIndexUrls: flags.extraIndexUrl,
+    pythonVersion: flags.pythonVersion,
+    compression: flags.compression,
+    compressionLevel: flags.compressionLevel,
+    noCache: !flags.cache,
+    cacheDir: flags.cacheDir ?? defaultCacheDir(io.env),
+    sourceDateEpoch: sourceDateEpoch(io.env),
+    outputs,
+    keychain: await buildKeychain(flags, io),
+    insecureRegistries: flags.insecureRegistry ?? [],
+    progress: view.sink,
+    logger,
+    signal: io.signal,
+  };
+  let result: PackageMapResult;
+  try {
+    result = await deps.packageMap(options);
+  } finally {
+    view.finish();
+  }
+  for (const w of result.warnings) logger.warn(w);
+  if (flags.json) {
+    io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  } else {
+    for (const o of result.outputs) {
+      logger.info(`${o.kind}: ${o.target}${o.digest ? ` (${o.digest})` : ""}`);
+    }
+    // the digest alone on stdout, so scripts can capture it (like crane)
+    io.stdout.write(`${result.digest}\n`);
+  }
+  return 0;
+}
+
+/** `name-tag.tar` from a reference, for the default tarball path. */
+export function defaultTarballName(tag: string): string {
+  const noDigest = tag.split("@")[0]!;
+  const lastSlash = noDigest.lastIndexOf("/");
+  const colon = noDigest.lastIndexOf(":");
+  const hasTag = colon > lastSlash;
+  const repo = basename(hasTag ? noDigest.slice(0, colon) : noDigest);
+  const t = hasTag ? noDigest.slice(colon + 1) : "latest";
+  return `${repo}-${t}.tar`;
+}

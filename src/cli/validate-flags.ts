@@ -1,0 +1,73 @@
+/** Flag checks that need no I/O. Each failure is E_USAGE naming the flag and what to pass. */
+import { isAbsolute } from "node:path";
+import { MapBuildError } from "../errors.js";
+
+function usage(message: string, hint: string): MapBuildError {
+  return new MapBuildError("E_USAGE", message, { hint });
+}
+
+export const LOG_LEVELS = ["DEBUG", "INFO", "WARN", "ERROR", "CRITICAL"] as const;
+
+export function parseLogLevel(v: string): string {
+  const up = v.toUpperCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(up)) {
+    throw usage(`invalid --log-level "${v}"`, `use one of ${LOG_LEVELS.join(", ")}`);
+  }
+  return up;
+}
+
+export function parseTimeout(v: string): number {
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(Number(v))) {
+    throw usage(`invalid --timeout "${v}": not a whole number of seconds`, "pass --timeout 0 (no limit) or a positive integer such as 600");
+  }
+  return Number(v);
+}
+
+/** Semver-like: digits and dots, optional pre-release/build part; also PEP 440 forms like 1.0rc1. */
+const VERSION_RE = /^\d+(\.\d+){0,3}([-+._]?[0-9A-Za-z]+([-+._][0-9A-Za-z]+)*)?$/;
+
+export function parseVersion(v: string): string {
+  if (v.length > 128 || !VERSION_RE.test(v)) {
+    throw usage(`invalid --version "${v}"`, "use a version such as 1.0.0, 1.2.3-rc.1 or 2.0");
+  }
+  return v;
+}
+
+export function parseAbsoluteDir(flag: string): (v: string) => string {
+  return (v: string) => {
+    if (!isAbsolute(v) || v.includes("\0") || /[\n"]/.test(v)) {
+      throw usage(`invalid ${flag} "${v}": must be an absolute path inside the image`, `e.g. ${flag} /var/monai/`);
+    }
+    return v;
+  };
+}
+
+/** Input/output dirs: relative to the working dir (the original joined them) or absolute. */
+export function parseDataDir(flag: string): (v: string) => string {
+  return (v: string) => {
+    if (v.trim() === "" || v.includes("\0") || /[\n"]/.test(v)) {
+      throw usage(`invalid ${flag} "${v}"`, `pass a folder name relative to --working-dir, or an absolute path`);
+    }
+    return v;
+  };
+}
+
+export function parseNonNegativeNumber(flag: string): (v: string) => number {
+  return (v: string) => {
+    const n = Number(v);
+    if (v.trim() === "" || !Number.isFinite(n) || n < 0) {
+      throw usage(`invalid ${flag} "${v}": not a non-negative number`, `e.g. ${flag} 1`);
+    }
+    return n;
+  };
+}
+
+export function parseCompressionLevel(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 9) throw usage(`invalid --compression-level "${v}"`, "use 0 (store) to 9 (smallest)");
+  return n;
+}
+
+export function collect(v: string, prev: string[] = []): string[] {
+  return [...prev, v];
+}

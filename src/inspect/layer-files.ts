@@ -1,0 +1,113 @@
+/**
+ * Read a layer's tar stream: every entry's metadata, the contents of a few wanted files, and the
+ * sha256 of the uncompressed tar (its diff_id), in one pass with flat memory.
+ */
+import { createHash } from "node:crypto";
+import { pipeline } from "node:stream/promises";
+import { Transform, type Writable } from "node:stream";
+import { createGunzip } from "node:zlib";
+import { extract } from "tar-stream";
+import type { Layer } from "../image/image.js";
+import { isGzipLayer } from "../image/media-types.js";
+import { MapBuildError } from "../errors.js";
+
+export type FileType = "file" | "dir" | "symlink" | "hardlink" | "other";
+
+export interface TarFileInfo {
+  /** Absolute path in the image, no trailing slash. */
+  path: string;
+  type: FileType;
+  mode: number;
+  uid: number;
+  gid: number;
+  /** Seconds since the epoch. */
+  mtime: number;
+  size: number;
+  linkname?: string;
+}
+
+export interface LayerListing {
+  files: TarFileInfo[];
+  /** Contents of the wanted files found in this layer (capped at 1 MiB each). */
+  contents: Map<string, Buffer>;
+  diffId: string;
+}
+
+const MAX_CAPTURE = 1 << 20;
+
+export function normalizeTarPath(name: string): string {
+  const trimmed = name.replace(/^\.?\/+/, "").replace(/\/+$/, "");
+  return `/${trimmed}`;
+}
+
+function typeOf(t: string | null | undefined): FileType {
+  switch (t) {
+    case "file":
+    case "contiguous-file":
+      return "file";
+    case "directory":
+      return "dir";
+    case "symlink":
+      return "symlink";
+    case "link":
+      return "hardlink";
+    default:
+      return "other";
+  }
+}
+
+export async function listLayerFiles(layer: Layer, wanted: ReadonlySet<string> = new Set()): Promise<LayerListing> {
+  const files: TarFileInfo[] = [];
+  const contents = new Map<string, Buffer>();
+  const hash = createHash("sha256");
+  const tap = new Transform({
+    transform(chunk: Buffer, _e, cb) {
+      hash.update(chunk);
+      cb(null, chunk);
+    },
+  });
+  const ex = extract();
+  ex.on("entry", (header, stream, next) => {
+    const path = normalizeTarPath(header.name);
+    const info: TarFileInfo = {
+      path,
+      type: typeOf(header.type),
+      mode: (header.mode ?? 0) & 0o7777,
+      uid: header.uid ?? 0,
+      gid: header.gid ?? 0,
+      mtime: header.mtime ? Math.floor(header.mtime.getTime() / 1000) : 0,
+      size: header.size ?? 0,
+    };
+    if (header.linkname) info.linkname = header.linkname;
+    files.push(info);
+    const capture = wanted.has(path) && info.type === "file";
+    const chunks: Buffer[] = [];
+    let captured = 0;
+    stream.on("data", (c: Buffer) => {
+      if (capture && captured < MAX_CAPTURE) {
+        chunks.push(c);
+        captured += c.length;
+      }
+    });
+    stream.on("end", () => {
+      if (capture) contents.set(path, Buffer.concat(chunks).subarray(0, MAX_CAPTURE));
+      next();
+    });
+    stream.resume();
+  });
+  const gzip = isGzipLayer(await layer.mediaType());
+  // tar-stream's extract is a streamx Writable, which node's pipeline drives like a node one
+  const sink = ex as unknown as Writable;
+  try {
+    const source = await layer.open();
+    if (gzip) await pipeline(source, createGunzip(), tap, sink);
+    else await pipeline(source, tap, sink);
+  } catch (cause) {
+    if (cause instanceof MapBuildError) throw cause;
+    throw new MapBuildError("E_INPUT_FORMAT", `layer ${await layer.digest()} is not a readable tar: ${(cause as Error).message}`, {
+      cause,
+      hint: "the image is corrupt; rebuild it",
+    });
+  }
+  return { files, contents, diffId: `sha256:${hash.digest("hex")}` };
+}
