@@ -32,6 +32,35 @@ export interface PlanOptions {
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
+/** lstat/open calls in flight per directory: enough to hide syscall latency, few file handles. */
+const STAT_CONCURRENCY = 32;
+
+type Child =
+  | { kind: "skip" }
+  | { kind: "dir"; hostPath: string; childRel: string; imagePath: string }
+  | { kind: "file"; hostPath: string; imagePath: string; st: BigIntStats }
+  | { kind: "symlink"; imagePath: string; linkTarget: string };
+
+/** `fn` over `items`, at most `limit` at once; results in input order, the first failure (in order) thrown. */
+async function settleInOrder<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const settled: PromiseSettledResult<R>[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      settled[i] = await fn(items[i]!).then(
+        (value): PromiseFulfilledResult<R> => ({ status: "fulfilled", value }),
+        (reason: unknown): PromiseRejectedResult => ({ status: "rejected", reason }),
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return settled.map((r) => {
+    if (r.status === "rejected") throw r.reason;
+    return r.value;
+  });
+}
+
 export async function planFromDisk(mappings: readonly DiskMapping[], opts: PlanOptions = {}): Promise<LayerEntry[]> {
   const ids = { uid: opts.uid ?? 0, gid: opts.gid ?? 0 };
   const out: LayerEntry[] = [];
@@ -74,7 +103,9 @@ export async function planFromDisk(mappings: readonly DiskMapping[], opts: PlanO
         throw inputError(`cannot list ${hostDir}: ${(err as Error).message}`, `make ${hostDir} readable (chmod a+rx) or exclude it`, err);
       }
       names.sort(Buffer.compare);
-      for (const raw of names) {
+      // Metadata of one directory's children is read concurrently (a site-packages tree has tens
+      // of thousands of files); results are used in name order so the first error is stable.
+      const children = await settleInOrder(names, STAT_CONCURRENCY, async (raw): Promise<Child> => {
         let name: string;
         try {
           name = utf8.decode(raw);
@@ -85,23 +116,30 @@ export async function planFromDisk(mappings: readonly DiskMapping[], opts: PlanO
         const hostPath = join(hostDir, name);
         const childRel = rel === "" ? name : `${rel}/${name}`;
         const imagePath = imageDir === "/" ? `/${name}` : `${imageDir}/${name}`;
-        const cst = await lstat(hostPath, { bigint: true });
-        if (cst.isDirectory()) {
-          if (opts.ignore?.(childRel, true)) continue;
-          out.push({ type: "dir", path: imagePath, mode: 0o755, ...ids });
-          await walk(hostPath, childRel, imagePath);
-        } else if (cst.isFile()) {
-          if (opts.ignore?.(childRel, false)) continue;
+        const cst = await lstat(hostPath, { bigint: true }).catch((err: unknown) => {
+          throw inputError(`cannot read ${hostPath}: ${(err as Error).message}`, "check that the input is not being changed during the build", err);
+        });
+        if (opts.ignore?.(childRel, cst.isDirectory())) return { kind: "skip" };
+        if (cst.isDirectory()) return { kind: "dir", hostPath, childRel, imagePath };
+        if (cst.isFile()) {
           await checkReadable(hostPath);
-          addFile(hostPath, imagePath, cst);
-        } else if (cst.isSymbolicLink()) {
-          if (opts.ignore?.(childRel, false)) continue;
+          return { kind: "file", hostPath, imagePath, st: cst };
+        }
+        if (cst.isSymbolicLink()) {
           const linkTarget = await readlink(hostPath);
           await checkSymlink(hostPath, childRel, linkTarget, root);
-          out.push({ type: "symlink", path: imagePath, mode: 0o777, ...ids, target: linkTarget });
-        } else {
-          if (opts.ignore?.(childRel, false)) continue;
-          throw specialFile(hostPath, cst);
+          return { kind: "symlink", imagePath, linkTarget };
+        }
+        throw specialFile(hostPath, cst);
+      });
+      for (const c of children) {
+        if (c.kind === "dir") {
+          out.push({ type: "dir", path: c.imagePath, mode: 0o755, ...ids });
+          await walk(c.hostPath, c.childRel, c.imagePath);
+        } else if (c.kind === "file") {
+          addFile(c.hostPath, c.imagePath, c.st);
+        } else if (c.kind === "symlink") {
+          out.push({ type: "symlink", path: c.imagePath, mode: 0o777, ...ids, target: c.linkTarget });
         }
       }
     };
