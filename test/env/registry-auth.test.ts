@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { formatVerdicts, validateImage } from "../harness/validate.js";
 import { pushPythonBase, pythonBaseLayout, PYTHON_BASE_TAG } from "../helpers/python-base.js";
 import { startRegistry, type TestRegistry } from "../helpers/registry.js";
 import { run } from "../helpers/run.js";
@@ -135,6 +136,16 @@ describe("registry with token auth", () => {
     const r = await push(reg.host, "puller/python", "puller:s3cret");
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /denied|unauthorized/i);
+  });
+
+  it("serves the pushed image to every consumer of the harness with credentials", async () => {
+    const report = await validateImage(
+      { kind: "registry", ref: `${reg.host}/base/python:3`, creds: "puller:s3cret" },
+      { consumers: ["skopeo", "umoci", "docker", "containerd"] },
+    );
+    assert.ok(report.ok, formatVerdicts(report.verdicts));
+    const anonymous = await validateImage({ kind: "registry", ref: `${reg.host}/base/python:3` }, { consumers: ["skopeo"] });
+    assert.ok(anonymous.ok, "anonymous tokens may pull: " + formatVerdicts(anonymous.verdicts));
   });
 
   it("issues tokens the registry accepts, with the configured lifetime", async () => {
