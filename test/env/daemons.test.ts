@@ -47,8 +47,11 @@ describe("private containerd", () => {
     c = await startContainerd();
   });
   after(async () => {
-    await c?.stop();
-    await (await tmp).cleanup();
+    try {
+      await c?.stop();
+    } finally {
+      await (await tmp).cleanup();
+    }
   });
 
   it("starts on its own socket and answers ctr", async () => {
