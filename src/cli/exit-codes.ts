@@ -11,6 +11,8 @@ export const ExitCode = {
   integrity: 6,
   network: 7,
   output: 8,
+  /** `inspect` found a MAP that does not conform. */
+  nonConformant: 10,
   interrupted: 130,
 } as const;
 

@@ -4,6 +4,7 @@ import { packageCommand, type PackageFlags } from "./package-command.js";
 import { parseLogLevel } from "./validate-flags.js";
 import { verbosityFrom, type CliIO } from "./io.js";
 import { runPackage, type PackageDeps } from "./run-package.js";
+import { inspectCommand, runInspect, type InspectFlags } from "./inspect-command.js";
 
 export interface GlobalFlags {
   logLevel?: string;
@@ -28,6 +29,12 @@ export function buildProgram(name: string, io: CliIO, deps: PackageDeps, setExit
     setExit(await runPackage(appPath, flags, io, verbosity, deps));
   });
   program.addCommand(pkg);
+
+  const inspect = inspectCommand().exitOverride();
+  inspect.action(async (image: string, flags: InspectFlags) => {
+    setExit(await runInspect(image, flags, io));
+  });
+  program.addCommand(inspect);
 
   return program;
 }
