@@ -1,0 +1,169 @@
+/**
+ * Keeping the cache bounded: least recently used entries go first (last use = mtime of the entry
+ * file, bumped on every hit), a blob goes when no entry names it any more. Safe to run while other
+ * builds use the cache: entries are listed before blobs (a put renames its blob before writing its
+ * entry, so an entry seen has its blob listed), fresh orphans are left alone (a put in progress),
+ * and recently used entries can be protected (a build holds the blob for its push).
+ */
+import { readdir, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { digestHex } from "../digest.js";
+import type { CacheLayout } from "./cache-dir.js";
+import { readEntry, type CacheEntry } from "./cache-entry.js";
+
+export interface PruneOptions {
+  /** Remove least recently used entries until the blobs take at most this many bytes. */
+  maxBytes?: number;
+  /** Remove entries not used for this many days. */
+  olderThanDays?: number;
+}
+
+export interface PruneResult {
+  /** Entries removed. */
+  removed: number;
+  /** Bytes of blobs and stale temp files deleted. */
+  freedBytes: number;
+}
+
+export interface PrunePolicy {
+  maxBytes: number;
+  olderThanMs?: number;
+  /** Never remove these blobs (hex): handed out by this process. */
+  keep: ReadonlySet<string>;
+  /** Never remove entries used less than this long ago. */
+  graceMs: number;
+}
+
+/** A blob without entry younger than this may belong to a put in progress (blob first, entry next). */
+const ORPHAN_GRACE_MS = 60 * 60 * 1000;
+/** Temp files this old are left over from a crashed or killed build (a huge layer may take hours). */
+const STALE_TMP_MS = 24 * 60 * 60 * 1000;
+
+export interface ListedEntry {
+  key: string;
+  entry: CacheEntry | undefined;
+  lastUsedMs: number;
+}
+
+/** Every entry file; `entry` is undefined when the file is malformed. Vanished files are skipped. */
+export async function listEntries(layout: CacheLayout): Promise<ListedEntry[]> {
+  const out: ListedEntry[] = [];
+  for (const name of await readdirOrEmpty(layout.entries)) {
+    if (!name.endsWith(".json") || name.startsWith(".")) continue;
+    const path = join(layout.entries, name);
+    try {
+      const st = await stat(path);
+      const entry = await readEntry(path).catch(() => undefined);
+      out.push({ key: name.slice(0, -5), entry, lastUsedMs: st.mtimeMs });
+    } catch {
+      // removed meanwhile by another process
+    }
+  }
+  return out;
+}
+
+/** hex → size and ctime of every finished blob. */
+export async function listBlobs(layout: CacheLayout): Promise<Map<string, { size: number; ctimeMs: number }>> {
+  const out = new Map<string, { size: number; ctimeMs: number }>();
+  for (const name of await readdirOrEmpty(layout.blobs)) {
+    if (name.startsWith(".")) continue;
+    try {
+      const st = await stat(join(layout.blobs, name));
+      if (st.isFile()) out.set(name, { size: st.size, ctimeMs: st.ctimeMs });
+    } catch {
+      // removed meanwhile
+    }
+  }
+  return out;
+}
+
+export async function pruneCache(layout: CacheLayout, policy: PrunePolicy, now = Date.now()): Promise<PruneResult> {
+  const result: PruneResult = { removed: 0, freedBytes: 0 };
+  const entries = await listEntries(layout); // before blobs: see the file comment
+  const blobs = await listBlobs(layout);
+
+  const refs = new Map<string, number>();
+  const live: { key: string; hex: string; lastUsedMs: number }[] = [];
+  for (const e of entries) {
+    const hex = e.entry ? digestHex(e.entry.digest) : undefined;
+    if (hex === undefined || !blobs.has(hex)) {
+      await removeEntry(layout, e.key, result); // malformed, or its blob is gone: it can only miss
+      continue;
+    }
+    live.push({ key: e.key, hex, lastUsedMs: e.lastUsedMs });
+    refs.set(hex, (refs.get(hex) ?? 0) + 1);
+  }
+  const isProtected = (e: { hex: string; lastUsedMs: number }): boolean => policy.keep.has(e.hex) || now - e.lastUsedMs < policy.graceMs;
+  const drop = async (e: { key: string; hex: string }): Promise<void> => {
+    await removeEntry(layout, e.key, result);
+    const left = (refs.get(e.hex) ?? 1) - 1;
+    refs.set(e.hex, left);
+    if (left === 0) await removeBlob(layout, e.hex, blobs, result);
+  };
+
+  live.sort((a, b) => a.lastUsedMs - b.lastUsedMs);
+  const kept: typeof live = [];
+  for (const e of live) {
+    if (policy.olderThanMs !== undefined && now - e.lastUsedMs > policy.olderThanMs && !isProtected(e)) await drop(e);
+    else kept.push(e);
+  }
+  for (const [hex, b] of [...blobs]) {
+    if ((refs.get(hex) ?? 0) === 0 && now - b.ctimeMs > ORPHAN_GRACE_MS && !policy.keep.has(hex)) await removeBlob(layout, hex, blobs, result);
+  }
+
+  let total = 0;
+  for (const b of blobs.values()) total += b.size;
+  for (const e of kept) {
+    if (total <= policy.maxBytes) break;
+    if (isProtected(e)) continue;
+    const size = blobs.get(e.hex)?.size ?? 0;
+    await drop(e);
+    if (!blobs.has(e.hex)) total -= size;
+  }
+
+  await removeStaleTemps(layout, now, result);
+  return result;
+}
+
+async function removeEntry(layout: CacheLayout, key: string, result: PruneResult): Promise<void> {
+  await rm(join(layout.entries, `${key}.json`), { force: true });
+  result.removed++;
+}
+
+async function removeBlob(layout: CacheLayout, hex: string, blobs: Map<string, { size: number }>, result: PruneResult): Promise<void> {
+  const b = blobs.get(hex);
+  if (b === undefined) return;
+  await rm(join(layout.blobs, hex), { force: true });
+  blobs.delete(hex);
+  result.freedBytes += b.size;
+}
+
+async function removeStaleTemps(layout: CacheLayout, now: number, result: PruneResult): Promise<void> {
+  for (const [dir, isTemp] of [
+    [layout.tmp, (_n: string) => true],
+    [layout.blobs, (n: string) => n.startsWith(".") && n.endsWith(".tmp")],
+    [layout.entries, (n: string) => n.startsWith(".") && n.endsWith(".tmp")],
+  ] as const) {
+    for (const name of await readdirOrEmpty(dir)) {
+      if (!isTemp(name)) continue;
+      const path = join(dir, name);
+      try {
+        const st = await stat(path);
+        if (st.isFile() && now - st.mtimeMs > STALE_TMP_MS) {
+          await rm(path, { force: true });
+          result.freedBytes += st.size;
+        }
+      } catch {
+        // removed meanwhile
+      }
+    }
+  }
+}
+
+async function readdirOrEmpty(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch {
+    return [];
+  }
+}

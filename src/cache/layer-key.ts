@@ -1,0 +1,146 @@
+/**
+ * The cache key of a layer: sha256 over a canonical description of everything that decides its
+ * bytes, as jib's LayerEntriesSelector does, but with content hashes instead of mtimes (an mtime
+ * can be restored after an edit; see stat-index.ts). Two entry lists that writeLayer turns into the
+ * same bytes may get different keys (a cache miss, harmless); two lists with one key always give
+ * the same bytes. Host paths of `file` sources are not part of the key, so moving a project keeps
+ * its cache.
+ */
+import { createHash } from "node:crypto";
+import type { Readable } from "node:stream";
+import { MapBuildError, isMapBuildError } from "../errors.js";
+import { layerMediaType } from "../image/media-types.js";
+import { DEFAULT_GZIP_LEVEL, DEFAULT_OMIT_PARENT_DIRS, type LayerEntry, type WriteLayerOptions } from "../layer/index.js";
+import { hashFile, matchesSnapshot, statFile, type FileSnapshot, type StatIndex } from "./stat-index.js";
+
+/**
+ * Bump when writeLayer's output for the same inputs changes (tar header layout, gzip settings,
+ * parent-directory rules): old entries then stop matching instead of handing out layers a fresh
+ * build would no longer produce.
+ */
+export const LAYER_CACHE_FORMAT = 1;
+
+/** The writeLayer options that change the bytes; the rest (tmpDir, id, progress, signal) do not. */
+export type LayerKeyOptions = Pick<WriteLayerOptions, "compression" | "family" | "level" | "mtime" | "omitParentDirs">;
+
+/** A key plus what is needed to prove, after writing, that the inputs it describes did not change. */
+export interface LayerInputs {
+  /** 64 lowercase hex digits. */
+  key: string;
+  /** The `file` sources as they were when hashed. */
+  files: readonly FileSnapshot[];
+}
+
+/** Parallel stats and reads while hashing: enough to hide per-file latency, few enough for fds. */
+const HASH_CONCURRENCY = 16;
+
+export async function describeLayerInputs(entries: readonly LayerEntry[], opts: LayerKeyOptions, index: StatIndex): Promise<LayerInputs> {
+  const contentDigests = new Map<LayerEntry, string>();
+  const files: FileSnapshot[] = [];
+  await forEachLimit(entries, HASH_CONCURRENCY, async (e) => {
+    if (e.type !== "file") return;
+    const src = e.source;
+    switch (src.kind) {
+      case "file": {
+        const snap = await index.digestOf(src.path);
+        files.push(snap);
+        contentDigests.set(e, snap.sha256);
+        break;
+      }
+      case "bytes":
+        contentDigests.set(e, createHash("sha256").update(src.data).digest("hex"));
+        break;
+      case "stream":
+        // Read once more: a producer's own digest (e.g. a wheel's RECORD) is not trusted as a key.
+        contentDigests.set(e, await hashStream(e.path, src.open));
+        break;
+    }
+  });
+  await index.save();
+
+  const level = opts.compression === "gzip" ? (opts.level ?? DEFAULT_GZIP_LEVEL) : null;
+  const header = {
+    format: "map-build layer",
+    v: LAYER_CACHE_FORMAT,
+    compression: opts.compression,
+    level,
+    family: opts.family,
+    mediaType: layerMediaType(opts.family, opts.compression),
+    mtime: opts.mtime ?? 0,
+    omitParentDirs: [...new Set(opts.omitParentDirs ?? DEFAULT_OMIT_PARENT_DIRS)].sort(),
+  };
+  // writeLayer sorts entries by path, so their order here must not change the key.
+  const lines = entries.map((e) => JSON.stringify(describe(e, contentDigests.get(e)))).sort(comparePaths);
+  const hash = createHash("sha256").update(JSON.stringify(header)).update("\n");
+  for (const line of lines) hash.update(line).update("\n");
+  return { key: hash.digest("hex"), files };
+}
+
+/**
+ * True when every `file` source is still as it was when the key was computed: same inode, size and
+ * timestamps, and for files changed too recently to trust timestamps, the same contents.
+ */
+export async function inputsUnchanged(inputs: LayerInputs): Promise<boolean> {
+  for (const snap of inputs.files) {
+    try {
+      if (!matchesSnapshot(snap, await statFile(snap.path))) return false;
+      if (snap.racy && (await hashFile(snap.path)) !== snap.sha256) return false;
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
+function describe(e: LayerEntry, contentDigest: string | undefined): unknown[] {
+  const base = [e.path, e.type, e.mode, e.uid ?? 0, e.gid ?? 0];
+  switch (e.type) {
+    case "dir":
+      return base;
+    case "file":
+      return [...base, e.size, contentDigest];
+    case "symlink":
+    case "hardlink":
+      return [...base, e.target];
+  }
+}
+
+/** Any fixed order will do: it only has to be independent of the order of the input list. */
+function comparePaths(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+async function hashStream(imagePath: string, open: () => Promise<Readable>): Promise<string> {
+  const hash = createHash("sha256");
+  let stream: Readable | undefined;
+  try {
+    stream = await open();
+    for await (const chunk of stream) hash.update(chunk as Uint8Array);
+  } catch (err) {
+    if (isMapBuildError(err)) throw err;
+    throw new MapBuildError("E_LAYER_INPUT", `cannot read the content of ${imagePath}: ${(err as Error)?.message ?? String(err)}`, {
+      hint: "check that the input can be read, then run the build again",
+      cause: err,
+    });
+  } finally {
+    stream?.destroy();
+  }
+  return hash.digest("hex");
+}
+
+async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    while (!failed && next < items.length) {
+      const item = items[next++]!;
+      try {
+        await fn(item);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
