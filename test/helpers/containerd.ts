@@ -45,8 +45,11 @@ export async function startContainerd(): Promise<TestContainerd> {
         env: { ...process.env, CONTAINERD_SNAPSHOTTER: snapshotter },
       }),
     async stop() {
-      await runOk("bash", [join(SCRIPTS, "start-containerd.sh"), "--stop", c], { timeoutMs: 60_000 });
-      await cleanup();
+      try {
+        await runOk("bash", [join(SCRIPTS, "start-containerd.sh"), "--stop", c], { timeoutMs: 60_000 });
+      } finally {
+        await cleanup();
+      }
     },
   };
 }

@@ -43,8 +43,11 @@ export async function startDockerd(opts: { storageDriver?: "overlay2" | "vfs" } 
     pid,
     docker: (args, o = {}) => run(DOCKER_CLIENT, ["-H", host, ...args], { timeoutMs: o.timeoutMs ?? 120_000, input: o.input }),
     async stop() {
-      await runOk("bash", [join(SCRIPTS, "start-dockerd.sh"), "--stop", d], { timeoutMs: 60_000 });
-      await cleanup();
+      try {
+        await runOk("bash", [join(SCRIPTS, "start-dockerd.sh"), "--stop", d], { timeoutMs: 60_000 });
+      } finally {
+        await cleanup();
+      }
     },
   };
 }

@@ -36,8 +36,11 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<TestReg
     port,
     dir,
     async stop() {
-      await runOk("bash", [join(SCRIPTS, "start-registry.sh"), "--stop", join(dir, "reg")]);
-      await cleanup();
+      try {
+        await runOk("bash", [join(SCRIPTS, "start-registry.sh"), "--stop", join(dir, "reg")]);
+      } finally {
+        await cleanup();
+      }
     },
   };
 }
