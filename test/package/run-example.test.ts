@@ -1,0 +1,108 @@
+/**
+ * Acceptance (issue 6): the example app, folder form and single-file form, built by the real CLI
+ * onto the python base pulled from a loopback registry, runs in docker and writes the expected
+ * scores; pushed with --push, pulled back by docker, it runs the same, and the digest the CLI
+ * prints (plain and --json) is the one the registry reports.
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdir, readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { runCli } from "../helpers/cli.js";
+import { startDockerd, type TestDockerd } from "../helpers/dockerd.js";
+import { pushPythonBase } from "../helpers/python-base.js";
+import { startRegistry, type TestRegistry } from "../helpers/registry.js";
+import { runOk } from "../helpers/run.js";
+import { makeTempDir } from "../helpers/tmp.js";
+import { EXAMPLE_APP, EXAMPLE_APP_FILE, EXAMPLE_INPUT, EXAMPLE_MODEL, EXPECTED_SCORES } from "./fixtures.js";
+
+describe("map-build package: the example runs in docker", () => {
+  let registry: TestRegistry;
+  let dockerd: TestDockerd;
+  let base: string;
+  let tmp: { dir: string; cleanup: () => Promise<void> };
+  let env: NodeJS.ProcessEnv;
+
+  before(async () => {
+    tmp = await makeTempDir("mb-pkg-run-");
+    env = { MAP_BUILD_CACHE_DIR: join(tmp.dir, "cache"), SOURCE_DATE_EPOCH: undefined, MONAI_BASEIMAGE: undefined, DOCKER_HOST: undefined };
+    [registry, dockerd] = await Promise.all([startRegistry(), startDockerd()]);
+    base = await pushPythonBase(registry.host);
+  });
+  after(async () => {
+    await Promise.allSettled([registry?.stop(), dockerd?.stop()]);
+    await tmp?.cleanup();
+  });
+
+  /** docker run --network none with the example's input and a fresh output dir at the working dir's input/output. */
+  async function runImage(image: string, name: string): Promise<string> {
+    const out = join(tmp.dir, `out-${name}`);
+    await mkdir(out);
+    const r = await dockerd.docker([
+      "run", "--rm", "--network", "none",
+      "-v", `${EXAMPLE_INPUT}:/var/monai/input:ro`,
+      "-v", `${out}:/var/monai/output`,
+      image,
+    ]);
+    assert.equal(r.code, 0, `docker run ${image} failed:\n${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /scored 2 file\(s\) with 6 weights/);
+    return readFile(join(out, "scores.csv"), "utf8");
+  }
+
+  async function buildTarball(app: string, tag: string, file: string): Promise<string> {
+    const r = await runCli(["package", app, "-t", tag, "-m", EXAMPLE_MODEL, "-b", base, "--no-sdk", "--tarball", file], { env, cwd: tmp.dir });
+    assert.equal(r.code, 0, `build failed:\n${r.stderr}`);
+    const digest = r.stdout.trim();
+    assert.match(digest, /^sha256:[0-9a-f]{64}$/, `stdout should be the digest alone, got ${JSON.stringify(r.stdout)}`);
+    assert.ok((await stat(join(tmp.dir, file))).size > 0);
+    return digest;
+  }
+
+  it("folder form: --tarball, docker load, docker run writes scores.csv", async () => {
+    await buildTarball(EXAMPLE_APP, "localhost/word-score:1.0", "ws.tar");
+    const load = await dockerd.docker(["load", "-i", join(tmp.dir, "ws.tar")]);
+    assert.equal(load.code, 0, load.stderr);
+    assert.match(load.stdout, /Loaded image: localhost\/word-score:1\.0/);
+    assert.equal(await runImage("localhost/word-score:1.0", "folder"), EXPECTED_SCORES);
+  });
+
+  it("single-file form: only app.py is packaged and runs", async () => {
+    await buildTarball(EXAMPLE_APP_FILE, "localhost/word-score-file:1.0", "ws-file.tar");
+    const load = await dockerd.docker(["load", "-i", join(tmp.dir, "ws-file.tar")]);
+    assert.equal(load.code, 0, load.stderr);
+    assert.equal(await runImage("localhost/word-score-file:1.0", "file"), EXPECTED_SCORES);
+    // the sibling __main__.py is not copied; the command runs app.py
+    const ls = await dockerd.docker(["run", "--rm", "--network", "none", "--entrypoint", "/bin/sh", "localhost/word-score-file:1.0", "-c", "ls -A /opt/monai/app; cat /etc/monai/app.json"]);
+    assert.equal(ls.code, 0, ls.stderr);
+    assert.deepEqual(ls.stdout.split("{")[0]!.trim().split("\n").sort(), ["app.py", "requirements.txt"]);
+    assert.match(ls.stdout, /"command": "python3 -u \/opt\/monai\/app\/app\.py"/);
+  });
+
+  it("--push: docker pull from the loopback registry runs the same; printed digests are the registry's", async () => {
+    const ref = `${registry.host}/apps/word-score:1.0`;
+    const json = await runCli(["package", EXAMPLE_APP, "-t", ref, "-m", EXAMPLE_MODEL, "-b", base, "--no-sdk", "--push", "--json"], { env, cwd: tmp.dir });
+    assert.equal(json.code, 0, json.stderr);
+    const result = JSON.parse(json.stdout) as { digest: string; tag: string; outputs: { kind: string; target: string; digest?: string }[] };
+    const inspected = JSON.parse(await runOk("skopeo", ["inspect", "--tls-verify=false", `docker://${ref}`])) as { Digest: string };
+    assert.equal(result.digest, inspected.Digest);
+    assert.equal(result.tag, ref);
+    const push = result.outputs.find((o) => o.kind === "push");
+    assert.equal(push?.digest, inspected.Digest);
+    // HEAD on the manifest: the registry's own Docker-Content-Digest
+    const head = await fetch(`http://${registry.host}/v2/apps/word-score/manifests/1.0`, {
+      method: "HEAD",
+      headers: { accept: "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json" },
+    });
+    assert.equal(head.headers.get("docker-content-digest"), result.digest);
+
+    // plain mode: the digest alone on stdout; a rebuild of the same inputs pushes the same digest
+    const plain = await runCli(["package", EXAMPLE_APP, "-t", ref, "-m", EXAMPLE_MODEL, "-b", base, "--no-sdk", "--push"], { env, cwd: tmp.dir });
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.equal(plain.stdout, `${inspected.Digest}\n`);
+
+    const pull = await dockerd.docker(["pull", ref]);
+    assert.equal(pull.code, 0, pull.stderr);
+    assert.match(pull.stdout, new RegExp(`Digest: ${inspected.Digest}`));
+    assert.equal(await runImage(ref, "pushed"), EXPECTED_SCORES);
+  });
+});
