@@ -41,6 +41,7 @@ export interface FileSnapshot {
 type IndexRecord = [string, string, number, string, string, string, number];
 
 const INDEX_VERSION = 1;
+const SEEN_REFRESH_MS = 60 * 60 * 1000;
 
 export interface StatIndexCounters {
   /** Files whose contents were read and hashed. */
@@ -75,8 +76,11 @@ export class StatIndex {
     const rec = records.get(abs);
     if (rec && sameStat(rec, before)) {
       this.#counters.indexHits++;
-      rec[6] = Date.now();
-      this.#dirty = true;
+      // Last-seen only orders eviction; refreshing it hourly spares a rewrite of the index per build.
+      if (Date.now() - rec[6] > SEEN_REFRESH_MS) {
+        rec[6] = Date.now();
+        this.#dirty = true;
+      }
       return snapshot(abs, before, rec[5], false);
     }
     const sha256 = await hashFile(abs);
