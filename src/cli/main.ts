@@ -3,7 +3,7 @@
  * code instead of exiting, so tests can run it in-process.
  */
 import { CommanderError } from "commander";
-import { isMapBuildError } from "../errors.js";
+import { isMapBuildError, MapBuildError } from "../errors.js";
 import type { CliIO } from "./io.js";
 import { buildProgram, type GlobalFlags } from "./program.js";
 import { reportError } from "./report-error.js";
@@ -24,7 +24,9 @@ export async function main(name: string, argv: string[], io: CliIO): Promise<num
     if (e instanceof CommanderError && !isMapBuildError(e)) {
       // help and version are "errors" to commander; they already printed
       if (e.code === "commander.helpDisplayed" || e.code === "commander.help" || e.code === "commander.version") return ExitCode.ok;
-      return ExitCode.usage;
+      const sub = program.commands.find((c) => argv.includes(c.name()))?.name();
+      const usage = new MapBuildError("E_USAGE", e.message.replace(/^error:\s*/i, ""), { hint: `run \`${name}${sub ? ` ${sub}` : ""} --help\` for usage` });
+      return reportError(io, usage, false);
     }
     const verbose = Boolean(program.opts<GlobalFlags>().verbose) || program.opts<GlobalFlags>().logLevel === "DEBUG";
     return reportError(io, e, verbose);

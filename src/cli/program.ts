@@ -19,9 +19,7 @@ export function buildProgram(name: string, io: CliIO, deps: PackageDeps, setExit
     .option("-l, --log-level <level>", "DEBUG, INFO, WARN, ERROR or CRITICAL", parseLogLevel)
     .option("--verbose", "debug output, and stack traces on errors")
     .option("-q, --quiet", "errors only")
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
-    .showHelpAfterError("(run with --help for usage)");
+    .exitOverride();
 
   const pkg = packageCommand().exitOverride();
   pkg.action(async (appPath: string, flags: PackageFlags) => {
@@ -35,6 +33,12 @@ export function buildProgram(name: string, io: CliIO, deps: PackageDeps, setExit
     setExit(await runInspect(image, flags, io));
   });
   program.addCommand(inspect);
+
+  // addCommand() copies no settings to sub-commands: without this their help and errors went to
+  // process.stdout/stderr, not io. Commander's own error line is dropped: main() reports usage
+  // errors in the one-line `error: … [E_USAGE]` + `hint:` form like every other failure.
+  const output = { writeOut: (s: string) => io.stdout.write(s), writeErr: (s: string) => io.stderr.write(s), outputError: () => {} };
+  for (const c of [program, ...program.commands]) c.configureOutput(output);
 
   return program;
 }
