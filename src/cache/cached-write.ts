@@ -6,7 +6,6 @@
 import { MapBuildError } from "../errors.js";
 import { writeLayer, type FileLayer, type LayerEntry, type WriteLayerOptions } from "../layer/index.js";
 import type { LayerCache } from "./layer-cache.js";
-import { inputsUnchanged } from "./layer-key.js";
 
 export interface CachedWriteResult {
   layer: FileLayer;
@@ -44,7 +43,7 @@ export async function writeLayerCached(
   const layer = await write(entries, { ...writeOpts, tmpDir: cache.tmpDir });
   // An input edited while the layer was written: the key describes other bytes than the layer
   // holds, so storing it would make the cache lie. Use the layer for this build only.
-  if (!(await inputsUnchanged(inputs))) return { layer, cached: false };
+  if (!(await cache.inputsUnchanged(inputs))) return { layer, cached: false };
   try {
     return { layer: await cache.put(inputs.key, layer, { move: true }), cached: false };
   } catch {

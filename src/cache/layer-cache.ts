@@ -14,7 +14,7 @@ import { placeFile, tempSibling } from "./atomic-file.js";
 import { DEFAULT_CACHE_MAX_BYTES, cacheLayout, defaultCacheDir, type CacheLayout } from "./cache-dir.js";
 import { KEY_RE, blobStat, readEntry, sameBlobStat, writeEntry, type BlobStat } from "./cache-entry.js";
 import { listEntries, pruneCache, listBlobs, type PruneOptions, type PruneResult } from "./cache-prune.js";
-import { describeLayerInputs, type LayerInputs, type LayerKeyOptions } from "./layer-key.js";
+import { describeLayerInputs, inputsUnchanged, type LayerInputs, type LayerKeyOptions } from "./layer-key.js";
 import { StatIndex, hashFile } from "./stat-index.js";
 
 export interface LayerCacheOptions {
@@ -120,6 +120,14 @@ export class LayerCache {
   /** The key plus the input snapshot that inputsUnchanged() re-checks after the layer is written. */
   inputsFor(entries: readonly LayerEntry[], writeOpts: LayerKeyOptions): Promise<LayerInputs> {
     return describeLayerInputs(entries, writeOpts, this.#index);
+  }
+
+  /**
+   * True when the inputs still are what `inputs` describes. Check it after writing a layer and
+   * before putting it: an input edited meanwhile means the key does not describe the layer's bytes.
+   */
+  inputsUnchanged(inputs: LayerInputs): Promise<boolean> {
+    return inputsUnchanged(inputs, this.#index);
   }
 
   /** The cached layer for `key`, checked; undefined when missing or bad. Never throws. */

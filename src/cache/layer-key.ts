@@ -11,7 +11,7 @@ import type { Readable } from "node:stream";
 import { MapBuildError, isMapBuildError } from "../errors.js";
 import { layerMediaType } from "../image/media-types.js";
 import { DEFAULT_GZIP_LEVEL, DEFAULT_OMIT_PARENT_DIRS, type LayerEntry, type WriteLayerOptions } from "../layer/index.js";
-import { hashFile, matchesSnapshot, statFile, type FileSnapshot, type StatIndex } from "./stat-index.js";
+import { matchesSnapshot, statFile, type FileSnapshot, type StatIndex } from "./stat-index.js";
 
 /**
  * Bump when writeLayer's output for the same inputs changes (tar header layout, gzip settings,
@@ -78,18 +78,29 @@ export async function describeLayerInputs(entries: readonly LayerEntry[], opts: 
 
 /**
  * True when every `file` source is still as it was when the key was computed: same inode, size and
- * timestamps, and for files changed too recently to trust timestamps, the same contents.
+ * timestamps, and for files changed too recently to trust timestamps, the same contents. Those are
+ * hashed through the index, so one that has aged past the racy window meanwhile (a model written
+ * just before a long build) is recorded there and not read again by the next build.
  */
-export async function inputsUnchanged(inputs: LayerInputs): Promise<boolean> {
-  for (const snap of inputs.files) {
-    try {
+export async function inputsUnchanged(inputs: LayerInputs, index: StatIndex): Promise<boolean> {
+  try {
+    for (const snap of inputs.files) {
       if (!matchesSnapshot(snap, await statFile(snap.path))) return false;
-      if (snap.racy && (await hashFile(snap.path)) !== snap.sha256) return false;
-    } catch {
-      return false;
+      if (snap.racy) {
+        const again = await index.digestOf(snap.path);
+        if (again.sha256 !== snap.sha256 || !sameFile(again, snap)) return false;
+      }
     }
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await index.save();
   }
-  return true;
+}
+
+function sameFile(a: FileSnapshot, b: FileSnapshot): boolean {
+  return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
 }
 
 function describe(e: LayerEntry, contentDigest: string | undefined): unknown[] {

@@ -121,6 +121,22 @@ describe("layer cache: reuse", () => {
     assert.deepEqual([again.stats.hashedFiles, again.stats.indexHits], [3, 0]);
   });
 
+  it("records a racy input once it has aged past the window during the build", async () => {
+    const src = await appTree();
+    const cache = await openLayerCache({ dir: await fresh("cache"), racyWindowMs: 100 });
+    const tmpDir = await fresh("tmp");
+    const slowWrite = async (e: readonly LayerEntry[], o: WriteLayerOptions): Promise<FileLayer> => {
+      await sleep(150);
+      return writeLayer(e, o);
+    };
+    await writeLayerCached(cache, await appEntries(src), { ...gzipOpts, tmpDir }, { write: slowWrite });
+    assert.equal(cache.stats.hashedFiles, 6, "hashed for the key, and again after the write to prove them unchanged");
+    const again = await openLayerCache({ dir: cache.dir, racyWindowMs: 100 });
+    const r = await writeLayerCached(again, await appEntries(src), { ...gzipOpts, tmpDir });
+    assert.equal(r.cached, true);
+    assert.deepEqual([again.stats.hashedFiles, again.stats.indexHits], [0, 3]);
+  });
+
   it("detects an edit that keeps the size and restores the mtime (ctime changes)", async () => {
     const src = await appTree();
     const file = join(src, "app.py");
@@ -140,6 +156,7 @@ describe("layer cache: reuse", () => {
     assert.equal(afterEdit.size, before.size);
     assert.equal(afterEdit.mtimeNs, before.mtimeNs);
     assert.notEqual(afterEdit.ctimeNs, before.ctimeNs);
+    await sleep(150); // past the racy window: only ctime tells the edit apart
 
     const again = await openLayerCache({ dir: cache.dir, racyWindowMs: 100 });
     const b = await writeLayerCached(again, await appEntries(src), { ...gzipOpts, tmpDir }, { write: w.write });
