@@ -1,6 +1,5 @@
 /** Open the base image named by --base: a registry reference, an OCI layout or a docker-archive. */
-import { MapBuildError } from "../errors.js";
-import { parseBaseSpec, readDockerArchiveImage, readOciLayoutImage, type Image, type PlatformSpec } from "../image/index.js";
+import { parseBaseSpec, readDockerArchiveImage, readOciArchiveImage, readOciLayoutImage, type Image, type PlatformSpec } from "../image/index.js";
 import { parseReference } from "../reference/index.js";
 import type { RegistryClient } from "../registry/index.js";
 
@@ -22,8 +21,6 @@ export async function openBaseImage(spec: string, platform: PlatformSpec, client
     case "docker-archive":
       return { image: await readDockerArchiveImage(base.path, base.ref), label: spec };
     case "oci-archive":
-      throw new MapBuildError("E_USAGE", `oci-archive bases are not supported yet: ${spec}`, {
-        hint: "unpack it (mkdir d && tar -xf FILE -C d) and pass --base oci:d[:tag], or use docker-archive:FILE",
-      });
+      return { image: await readOciArchiveImage(base.path, base.ref, platform), label: spec };
   }
 }

@@ -16,17 +16,15 @@ import { ImageConfigSchema, ImageManifestSchema, parseJson, type ImageManifest }
 import { indexTar, readMember, type TarMember } from "./tar-index.js";
 import type { Image, Layer } from "./image.js";
 import { z } from "zod";
+import { normalizeTag } from "./tag-name.js";
+import { archiveStore, isLayoutArchive } from "./layout-store.js";
+import { readLayoutImage } from "./oci-layout-image.js";
 
 const ArchiveManifestSchema = z.array(
   z.looseObject({ Config: z.string(), RepoTags: z.array(z.string()).nullable().optional(), Layers: z.array(z.string()) }),
 );
 
-/** `python:3` and `docker.io/library/python:3` name the same image. */
-export function normalizeTag(t: string): string {
-  let s = t.replace(/^docker\.io\/library\//, "").replace(/^docker\.io\//, "");
-  if (!/:[^/]+$/.test(s) && !s.includes("@")) s += ":latest";
-  return s;
-}
+export { normalizeTag };
 
 function member(members: Map<string, TarMember>, name: string, file: string): TarMember {
   const m = members.get(name.replace(/^(\.\/)+/, ""));
@@ -50,6 +48,9 @@ function hashMember(file: string, m: TarMember): Promise<Digest> {
 
 export async function readDockerArchiveImage(file: string, tag?: string): Promise<Image> {
   const members = await indexTar(file);
+  // a hybrid tar (map-build's, docker 25+ save) is also an OCI layout: read its real manifest, so
+  // the image keeps its digest and media types instead of being re-derived from manifest.json
+  if (isLayoutArchive(members)) return readLayoutImage(await archiveStore(file, members), tag);
   const entries = parseJson(ArchiveManifestSchema, await readMember(file, member(members, "manifest.json", file)), `${file}: manifest.json`);
   const all = entries.flatMap((e) => e.RepoTags ?? []);
   let entry = entries[0];

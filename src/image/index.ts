@@ -8,6 +8,6 @@ export { imageFamily, layerFamily, layerForFamily, layerMediaTypeFor, manifestFa
 export { fileLayer, type FileLayerSpec } from "./file-layer.js";
 export { verifyStream, verifyBytes } from "./verify-stream.js";
 export { canonicalJson } from "./canonical-json.js";
-export { readOciLayoutImage, REF_NAME_ANNOTATION } from "./oci-layout-image.js";
+export { readOciArchiveImage, readOciLayoutImage, REF_NAME_ANNOTATION } from "./oci-layout-image.js";
 export { readDockerArchiveImage } from "./docker-archive-image.js";
 export { parseBaseSpec, type BaseSpec } from "./base-spec.js";

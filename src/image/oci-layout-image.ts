@@ -1,16 +1,16 @@
 /**
- * A base image read from an OCI image layout directory (skopeo `oci:DIR:tag`, umoci), for
+ * A base image read from an OCI image layout (skopeo `oci:DIR:tag`, umoci, or a tar of one), for
  * air-gapped builds. Every blob is checked against its descriptor as it is read.
  */
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
-import { isDigest, digestAlgorithm, digestHex, type Digest } from "../digest.js";
+import { isDigest, type Digest } from "../digest.js";
 import { MapBuildError } from "../errors.js";
 import { fileLayer } from "./file-layer.js";
 import { isImageManifestMediaType, isIndexMediaType, MediaType } from "./media-types.js";
 import { hostPlatform, selectManifest, type PlatformSpec } from "./platform.js";
 import { ImageConfigSchema, ImageIndexSchema, ImageManifestSchema, parseJson, type ImageIndex } from "./schemas.js";
 import { verifyBytes } from "./verify-stream.js";
+import { archiveStore, blobRelPath, directoryStore, type LayoutStore } from "./layout-store.js";
+import { normalizeTag } from "./tag-name.js";
 import type { Descriptor, Image } from "./image.js";
 
 export const REF_NAME_ANNOTATION = "org.opencontainers.image.ref.name";
@@ -19,37 +19,32 @@ const MAX_JSON_BLOB = 16 * 1024 * 1024;
 /** Nested indexes deeper than this are a loop or garbage. */
 const MAX_INDEX_DEPTH = 4;
 
-export function blobPath(dir: string, d: Digest): string {
-  return join(dir, "blobs", digestAlgorithm(d), digestHex(d));
+/** Read and verify a small blob (manifest, index, config). */
+function missingBlob(store: LayoutStore, what: string, d: Digest, cause?: unknown): MapBuildError {
+  return new MapBuildError("E_INPUT_FORMAT", `${what} ${d} is missing from the OCI layout ${store.name}`, {
+    hint: "the layout is incomplete; re-create it (e.g. with skopeo copy)",
+    cause,
+  });
 }
 
-/** Read and verify a small blob (manifest, index, config). */
-export async function readJsonBlob(dir: string, desc: Descriptor, what: string): Promise<Buffer> {
+export async function readJsonBlob(store: LayoutStore, desc: Descriptor, what: string): Promise<Buffer> {
   if (desc.size > MAX_JSON_BLOB) {
     throw new MapBuildError("E_MANIFEST_INVALID", `${what} ${desc.digest} claims ${desc.size} bytes, more than any manifest or config should`);
   }
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(blobPath(dir, desc.digest));
-  } catch (cause) {
-    throw new MapBuildError("E_INPUT_FORMAT", `${what} ${desc.digest} is missing from the OCI layout ${dir}`, {
-      hint: "the layout is incomplete; re-create it (e.g. with skopeo copy)",
-      cause,
-    });
-  }
+  const bytes = await store.readFile(blobRelPath(desc.digest));
+  if (!bytes) throw missingBlob(store, what, desc.digest);
   return verifyBytes(bytes, desc.digest, desc.size, `${what} ${desc.digest}`);
 }
 
-async function checkLayoutVersion(dir: string): Promise<void> {
-  let text: string;
-  try {
-    text = await readFile(join(dir, "oci-layout"), "utf8");
-  } catch (cause) {
+async function checkLayoutVersion(store: LayoutStore): Promise<void> {
+  const dir = store.name;
+  const raw = await store.readFile("oci-layout");
+  if (!raw) {
     throw new MapBuildError("E_INPUT_FORMAT", `${dir} is not an OCI image layout (no oci-layout file)`, {
       hint: "point oci: at a directory written by skopeo, umoci or map-build",
-      cause,
     });
   }
+  const text = raw.toString("utf8");
   let version: unknown;
   try {
     version = (JSON.parse(text) as { imageLayoutVersion?: unknown }).imageLayoutVersion;
@@ -63,14 +58,22 @@ async function checkLayoutVersion(dir: string): Promise<void> {
   }
 }
 
-export async function readLayoutIndex(dir: string): Promise<ImageIndex> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(join(dir, "index.json"));
-  } catch (cause) {
-    throw new MapBuildError("E_INPUT_FORMAT", `${dir} has no index.json`, { hint: "the OCI layout is incomplete", cause });
+export async function readLayoutIndex(store: LayoutStore): Promise<ImageIndex> {
+  const bytes = await store.readFile("index.json");
+  if (!bytes) throw new MapBuildError("E_INPUT_FORMAT", `${store.name} has no index.json`, { hint: "the OCI layout is incomplete" });
+  return parseJson(ImageIndexSchema, bytes, `${store.name}/index.json`);
+}
+
+/** A tag matches its annotation exactly, as a full name (`docker.io/library/x:1` = `x:1`), or as the tag part. */
+function refMatches(annotation: string | undefined, ref: string): boolean {
+  if (!annotation) return false;
+  if (annotation === ref) return true;
+  if (annotation.includes("/") || annotation.includes(":")) {
+    if (normalizeTag(annotation) === normalizeTag(ref)) return true;
+    const colon = annotation.lastIndexOf(":");
+    return colon > annotation.lastIndexOf("/") && annotation.slice(colon + 1) === ref;
   }
-  return parseJson(ImageIndexSchema, bytes, `${dir}/index.json`);
+  return false;
 }
 
 /** Pick the top-level descriptor for `ref` (a tag in ref.name, or a digest). */
@@ -79,7 +82,8 @@ function pickTopLevel(index: ImageIndex, dir: string, ref: string | undefined): 
   if (ref !== undefined) {
     const found = isDigest(ref)
       ? index.manifests.find((m) => m.digest === ref)
-      : index.manifests.find((m) => m.annotations?.[REF_NAME_ANNOTATION] === ref);
+      : index.manifests.find((m) => m.annotations?.[REF_NAME_ANNOTATION] === ref) ??
+        index.manifests.find((m) => refMatches(m.annotations?.[REF_NAME_ANNOTATION], ref));
     if (!found) {
       throw new MapBuildError("E_MANIFEST_UNKNOWN", `OCI layout ${dir} has no image "${ref}"`, {
         hint: `available: ${tags.join(", ") || "(no tags)"}`,
@@ -92,13 +96,23 @@ function pickTopLevel(index: ImageIndex, dir: string, ref: string | undefined): 
 }
 
 export async function readOciLayoutImage(dir: string, ref?: string, platform?: PlatformSpec): Promise<Image> {
-  await checkLayoutVersion(dir);
-  const index = await readLayoutIndex(dir);
+  return readLayoutImage(directoryStore(dir), ref, platform);
+}
+
+/** `oci-archive:FILE` (a tar of a layout), and map-build's hybrid tarballs read as what they are. */
+export async function readOciArchiveImage(file: string, ref?: string, platform?: PlatformSpec): Promise<Image> {
+  return readLayoutImage(await archiveStore(file), ref, platform);
+}
+
+export async function readLayoutImage(store: LayoutStore, ref?: string, platform?: PlatformSpec): Promise<Image> {
+  const dir = store.name;
+  await checkLayoutVersion(store);
+  const index = await readLayoutIndex(store);
   if (index.manifests.length === 0) throw new MapBuildError("E_INPUT_FORMAT", `OCI layout ${dir} holds no images`);
   let desc = pickTopLevel(index, dir, ref) ?? selectManifest(index, platform ?? hostPlatform(), `OCI layout ${dir}`);
   for (let depth = 0; isIndexMediaType(desc.mediaType); depth++) {
     if (depth >= MAX_INDEX_DEPTH) throw new MapBuildError("E_MANIFEST_INVALID", `OCI layout ${dir}: indexes nested too deep`);
-    const nested = parseJson(ImageIndexSchema, await readJsonBlob(dir, desc, "image index"), `image index ${desc.digest}`);
+    const nested = parseJson(ImageIndexSchema, await readJsonBlob(store, desc, "image index"), `image index ${desc.digest}`);
     desc = selectManifest(nested, platform ?? hostPlatform(), `image index ${desc.digest}`);
   }
   if (!isImageManifestMediaType(desc.mediaType)) {
@@ -106,16 +120,16 @@ export async function readOciLayoutImage(dir: string, ref?: string, platform?: P
       hint: "use an OCI or Docker v2 schema 2 image",
     });
   }
-  return loadImage(dir, desc);
+  return loadImage(store, desc);
 }
 
-async function loadImage(dir: string, desc: Descriptor): Promise<Image> {
-  const rawManifest = await readJsonBlob(dir, desc, "image manifest");
+async function loadImage(store: LayoutStore, desc: Descriptor): Promise<Image> {
+  const rawManifest = await readJsonBlob(store, desc, "image manifest");
   const manifest = parseJson(ImageManifestSchema, rawManifest, `image manifest ${desc.digest}`);
   if (manifest.mediaType && manifest.mediaType !== desc.mediaType) {
     throw new MapBuildError("E_MANIFEST_INVALID", `manifest ${desc.digest} says ${manifest.mediaType} but its descriptor says ${desc.mediaType}`);
   }
-  const rawConfig = await readJsonBlob(dir, manifest.config, "image config");
+  const rawConfig = await readJsonBlob(store, manifest.config, "image config");
   const config = parseJson(ImageConfigSchema, rawConfig, `image config ${manifest.config.digest}`);
   if (config.rootfs.diff_ids.length !== manifest.layers.length) {
     throw new MapBuildError(
@@ -123,9 +137,11 @@ async function loadImage(dir: string, desc: Descriptor): Promise<Image> {
       `image ${desc.digest}: manifest has ${manifest.layers.length} layers but config has ${config.rootfs.diff_ids.length} diff_ids`,
     );
   }
-  const layers = manifest.layers.map((l, i) =>
-    fileLayer({ file: blobPath(dir, l.digest), size: l.size, mediaType: l.mediaType, digest: l.digest, diffId: config.rootfs.diff_ids[i]! }),
-  );
+  const layers = manifest.layers.map((l, i) => {
+    const at = store.blob(l.digest);
+    if (!at) throw missingBlob(store, "layer", l.digest);
+    return fileLayer({ ...at, size: l.size, mediaType: l.mediaType, digest: l.digest, diffId: config.rootfs.diff_ids[i]! });
+  });
   const mediaType = desc.mediaType || MediaType.ociManifest;
   return {
     rawManifest: async () => rawManifest,

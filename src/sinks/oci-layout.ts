@@ -12,7 +12,8 @@ import { digestHex, type Digest } from "../digest.js";
 import { MapBuildError } from "../errors.js";
 import { noProgress, type ProgressSink } from "../progress.js";
 import { canonicalJson } from "../image/canonical-json.js";
-import { blobPath, readLayoutIndex } from "../image/oci-layout-image.js";
+import { readLayoutIndex } from "../image/oci-layout-image.js";
+import { blobRelPath, directoryStore } from "../image/layout-store.js";
 import type { Image } from "../image/image.js";
 import { writeFileAtomic } from "./atomic-file.js";
 import { streamImageTar } from "./image-tar.js";
@@ -75,7 +76,7 @@ export async function writeOciLayout(image: Image, dir: string, opts: OciLayoutO
   await prepareLayout(dir);
   const putBlob = async (d: Digest, size: number, data: () => Promise<Buffer | Readable>) => {
     opts.signal?.throwIfAborted();
-    const target = blobPath(dir, d);
+    const target = join(dir, blobRelPath(d));
     if ((await fileDigest(target)) === d) {
       progress({ id: d, phase: "exists", total: size });
       return;
@@ -95,7 +96,7 @@ export async function writeOciLayout(image: Image, dir: string, opts: OciLayoutO
   await putBlob(digest, rawManifest.length, async () => rawManifest);
 
   // Index last: the image becomes visible only once all of its blobs are in place.
-  const existing = (await stat(join(dir, "index.json")).catch(() => undefined)) ? (await readLayoutIndex(dir)).manifests : [];
+  const existing = (await stat(join(dir, "index.json")).catch(() => undefined)) ? (await readLayoutIndex(directoryStore(dir))).manifests : [];
   const index = layoutIndex(existing, { mediaType: await image.mediaType(), digest, size: rawManifest.length }, opts.tag ? [opts.tag] : [], false);
   await writeAtomic(join(dir, "index.json"), canonicalJson(index));
   progress({ id: digest, phase: "done", detail: `blobs/sha256/${digestHex(digest)}` });

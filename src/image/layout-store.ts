@@ -1,0 +1,57 @@
+/**
+ * Where an OCI image layout's files live: a directory (`oci:DIR`) or a tar of one (`oci-archive:`,
+ * and map-build's own hybrid docker tarballs, which are OCI layouts plus a manifest.json). The
+ * layout reader asks for files and blobs by name and never cares which.
+ */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { digestAlgorithm, digestHex, type Digest } from "../digest.js";
+import { indexTar, readMember, type TarMember } from "./tar-index.js";
+
+export interface BlobLocation {
+  file: string;
+  /** Offset inside `file` when the blob is a tar member; undefined for a whole file. */
+  offset?: number;
+}
+
+export interface LayoutStore {
+  /** For messages: the directory or archive path. */
+  readonly name: string;
+  /** A top-level file (`oci-layout`, `index.json`); undefined when absent. */
+  readFile(rel: string): Promise<Buffer | undefined>;
+  /** Where a blob's bytes are; undefined when absent. */
+  blob(d: Digest): BlobLocation | undefined;
+}
+
+export function blobRelPath(d: Digest): string {
+  return `blobs/${digestAlgorithm(d)}/${digestHex(d)}`;
+}
+
+export function directoryStore(dir: string): LayoutStore {
+  return {
+    name: dir,
+    readFile: (rel) => readFile(join(dir, rel)).catch(() => undefined),
+    blob: (d) => ({ file: join(dir, blobRelPath(d)) }),
+  };
+}
+
+export async function archiveStore(file: string, members?: Map<string, TarMember>): Promise<LayoutStore> {
+  const index = members ?? (await indexTar(file));
+  const get = (rel: string) => index.get(rel) ?? index.get(`./${rel}`);
+  return {
+    name: file,
+    async readFile(rel) {
+      const m = get(rel);
+      return m ? readMember(file, m) : undefined;
+    },
+    blob(d) {
+      const m = get(blobRelPath(d));
+      return m ? { file, offset: m.offset } : undefined;
+    },
+  };
+}
+
+/** A tar that holds an OCI layout (oci-layout + index.json at its root). */
+export function isLayoutArchive(members: Map<string, TarMember>): boolean {
+  return (members.has("oci-layout") || members.has("./oci-layout")) && (members.has("index.json") || members.has("./index.json"));
+}
