@@ -59,6 +59,9 @@ export class Transport {
       headersTimeout: this.options.headersTimeoutMs,
       bodyTimeout: this.options.bodyTimeoutMs,
       connect: { timeout: this.options.connectTimeoutMs },
+      // Plain-HTTP registries go through the proxy as absolute-URI requests, as curl and docker do;
+      // HTTPS always tunnels with CONNECT.
+      proxyTunnel: false,
       ...this.options.proxy,
     });
     this.auth = new Authenticator(this.options.keychain, this.tokenFetch);

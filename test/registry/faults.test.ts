@@ -196,6 +196,18 @@ describe("registry client under faults", () => {
     await c.close();
   });
 
+  it("goes through HTTP_PROXY (EnvHttpProxyAgent) for a plain-HTTP registry", async () => {
+    const urls: string[] = [];
+    const proxy = await serve((req, res) => {
+      urls.push(req.url ?? "");
+      res.writeHead(200, { "content-type": MediaType.ociManifest }).end(MANIFEST);
+    });
+    const c = fastClient({ insecureRegistries: ["registry.test:5000"], proxy: { httpProxy: `http://${proxy}`, noProxy: "" }, headersTimeoutMs: 5000 });
+    await c.getManifest(parseReference("registry.test:5000/a/b:1"));
+    assert.deepEqual(urls, ["http://registry.test:5000/v2/a/b/manifests/1"]);
+    await c.close();
+  });
+
   it("refuses schema 1 manifests with E_UNSUPPORTED_MEDIA_TYPE", async () => {
     const host = await serve((_req, res) => {
       res.writeHead(200, { "content-type": "application/vnd.docker.distribution.manifest.v1+prettyjws" }).end('{"schemaVersion":1,"fsLayers":[]}');

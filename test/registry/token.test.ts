@@ -72,6 +72,15 @@ describe("token auth (registry 2.8 + token server)", () => {
     assert.equal(mountToken?.user, "alice");
   });
 
+  it("exchanges an identity token with an OAuth2 refresh-token POST", async () => {
+    const c = fastClient({ keychain: { resolve: async () => ({ identityToken: "refresh-me" }) } });
+    clients.push(c);
+    const n0 = tr.tokenServer.requests;
+    const m = await c.getManifest(parseReference(`${tr.host}/base/python:3`));
+    assert.ok(m.bytes.length > 0);
+    assert.deepEqual(tr.tokenServer.log.slice(n0).map((r) => r.scopes), [["repository:base/python:pull"]]);
+  });
+
   it("a pull-only token cannot push", async () => {
     const c = client("puller");
     const blob = Buffer.from("pull-only users cannot write this");
