@@ -22,7 +22,7 @@ export interface InspectFlags {
 export function inspectCommand(): Command {
   return new Command("inspect")
     .description("Show a MAP's manifests, environment and layers, and run the MAP conformance checklist")
-    .argument("<image>", "registry reference, oci:DIR[:tag] or docker-archive:FILE[:tag]")
+    .argument("<image>", "registry reference, oci:DIR[:tag], oci-archive:FILE[:tag] or docker-archive:FILE[:tag]")
     .option("--json", "print the report as JSON")
     .option("--platform <os/arch>", "platform to pick from a multi-platform image")
     .option("--insecure-registry <host>", "use plain HTTP for this registry (repeatable)", collect)

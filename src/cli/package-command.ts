@@ -75,7 +75,7 @@ export function packageCommand(name = "package"): Command {
     .argument("<app_path>", "a .py file, or a folder holding __main__.py")
     .requiredOption("-t, --tag <tag>", "image name, [registry/]repository[:tag]")
     .option("-m, --model <path>", "model file, or folder of models")
-    .option("-b, --base <image>", `base image: registry reference, oci:DIR[:tag] or docker-archive:FILE[:tag] (default: $MONAI_BASEIMAGE, else ${DEFAULT_BASE_IMAGE})`)
+    .option("-b, --base <image>", `base image: registry reference, oci:DIR[:tag], oci-archive:FILE[:tag] or docker-archive:FILE[:tag] (default: $MONAI_BASEIMAGE, else ${DEFAULT_BASE_IMAGE})`)
     .option("-i, --input-dir <dir>", "input folder, relative to the working dir", parseDataDir("--input-dir"), DEFAULT_INPUT_DIR)
     .option("-o, --output-dir <dir>", "output folder, relative to the working dir", parseDataDir("--output-dir"), DEFAULT_OUTPUT_DIR)
     .option("--models-dir <dir>", "where models go in the image", parseAbsoluteDir("--models-dir"), DEFAULT_MODELS_DIR)
