@@ -3,7 +3,6 @@
  * is plain writeLayer. The cache never decides whether a build works, only how fast: a cache that
  * cannot store (disk full, read-only) still returns the freshly written layer.
  */
-import { MapBuildError } from "../errors.js";
 import { writeLayer, type FileLayer, type LayerEntry, type WriteLayerOptions } from "../layer/index.js";
 import type { LayerCache } from "./layer-cache.js";
 
@@ -33,7 +32,6 @@ export async function writeLayerCached(
   if (cache === undefined) return { layer: await write(entries, writeOpts), cached: false };
 
   const inputs = await cache.inputsFor(entries, writeOpts);
-  if (writeOpts.signal?.aborted) throw new MapBuildError("E_INTERRUPTED", "layer build interrupted", { cause: writeOpts.signal.reason });
   const hit = await cache.get(inputs.key);
   if (hit !== undefined) {
     writeOpts.progress?.({ id: writeOpts.id ?? "layer", phase: "cached", bytes: hit.info.size, total: hit.info.size, detail: hit.info.digest });

@@ -117,8 +117,11 @@ export class LayerCache {
     return (await this.inputsFor(entries, writeOpts)).key;
   }
 
-  /** The key plus the input snapshot that inputsUnchanged() re-checks after the layer is written. */
-  inputsFor(entries: readonly LayerEntry[], writeOpts: LayerKeyOptions): Promise<LayerInputs> {
+  /**
+   * The key plus the input snapshot that inputsUnchanged() re-checks after the layer is written.
+   * `signal` stops the hashing (E_INTERRUPTED).
+   */
+  inputsFor(entries: readonly LayerEntry[], writeOpts: LayerKeyOptions & { signal?: AbortSignal }): Promise<LayerInputs> {
     return describeLayerInputs(entries, writeOpts, this.#index);
   }
 

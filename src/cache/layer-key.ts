@@ -11,7 +11,7 @@ import type { Readable } from "node:stream";
 import { MapBuildError, isMapBuildError } from "../errors.js";
 import { layerMediaType } from "../image/media-types.js";
 import { DEFAULT_GZIP_LEVEL, DEFAULT_OMIT_PARENT_DIRS, type LayerEntry, type WriteLayerOptions } from "../layer/index.js";
-import { matchesSnapshot, statFile, type FileSnapshot, type StatIndex } from "./stat-index.js";
+import { interrupted, matchesSnapshot, statFile, type FileSnapshot, type StatIndex } from "./stat-index.js";
 
 /**
  * Bump when writeLayer's output for the same inputs changes (tar header layout, gzip settings,
@@ -34,15 +34,17 @@ export interface LayerInputs {
 /** Parallel stats and reads while hashing: enough to hide per-file latency, few enough for fds. */
 const HASH_CONCURRENCY = 16;
 
-export async function describeLayerInputs(entries: readonly LayerEntry[], opts: LayerKeyOptions, index: StatIndex): Promise<LayerInputs> {
+export async function describeLayerInputs(entries: readonly LayerEntry[], opts: LayerKeyOptions & { signal?: AbortSignal }, index: StatIndex): Promise<LayerInputs> {
   const contentDigests = new Map<LayerEntry, string>();
   const files: FileSnapshot[] = [];
+  const signal = opts.signal;
   await forEachLimit(entries, HASH_CONCURRENCY, async (e) => {
+    if (signal?.aborted) throw interrupted(signal.reason);
     if (e.type !== "file") return;
     const src = e.source;
     switch (src.kind) {
       case "file": {
-        const snap = await index.digestOf(src.path);
+        const snap = await index.digestOf(src.path, signal);
         files.push(snap);
         contentDigests.set(e, snap.sha256);
         break;

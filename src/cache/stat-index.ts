@@ -69,7 +69,7 @@ export class StatIndex {
   }
 
   /** The sha256 of a file's contents, from the index when its stat is unchanged. */
-  async digestOf(path: string): Promise<FileSnapshot> {
+  async digestOf(path: string, signal?: AbortSignal): Promise<FileSnapshot> {
     const abs = resolve(path);
     const records = await this.#load();
     const before = await statFile(abs);
@@ -83,7 +83,7 @@ export class StatIndex {
       }
       return snapshot(abs, before, rec[5], false);
     }
-    const sha256 = await hashFile(abs);
+    const sha256 = await hashFile(abs, signal);
     this.#counters.hashedFiles++;
     this.#counters.hashedBytes += Number(before.size);
     const after = await statFile(abs);
@@ -152,11 +152,12 @@ export function matchesSnapshot(snap: FileSnapshot, st: BigIntStats): boolean {
   return snap.dev === String(st.dev) && snap.ino === String(st.ino) && snap.size === Number(st.size) && snap.mtimeNs === String(st.mtimeNs) && snap.ctimeNs === String(st.ctimeNs);
 }
 
-export async function hashFile(path: string): Promise<string> {
+export async function hashFile(path: string, signal?: AbortSignal): Promise<string> {
   const hash = createHash("sha256");
   try {
-    for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+    for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024, ...(signal ? { signal } : {}) })) hash.update(chunk as Buffer);
   } catch (err) {
+    if (signal?.aborted) throw interrupted(signal.reason);
     throw unreadable(path, err);
   }
   return hash.digest("hex");
@@ -205,6 +206,10 @@ function isRecord(r: unknown): r is IndexRecord {
     /^[a-f0-9]{64}$/.test(r[5]) &&
     typeof r[6] === "number"
   );
+}
+
+export function interrupted(cause: unknown): MapBuildError {
+  return new MapBuildError("E_INTERRUPTED", "layer build interrupted", { cause });
 }
 
 function unreadable(path: string, err: unknown): MapBuildError {

@@ -227,6 +227,17 @@ describe("layer cache: keys", () => {
     }
   });
 
+  it("stops hashing when the build is aborted", async () => {
+    const cache = await openLayerCache({ dir: await fresh("cache") });
+    const entries = await appEntries(await appTree());
+    const signal = AbortSignal.abort();
+    await assert.rejects(
+      writeLayerCached(cache, entries, { ...gzipOpts, tmpDir: cache.tmpDir, signal }),
+      (err: unknown) => (err as { code?: string }).code === "E_INTERRUPTED",
+    );
+    assert.equal(cache.stats.hashedFiles, 0);
+  });
+
   it("reports an unreadable input as a layer input error", async () => {
     const cache = await openLayerCache({ dir: await fresh("cache") });
     const entry: LayerEntry = { type: "file", path: "/x", mode: 0o644, size: 1, source: { kind: "file", path: join(dir, "does-not-exist") } };
