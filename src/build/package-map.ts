@@ -20,7 +20,7 @@ import { appLayer, modelLayer, skeletonLayer, type PlannedLayer } from "./map-en
 import type { LayerSummary, PackageMapOptions, PackageMapResult } from "./options.js";
 import { deliver } from "./outputs.js";
 import { pythonLayers } from "./python-layers.js";
-import { requirementsList } from "./requirements-list.js";
+import { requirementsList, withSdkRequirements } from "./requirements-list.js";
 import { runBounded } from "./run-bounded.js";
 
 function checkOutputs(opts: PackageMapOptions): void {
@@ -102,7 +102,7 @@ export async function packageMap(opts: PackageMapOptions): Promise<PackageMapRes
     const planned: PlannedLayer[] = [
       ...python.layers,
       ...(await Promise.all(models.map(modelLayer))),
-      await appLayer(app, opts.appPath, pip.requirementsTxt),
+      await appLayer(app, opts.appPath, withSdkRequirements(pip, python.sdkRequires, opts)),
       skeletonLayer(changes, executor, manifests.appJson, manifests.pkgJson),
     ];
     const mtime = opts.sourceDateEpoch ?? 0;

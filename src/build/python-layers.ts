@@ -8,7 +8,8 @@ import { basename, join, resolve } from "node:path";
 import { MapBuildError } from "../errors.js";
 import type { Image, ImageConfig, PlatformSpec } from "../image/index.js";
 import { pep440ToSemver } from "../map/index.js";
-import { resolvePythonDeps } from "../python/index.js";
+import { normalizeName, resolvePythonDeps } from "../python/index.js";
+import { readWheelMetadata } from "../python/wheel-metadata.js";
 import type { Logger } from "../progress.js";
 import type { PlannedLayer } from "./map-entries.js";
 import type { PackageMapOptions } from "./options.js";
@@ -21,6 +22,11 @@ export interface PythonLayers {
   layers: PlannedLayer[];
   /** Semver of the installed SDK, for the manifests and the sdk_version label. */
   sdkVersion?: string;
+  /**
+   * The SDK wheel's own Requires-Dist (extras left out): SDK 0.5.1 appended its install_requires
+   * to the generated requirements.txt (map-format.md §1.6, checklist 20).
+   */
+  sdkRequires: string[];
   installed: { name: string; version: string }[];
   warnings: string[];
 }
@@ -46,7 +52,7 @@ export async function pythonLayers(pip: RequirementsList, opts: PackageMapOption
     });
   }
   const nothingToInstall = !wantSdk && pip.pipPackages.length === 0 && pip.requirementsFiles.length === 0;
-  if (nothingToInstall) return { layers: [], installed: [], warnings: [] };
+  if (nothingToInstall) return { layers: [], sdkRequires: [], installed: [], warnings: [] };
 
   const pipPackages = [...pip.pipPackages];
   if (opts.sdkWheel) {
@@ -72,7 +78,10 @@ export async function pythonLayers(pip: RequirementsList, opts: PackageMapOption
     signal: opts.signal,
   });
   const sdk = deps.installed.find((d) => d.name === SDK_DIST || d.name === "monai_deploy_app_sdk");
-  if (deps.entries.length === 0) return { layers: [], installed: deps.installed, warnings: deps.warnings };
+  const sdkWheel = deps.wheels.find((w) => normalizeName(w.name) === SDK_DIST);
+  const sdkRequires = sdkWheel ? (await readWheelMetadata(sdkWheel.file)).requiresDist.filter((r) => !/\bextra\s*==/.test(r)) : [];
+  const sdkVersion = sdk ? pep440ToSemver(sdk.version) : undefined;
+  if (deps.entries.length === 0) return { layers: [], sdkVersion, sdkRequires, installed: deps.installed, warnings: deps.warnings };
   return {
     layers: [
       {
@@ -82,7 +91,8 @@ export async function pythonLayers(pip: RequirementsList, opts: PackageMapOption
         compressible: true,
       },
     ],
-    sdkVersion: sdk ? pep440ToSemver(sdk.version) : undefined,
+    sdkVersion,
+    sdkRequires,
     installed: deps.installed,
     warnings: deps.warnings,
   };

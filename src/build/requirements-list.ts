@@ -30,3 +30,23 @@ export async function requirementsList(app: AppInfo, opts: Pick<PackageMapOption
   const hasOwn = app.kind === "folder" && (await stat(own).then((s) => s.isFile(), () => false));
   return { requirementsTxt: app.pipPackages.join("\n"), pipPackages: app.pipPackages, requirementsFiles: hasOwn ? [own] : [] };
 }
+
+/**
+ * The generated requirements.txt plus the SDK's own requirements, as 0.5.1 wrote it: each entry
+ * `strip().lower()`-ed, first occurrence kept, joined by \n. A `-r` file stays verbatim (bug B8
+ * kept: upstream added nothing to it), and so does an app's own requirements.txt, which replaces
+ * the generated file in the image anyway.
+ */
+export function withSdkRequirements(list: RequirementsList, sdkRequires: readonly string[], opts: Pick<PackageMapOptions, "requirements">): string {
+  if (opts.requirements !== undefined || sdkRequires.length === 0) return list.requirementsTxt;
+  const lines = list.requirementsTxt === "" ? [] : list.requirementsTxt.split("\n");
+  const seen = new Set(lines.map((l) => l.trim().toLowerCase()));
+  for (const r of sdkRequires) {
+    const k = r.trim().toLowerCase();
+    if (!seen.has(k)) {
+      seen.add(k);
+      lines.push(k);
+    }
+  }
+  return lines.join("\n");
+}
