@@ -1,0 +1,90 @@
+/**
+ * `npm run bench` (via scripts/bench.sh): map-build against its peers, all in one run on this
+ * machine, reported as ratios (absolute seconds vary up to 6× between machines: facts.md).
+ *   node --import tsx scripts/bench/main.ts CLI_JS LAYOUT_DIR LAYOUT_TAG
+ * env: BENCH_QUICK=1 (32 MiB model, 256 MiB big model, one repetition)
+ *      BENCH_MODEL_MB, BENCH_BIG_MODEL_MB, BENCH_REPS   override sizes / repetitions (best of N)
+ *      BENCH_PROFILE=DIR   node --cpu-prof for every map-build and layer-worker run, into DIR
+ *      BENCH_OUT=FILE      markdown output (default docs/bench.md)
+ * Exits 1 when a goal is missed (each listed), 2 when the bench itself fails.
+ */
+import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { killChildren } from "./proc.js";
+import { ROOT } from "./peers.js";
+import { describeMachine, machine, markdown, textTable, type Row } from "./report.js";
+import { runScenarios, type BenchConfig } from "./scenarios.js";
+
+const env = process.env;
+const num = (s: string | undefined) => (s && Number.isFinite(Number(s)) && Number(s) > 0 ? Number(s) : undefined);
+const quick = env.BENCH_QUICK === "1";
+const [cli, layout, layoutTag] = process.argv.slice(2);
+if (!cli || !layout || !layoutTag) {
+  process.stderr.write("usage: main.ts CLI_JS LAYOUT_DIR LAYOUT_TAG (run it through scripts/bench.sh)\n");
+  process.exit(2);
+}
+
+const cleanups: (() => Promise<unknown>)[] = [];
+async function cleanup(): Promise<void> {
+  killChildren();
+  for (const c of cleanups.splice(0).reverse()) await c().catch((e: unknown) => process.stderr.write(`cleanup: ${String(e)}\n`));
+}
+for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  process.once(sig, () => {
+    process.stderr.write(`\n${sig}: cleaning up\n`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+const started = process.hrtime.bigint();
+const work = await mkdtemp(join(tmpdir(), "mb-bench-"));
+cleanups.push(() => rm(work, { recursive: true, force: true }));
+const profileDir = env.BENCH_PROFILE ? resolve(env.BENCH_PROFILE) : undefined;
+if (profileDir) await mkdir(profileDir, { recursive: true });
+
+const cfg: BenchConfig = {
+  cli: resolve(cli),
+  layout: resolve(layout),
+  layoutTag,
+  work,
+  modelMiB: num(env.BENCH_MODEL_MB) ?? (quick ? 32 : 256),
+  bigModelMiB: num(env.BENCH_BIG_MODEL_MB) ?? (quick ? 256 : 2048),
+  reps: Math.round(num(env.BENCH_REPS) ?? (quick ? 1 : 2)),
+  profileDir,
+  timeV: existsSync("/usr/bin/time"),
+  onCleanup: (f) => cleanups.push(f),
+  log: (s) => process.stderr.write(`[bench ${((Number(process.hrtime.bigint() - started) / 1e9).toFixed(0)).padStart(4)} s] ${s}\n`),
+};
+const settings = `${quick ? "quick mode, " : ""}model ${cfg.modelMiB} MiB, big model ${cfg.bigModelMiB} MiB, best of ${cfg.reps}`;
+const m = machine();
+
+let rows: Row[];
+let extra: string[];
+try {
+  cfg.log(`${describeMachine(m)}; ${settings}; work dir ${work}`);
+  ({ rows, extra } = await runScenarios(cfg));
+} catch (e) {
+  process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  await cleanup();
+  process.exit(2);
+}
+await cleanup();
+
+const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+process.stdout.write(`\nmap-build benchmark — ${describeMachine(m)}\n${settings}; ${seconds.toFixed(0)} s\n\n${textTable(rows)}\n`);
+for (const e of extra) process.stdout.write(`  ${e}\n`);
+
+const out = env.BENCH_OUT ? resolve(env.BENCH_OUT) : join(ROOT, "docs/bench.md");
+await mkdir(resolve(out, ".."), { recursive: true });
+const date = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+await writeFile(out, markdown({ rows, machine: m, date, settings, seconds, extra }));
+process.stdout.write(`\nwritten to ${out}\n`);
+
+const missed = rows.filter((r) => r.met === false);
+if (missed.length) {
+  process.stdout.write(`\ngoals missed: ${missed.map((r) => `${r.id} (${r.what}: ${r.result}, goal ${r.goal})`).join("; ")}\n`);
+  process.exit(1);
+}
+process.stdout.write("\nall goals met\n");
