@@ -6,7 +6,7 @@ import { createReadStream } from "node:fs";
 import type { Readable } from "node:stream";
 import type { Digest } from "../digest.js";
 import { MapBuildError } from "../errors.js";
-import { verifyStream } from "./verify-stream.js";
+import { VerifyStream } from "../verify-stream.js";
 import type { Layer } from "./image.js";
 
 export interface FileLayerSpec {
@@ -36,7 +36,7 @@ export function fileLayer(spec: FileLayerSpec): Layer {
       // catch an oversized blob; inside an archive the next byte is tar padding, so stop exactly.
       const end = spec.offset === undefined ? start + spec.size : start + spec.size - 1;
       const src = createReadStream(spec.file, { start, end: Math.max(end, start) });
-      const check = verifyStream(d, spec.size, `layer ${d} in ${spec.file}`);
+      const check = new VerifyStream(d, spec.size, `layer ${d} in ${spec.file}`);
       src.on("error", (e: NodeJS.ErrnoException) =>
         check.destroy(
           e.code === "ENOENT"

@@ -6,7 +6,7 @@ export { applyConfigChanges, expandVars, DEFAULT_PATH, type ConfigChanges } from
 export { appendLayers, EPOCH_ISO, type AppendOptions, type LayerAddition } from "./append.js";
 export { imageFamily, layerFamily, layerForFamily, layerMediaTypeFor, manifestFamily } from "./family.js";
 export { fileLayer, type FileLayerSpec } from "./file-layer.js";
-export { verifyStream, verifyBytes } from "./verify-stream.js";
+export { VerifyStream, verifyBytes } from "../verify-stream.js";
 export { canonicalJson } from "./canonical-json.js";
 export { readOciArchiveImage, readOciLayoutImage, REF_NAME_ANNOTATION } from "./oci-layout-image.js";
 export { readDockerArchiveImage } from "./docker-archive-image.js";

@@ -8,7 +8,7 @@ import { fileLayer } from "./file-layer.js";
 import { isImageManifestMediaType, isIndexMediaType, MediaType } from "./media-types.js";
 import { hostPlatform, selectManifest, type PlatformSpec } from "./platform.js";
 import { ImageConfigSchema, ImageIndexSchema, ImageManifestSchema, parseJson, type ImageIndex } from "./schemas.js";
-import { verifyBytes } from "./verify-stream.js";
+import { verifyBytes } from "../verify-stream.js";
 import { archiveStore, blobRelPath, directoryStore, type LayoutStore } from "./layout-store.js";
 import { normalizeTag } from "./tag-name.js";
 import type { Descriptor, Image } from "./image.js";

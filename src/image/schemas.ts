@@ -82,13 +82,16 @@ export const ImageConfigSchema = z.looseObject({
 });
 export type ImageConfig = z.infer<typeof ImageConfigSchema>;
 
+/** Bad metadata means a damaged or non-conforming image, whichever of its sources it came from. */
+const DAMAGED_IMAGE_HINT = "the image is damaged or not an OCI/Docker image: re-create or re-copy it (e.g. skopeo copy), or choose another image";
+
 /** Parse JSON bytes and validate them; every failure is E_MANIFEST_INVALID naming `what`. */
 export function parseJson<T>(schema: z.ZodType<T>, bytes: Uint8Array | string, what: string): T {
   let value: unknown;
   try {
     value = JSON.parse(typeof bytes === "string" ? bytes : Buffer.from(bytes).toString("utf8"));
   } catch (cause) {
-    throw new MapBuildError("E_MANIFEST_INVALID", `${what} is not valid JSON`, { cause });
+    throw new MapBuildError("E_MANIFEST_INVALID", `${what} is not valid JSON`, { cause, hint: DAMAGED_IMAGE_HINT });
   }
   const result = schema.safeParse(value);
   if (!result.success) {
@@ -96,6 +99,7 @@ export function parseJson<T>(schema: z.ZodType<T>, bytes: Uint8Array | string, w
     const where = issue && issue.path.length ? ` at ${issue.path.join(".")}` : "";
     throw new MapBuildError("E_MANIFEST_INVALID", `${what} is malformed${where}: ${issue?.message ?? "invalid"}`, {
       cause: result.error,
+      hint: DAMAGED_IMAGE_HINT,
     });
   }
   return result.data;

@@ -9,7 +9,7 @@ import { pipeline } from "node:stream";
 import type { Readable } from "node:stream";
 import type { Digest } from "../digest.js";
 import type { Layer } from "../image/image.js";
-import { VerifyTap } from "./hash-tap.js";
+import { VerifyStream } from "../verify-stream.js";
 
 export interface FileLayerInfo {
   /** Digest of the file's bytes (compressed or not, as stored). */
@@ -55,7 +55,9 @@ export class FileLayer implements Layer {
   }
 
   async open(): Promise<Readable> {
-    const verify = new VerifyTap({ digest: this.info.digest, size: this.info.size, what: `layer file ${this.path}` });
+    const verify = new VerifyStream(this.info.digest, this.info.size, `layer file ${this.path}`, {
+      hint: "the stored file changed or is corrupt; delete it (or the cache) and build again",
+    });
     // pipeline (callback form) forwards a read error (file deleted, EACCES) to `verify`'s consumer.
     return pipeline(createReadStream(this.path, { highWaterMark: 1024 * 1024 }), verify, () => {});
   }

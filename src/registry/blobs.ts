@@ -6,7 +6,7 @@ import { digestAlgorithm, type Digest } from "../digest.js";
 import { backoffDelay, isRetryableError, sleep } from "./retry.js";
 import { scopeFor } from "./www-authenticate.js";
 import { discard, header, type Endpoint, type Transport } from "./transport.js";
-import { digestMismatch, sizeMismatch } from "./verify-stream.js";
+import { digestMismatch, sizeMismatch } from "../verify-stream.js";
 
 export interface RepositoryRef extends Endpoint {
   repository: string;

@@ -1,6 +1,6 @@
 /** Public surface of the registry client. */
 export { RegistryClient, type SignalOption } from "./client.js";
-export type { RegistryClientOptions, RetryOptions } from "./options.js";
+export type { RegistryClientOptions, RegistryTuning, RetryOptions } from "./options.js";
 export { DEFAULT_RETRY } from "./options.js";
 export type { RepositoryRef, FetchBlobOptions } from "./blobs.js";
 export type { FetchedManifest, ManifestDescriptor } from "./manifests.js";

@@ -6,7 +6,7 @@ import { MANIFEST_ACCEPT, MediaType, isImageManifestMediaType, isIndexMediaType 
 import { scopeFor } from "./www-authenticate.js";
 import { discard, header, type Transport } from "./transport.js";
 import type { RepositoryRef } from "./blobs.js";
-import { digestMismatch } from "./verify-stream.js";
+import { digestMismatch } from "../verify-stream.js";
 
 export interface ManifestRef extends RepositoryRef {
   /** Tag or digest. */

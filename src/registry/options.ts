@@ -37,6 +37,9 @@ export interface RegistryClientOptions {
   proxy?: { httpProxy?: string; httpsProxy?: string; noProxy?: string };
 }
 
+/** The knobs a caller of packageMap() may turn: retries and timeouts (not auth, proxy or logging). */
+export type RegistryTuning = Pick<RegistryClientOptions, "retry" | "headersTimeoutMs" | "bodyTimeoutMs" | "connectTimeoutMs" | "timeoutSettingNames">;
+
 export interface ResolvedOptions {
   keychain: Keychain | undefined;
   insecureRegistries: string[];

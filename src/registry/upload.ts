@@ -11,7 +11,7 @@ import { blobExists, type RepositoryRef } from "./blobs.js";
 import { backoffDelay, isRetryableError, sleep } from "./retry.js";
 import { scopeFor } from "./www-authenticate.js";
 import { discard, header, type RegistryResponse, type Transport } from "./transport.js";
-import { digestMismatch, VerifyStream } from "./verify-stream.js";
+import { digestMismatch, VerifyStream } from "../verify-stream.js";
 
 export interface BlobToPush {
   digest: Digest;
@@ -130,7 +130,7 @@ async function finish(t: Transport, target: RepositoryRef, url: URL, withBody: "
 /** Stream the blob as a request body, hashing it on the way: a source that lies fails locally. */
 async function sendBody(t: Transport, target: RepositoryRef, method: "PATCH" | "PUT", url: URL, blob: BlobToPush, opts: PushBlobOptions, expect: number[]): Promise<RegistryResponse> {
   const source = await blob.open();
-  const verify = new VerifyStream(blob.digest, blob.size, `blob ${blob.digest}`, opts.onBytes);
+  const verify = new VerifyStream(blob.digest, blob.size, `blob ${blob.digest}`, { onBytes: opts.onBytes });
   // Not stream.pipeline: undici may destroy the body once the server has answered, which pipeline
   // would report as a premature close of a request that succeeded. Only real errors are kept.
   let local: unknown;
