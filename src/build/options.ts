@@ -1,5 +1,6 @@
 /** Options and result of packageMap(), the library API behind `map-build package`. */
 import type { Keychain } from "../registry/credentials-types.js";
+import type { RegistryTuning } from "../registry/options.js";
 import type { Logger, ProgressSink } from "../progress.js";
 
 export interface PackageMapOptions {
@@ -51,6 +52,8 @@ export interface PackageMapOptions {
   // registry access
   keychain?: Keychain;
   insecureRegistries?: string[];
+  /** Registry retries and timeouts; the client's defaults when absent. */
+  registryTuning?: RegistryTuning;
 
   progress?: ProgressSink;
   logger?: Logger;

@@ -36,7 +36,7 @@ export async function packageMap(opts: PackageMapOptions): Promise<PackageMapRes
   const tag = parseReference(opts.tag);
   const platform = opts.platform ? parsePlatform(opts.platform) : hostPlatform();
   let client: RegistryClient | undefined;
-  const getClient = () => (client ??= new RegistryClient({ keychain: opts.keychain, insecureRegistries: opts.insecureRegistries, logger }));
+  const getClient = () => (client ??= new RegistryClient({ ...opts.registryTuning, keychain: opts.keychain, insecureRegistries: opts.insecureRegistries, logger }));
   const work = await mkdtemp(join(opts.tmpDir ?? tmpdir(), "map-build-"));
   const built: FileLayer[] = [];
   try {

@@ -9,6 +9,7 @@ import { createProgressView } from "./progress-view.js";
 import { createLogger } from "./logger.js";
 import { chooseDefaultOutput } from "./default-output.js";
 import { buildKeychain } from "./credentials.js";
+import { registryTuningFromEnv } from "./registry-tuning.js";
 
 export interface PackageDeps {
   packageMap(options: PackageMapOptions): Promise<PackageMapResult>;
@@ -64,6 +65,7 @@ export async function runPackage(appPath: string, flags: PackageFlags, io: CliIO
     outputs,
     keychain: await buildKeychain(flags, io),
     insecureRegistries: flags.insecureRegistry ?? [],
+    registryTuning: registryTuningFromEnv(io.env),
     progress: view.sink,
     logger,
     signal: io.signal,
