@@ -22,6 +22,7 @@ import { deliver } from "./outputs.js";
 import { pythonLayers } from "./python-layers.js";
 import { requirementsList, withSdkRequirements } from "./requirements-list.js";
 import { runBounded } from "./run-bounded.js";
+import { checkBasePlatform, preflightOutputs } from "./preflight.js";
 
 function checkOutputs(opts: PackageMapOptions): void {
   const o = opts.outputs;
@@ -32,6 +33,7 @@ function checkOutputs(opts: PackageMapOptions): void {
 
 export async function packageMap(opts: PackageMapOptions): Promise<PackageMapResult> {
   checkOutputs(opts);
+  await preflightOutputs(opts.outputs);
   const logger = opts.logger ?? silentLogger;
   const tag = parseReference(opts.tag);
   const platform = opts.platform ? parsePlatform(opts.platform) : hostPlatform();
@@ -49,6 +51,7 @@ export async function packageMap(opts: PackageMapOptions): Promise<PackageMapRes
     const base = await openBaseImage(opts.base, platform, getClient, opts.signal);
     const family = await imageFamily(base.image);
     const baseConfig = await base.image.config();
+    if (opts.platform) checkBasePlatform(baseConfig, platform, base.label);
     logger.debug(`base ${base.label}: ${(await base.image.layers()).length} layers, ${family} media types`);
 
     // 3. python dependencies and the SDK (may tell us the SDK version)
