@@ -72,7 +72,14 @@ function lastPart(name: string): string {
 }
 
 async function parseFile(path: string): Promise<LogicalLine[]> {
-  const src = await readFile(path, "utf8");
+  let src: string;
+  try {
+    src = await readFile(path, "utf8");
+  } catch (e) {
+    // EACCES (unreadable), EISDIR, EIO…: the user's file, not a bug in map-build
+    const code = (e as NodeJS.ErrnoException).code ?? "error";
+    throw appInvalid(`cannot read ${path} (${code})`, "make the app's files readable by the user running map-build", e);
+  }
   try {
     return tokenize(src);
   } catch (e) {
