@@ -43,9 +43,3 @@ export function sourceDateEpoch(env: NodeJS.ProcessEnv): number {
   return Number(raw);
 }
 
-/** map-build's cache: $MAP_BUILD_CACHE_DIR, else $XDG_CACHE_HOME/map-build, else ~/.cache/map-build. */
-export function defaultCacheDir(env: NodeJS.ProcessEnv): string {
-  if (env.MAP_BUILD_CACHE_DIR) return env.MAP_BUILD_CACHE_DIR;
-  const xdg = env.XDG_CACHE_HOME || `${env.HOME ?? "/root"}/.cache`;
-  return `${xdg}/map-build`;
-}

@@ -41,6 +41,7 @@ export interface PackageMapOptions {
   compression?: "gzip" | "none";
   compressionLevel?: number;
   noCache?: boolean;
+  /** Layer cache folder; without it nothing is cached (the CLI passes $MAP_BUILD_CACHE_DIR or the XDG default). */
   cacheDir?: string;
   /** Seconds since the epoch for every timestamp (SOURCE_DATE_EPOCH); default 0. */
   sourceDateEpoch?: number;

@@ -8,7 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MapBuildError, isMapBuildError } from "../errors.js";
 import { appendLayers, hostPlatform, imageFamily, layerForFamily, parsePlatform, type History, type LayerAddition } from "../image/index.js";
-import { writeLayer, type FileLayer } from "../layer/index.js";
+import type { FileLayer } from "../layer/index.js";
+import { openLayerCache, writeLayerCached } from "../cache/index.js";
 import { analyzeApp, mapConfigChanges, planModels, renderExecutor, renderManifests, type ModelPlan } from "../map/index.js";
 import { parseReference } from "../reference/index.js";
 import { RegistryClient } from "../registry/index.js";
@@ -109,9 +110,11 @@ export async function packageMap(opts: PackageMapOptions): Promise<PackageMapRes
       skeletonLayer(changes, executor, manifests.appJson, manifests.pkgJson),
     ];
     const mtime = opts.sourceDateEpoch ?? 0;
-    const layers = await runBounded(planned, undefined, async (p) => {
+    const cache = opts.noCache || !opts.cacheDir ? undefined : await openLayerCache({ dir: opts.cacheDir });
+    const fromCache = new Set<number>();
+    const layers = await runBounded(planned, undefined, async (p, i) => {
       const compression = opts.compression === "none" || !p.compressible ? "none" : "gzip";
-      const layer = await writeLayer(p.entries, {
+      const { layer, cached } = await writeLayerCached(cache, p.entries, {
         compression,
         level: opts.compressionLevel ?? DEFAULT_GZIP_LEVEL,
         family,
@@ -121,7 +124,11 @@ export async function packageMap(opts: PackageMapOptions): Promise<PackageMapRes
         progress: opts.progress,
         signal: opts.signal,
       });
-      built.push(layer);
+      if (cached) {
+        fromCache.add(i);
+        opts.progress?.({ id: p.id, phase: "cached", bytes: await layer.size() });
+      }
+      built.push(layer); // dispose() deletes temp files only; cached blobs stay
       return layer;
     });
 
@@ -153,7 +160,7 @@ export async function packageMap(opts: PackageMapOptions): Promise<PackageMapRes
         diffId: await l.diffId(),
         size: await l.size(),
         mediaType: await l.mediaType(),
-        origin: i < baseCount ? ("base" as const) : ("built" as const),
+        origin: i < baseCount ? ("base" as const) : fromCache.has(i - baseCount) ? ("cached" as const) : ("built" as const),
       })),
     );
     const rawManifest = await image.rawManifest();

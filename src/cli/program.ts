@@ -5,6 +5,7 @@ import { parseLogLevel } from "./validate-flags.js";
 import { verbosityFrom, type CliIO } from "./io.js";
 import { runPackage, type PackageDeps } from "./run-package.js";
 import { inspectCommand, runInspect, type InspectFlags } from "./inspect-command.js";
+import { cacheCommand } from "./cache-command.js";
 
 export interface GlobalFlags {
   logLevel?: string;
@@ -33,6 +34,7 @@ export function buildProgram(name: string, io: CliIO, deps: PackageDeps, setExit
     setExit(await runInspect(image, flags, io));
   });
   program.addCommand(inspect);
+  program.addCommand(cacheCommand(io, setExit));
 
   // addCommand() copies no settings to sub-commands: without this their help and errors went to
   // process.stdout/stderr, not io. Commander's own error line is dropped: main() reports usage

@@ -1,7 +1,8 @@
 /** Turns parsed `package` flags into a packageMap() call and prints the result. */
 import { basename } from "node:path";
 import { MapBuildError } from "../errors.js";
-import { DEFAULT_BASE_IMAGE, defaultCacheDir, sourceDateEpoch } from "../defaults.js";
+import { DEFAULT_BASE_IMAGE, sourceDateEpoch } from "../defaults.js";
+import { defaultCacheDir } from "../cache/index.js";
 import type { PackageMapOptions, PackageMapResult } from "../build/options.js";
 import type { CliIO, Verbosity } from "./io.js";
 import type { PackageFlags } from "./package-command.js";

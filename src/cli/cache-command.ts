@@ -1,0 +1,57 @@
+/** `map-build cache ls|prune`: what the layer cache holds, and trimming it. */
+import { Command } from "commander";
+import { MapBuildError } from "../errors.js";
+import { defaultCacheDir, openLayerCache } from "../cache/index.js";
+import { formatBytes } from "./progress-view.js";
+import type { CliIO } from "./io.js";
+
+function parseSize(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([KMGT]i?B?|B)?$/i.exec(v.trim());
+  if (!m) throw new MapBuildError("E_USAGE", `invalid size "${v}"`, { hint: "use bytes or a size such as 500MiB or 10GiB" });
+  const unit = (m[2] ?? "B").toUpperCase().replace(/I?B$/, "");
+  const pow = { "": 0, K: 1, M: 2, G: 3, T: 4 }[unit] ?? 0;
+  return Math.floor(Number(m[1]) * 1024 ** pow);
+}
+
+function parseDays(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new MapBuildError("E_USAGE", `invalid --older-than "${v}"`, { hint: "pass a number of days, e.g. 30" });
+  return n;
+}
+
+export function cacheCommand(io: CliIO, setExit: (code: number) => void): Command {
+  const cache = new Command("cache").description("Inspect or trim map-build's layer cache ($MAP_BUILD_CACHE_DIR, else $XDG_CACHE_HOME/map-build)");
+  const dirOf = (o: { cacheDir?: string }) => o.cacheDir ?? defaultCacheDir(io.env);
+
+  cache
+    .command("ls")
+    .description("list cached layers, most recently used first")
+    .option("--cache-dir <dir>", "cache folder")
+    .option("--json", "print JSON")
+    .action(async (o: { cacheDir?: string; json?: boolean }) => {
+      const c = await openLayerCache({ dir: dirOf(o) });
+      const entries = await c.ls();
+      if (o.json) {
+        io.stdout.write(`${JSON.stringify({ dir: c.dir, usage: await c.usage(), entries }, null, 2)}\n`);
+      } else {
+        for (const e of entries) io.stdout.write(`${e.digest.slice(0, 19)}  ${formatBytes(e.size).padStart(9)}  ${e.lastUsed.toISOString()}  ${e.mediaType}\n`);
+        io.stdout.write(`${entries.length} layer(s), ${formatBytes(await c.usage())} in ${c.dir}\n`);
+      }
+      setExit(0);
+    });
+
+  cache
+    .command("prune")
+    .description("remove least recently used layers")
+    .option("--cache-dir <dir>", "cache folder")
+    .option("--max-size <size>", "shrink the cache to this size, e.g. 10GiB (default: remove everything)", parseSize)
+    .option("--older-than <days>", "remove layers not used for this many days", parseDays)
+    .action(async (o: { cacheDir?: string; maxSize?: number; olderThan?: number }) => {
+      const c = await openLayerCache({ dir: dirOf(o) });
+      const limits = o.maxSize === undefined && o.olderThan === undefined ? { maxBytes: 0 } : { maxBytes: o.maxSize, olderThanDays: o.olderThan };
+      const r = await c.prune(limits);
+      io.stdout.write(`removed ${r.removed} layer(s), freed ${formatBytes(r.freedBytes)}\n`);
+      setExit(0);
+    });
+  return cache;
+}
