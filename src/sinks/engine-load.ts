@@ -70,13 +70,35 @@ function readEngineLines(text: string): { messages: string[]; errors: string[] }
   return { messages, errors };
 }
 
+async function ping(ep: Endpoint, timeoutMs: number): Promise<void> {
+  const res = await request(`${ep.origin}/_ping`, { dispatcher: ep.dispatcher, signal: AbortSignal.timeout(timeoutMs) });
+  await res.body.text();
+  if (res.statusCode !== 200) throw new Error(`/_ping answered ${res.statusCode}`);
+}
+
+/** Does an engine answer at `dockerHost` (DOCKER_HOST form)? Never throws; used to pick a default output. */
+export async function pingEngine(dockerHost: string | undefined, timeoutMs = 2000): Promise<boolean> {
+  let ep: Endpoint;
+  try {
+    ep = engineEndpoint(dockerHost);
+  } catch {
+    return false;
+  }
+  try {
+    await ping(ep, timeoutMs);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await ep.dispatcher.close().catch(() => {});
+  }
+}
+
 export async function loadIntoEngine(image: Image, opts: EngineLoadOptions): Promise<EngineLoadResult> {
   const ep = engineEndpoint(opts.dockerHost);
   try {
     try {
-      const ping = await request(`${ep.origin}/_ping`, { dispatcher: ep.dispatcher, signal: AbortSignal.timeout(10_000) });
-      await ping.body.text();
-      if (ping.statusCode !== 200) throw new Error(`/_ping answered ${ping.statusCode}`);
+      await ping(ep, 10_000);
     } catch (e) {
       throw unreachable(ep.where, e);
     }
