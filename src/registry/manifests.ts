@@ -4,7 +4,8 @@ import { MapBuildError, RegistryError } from "../errors.js";
 import { digestAlgorithm, isDigest, sha256Digest, type Digest } from "../digest.js";
 import { MANIFEST_ACCEPT, MediaType, isImageManifestMediaType, isIndexMediaType } from "../image/media-types.js";
 import { scopeFor } from "./www-authenticate.js";
-import { discard, header, type Transport } from "./transport.js";
+import { backoffDelay, sleep } from "./retry.js";
+import { discard, header, type RegistryResponse, type Transport } from "./transport.js";
 import type { RepositoryRef } from "./blobs.js";
 import { digestMismatch } from "../verify-stream.js";
 
@@ -28,17 +29,36 @@ export interface ManifestDescriptor {
 /** containerd's and ggcr's cap: manifests are small, an endless body is an attack or a bug. */
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
+/**
+ * GET a manifest, digest-checked. A body that breaks off or fails its digest is fetched again
+ * (bounded by the retry attempts): a manifest is small, and a second fetch tells a damaged transfer
+ * from a registry that really serves wrong bytes, which still ends in E_DIGEST_MISMATCH.
+ */
 export async function getManifest(t: Transport, ref: ManifestRef, signal?: AbortSignal): Promise<FetchedManifest> {
-  const res = await t.send({
-    ...ref,
-    method: "GET",
-    url: `/v2/${ref.repository}/manifests/${ref.identifier}`,
-    headers: { accept: MANIFEST_ACCEPT },
-    scopes: [scopeFor(ref.repository, ["pull"])],
-    subject: "manifest",
-    expect: [200],
-    signal,
-  });
+  for (let attempt = 1; ; attempt++) {
+    // send() retries its own failures (status, connect); this loop only covers the body.
+    const res = await t.send({
+      ...ref,
+      method: "GET",
+      url: `/v2/${ref.repository}/manifests/${ref.identifier}`,
+      headers: { accept: MANIFEST_ACCEPT },
+      scopes: [scopeFor(ref.repository, ["pull"])],
+      subject: "manifest",
+      expect: [200],
+      signal,
+    });
+    try {
+      return await readManifest(t, ref, res, signal);
+    } catch (err) {
+      const transfer = err instanceof MapBuildError && (err.code === "E_NETWORK" || err.code === "E_TIMEOUT" || err.code === "E_DIGEST_MISMATCH");
+      if (!transfer || attempt >= t.options.retry.attempts || signal?.aborted) throw err;
+      t.options.logger?.debug(`manifest ${where(ref)}: fetching again (${err.message})`);
+      await sleep(backoffDelay(attempt, t.options.retry), signal);
+    }
+  }
+}
+
+async function readManifest(t: Transport, ref: ManifestRef, res: RegistryResponse, signal?: AbortSignal): Promise<FetchedManifest> {
   const chunks: Buffer[] = [];
   let n = 0;
   try {
