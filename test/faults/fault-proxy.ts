@@ -37,6 +37,8 @@ export interface FaultRule {
   method?: string;
   /** Matched against the request path with its query. */
   path: RegExp;
+  /** Only requests whose Content-Length is at least this (tells a big blob's PATCH from small ones). */
+  minLength?: number;
   /** First matching request (1-based) that gets the fault; default 1. */
   nth?: number;
   /** How many consecutive matches from `nth` on get it; default 1, Infinity for all. */
@@ -86,6 +88,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     for (const r of rules) {
       if (r.method && r.method !== req.method) continue;
       if (!r.path.test(req.url ?? "")) continue;
+      if (r.minLength !== undefined && Number(req.headers["content-length"] ?? 0) < r.minLength) continue;
       r.seen++;
       const first = r.nth ?? 1;
       if (!chosen && r.seen >= first && r.seen < first + (r.times ?? 1)) chosen = r.fault;
