@@ -28,13 +28,18 @@ export function formatBytes(n: number): string {
   return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }
 
+/** Blob digests are long; 12 hex digits identify one in a log as well as `docker` does. */
+function label(id: string): string {
+  return /^sha256:[a-f0-9]{64}$/.test(id) ? id.slice(0, 19) : id;
+}
+
 function describe(item: Item, now: number): string {
   const secs = Math.max((now - item.startedAt) / 1000, 0.001);
   const amount = item.total ? `${formatBytes(item.bytes)}/${formatBytes(item.total)}` : formatBytes(item.bytes);
   const rate = item.bytes > 0 && secs > 0.2 ? ` ${formatBytes(item.bytes / secs)}/s` : "";
   const detail = item.detail ? ` ${item.detail}` : "";
   const bytes = item.bytes > 0 || item.total ? ` ${amount}${rate}` : "";
-  return `${item.id.padEnd(24)} ${item.phase.padEnd(8)}${bytes}${detail}`;
+  return `${label(item.id).padEnd(24)} ${item.phase.padEnd(8)}${bytes}${detail}`;
 }
 
 export interface ProgressView {
