@@ -64,7 +64,7 @@ export async function pythonLayers(pip: RequirementsList, opts: PackageMapOption
   }
   if (wantSdk) pipPackages.push(SDK_DIST);
 
-  const { target, installed: inBase } = await pythonTarget(ctx.base, ctx.baseLabel, ctx.platform, opts.pythonVersion);
+  const { target, installed: inBase } = await pythonTarget(ctx.base, ctx.baseLabel, ctx.platform, opts.pythonVersion, ctx.logger);
   ctx.logger.debug(`python target: ${target.pythonVersion} (${target.pythonPath ?? "python3"}), ${inBase.size} distributions found in the base`);
   const deps = await resolvePythonDeps({
     target,

@@ -7,6 +7,7 @@
 import { MapBuildError } from "../errors.js";
 import type { Image, PlatformSpec } from "../image/index.js";
 import { listLayerFiles } from "../inspect/layer-files.js";
+import type { Logger } from "../progress.js";
 import { normalizeName, targetFromOptions, targetPresetForBase, type TargetEnv } from "../python/index.js";
 
 /** Reading layers means downloading and gunzipping them; above this the user passes --python-version. */
@@ -21,7 +22,7 @@ export interface PythonTarget {
 const PY_BIN = /^\/(usr\/bin|usr\/local\/bin|opt\/conda\/bin|bin)\/python(3\.\d+)$/;
 const DIST_INFO = /^\/(?:usr|usr\/local|opt\/conda)\/lib\/python3\.\d+\/(?:site|dist)-packages\/([^/]+)-([^/-]+)\.dist-info$/;
 
-export async function pythonTarget(image: Image, baseLabel: string, platform: PlatformSpec, pythonVersion: string | undefined): Promise<PythonTarget> {
+export async function pythonTarget(image: Image, baseLabel: string, platform: PlatformSpec, pythonVersion: string | undefined, logger?: Logger): Promise<PythonTarget> {
   const archPlatform = `${platform.os}/${platform.architecture}`;
   const preset = targetPresetForBase(baseLabel);
   if (pythonVersion || preset) {
@@ -34,6 +35,7 @@ export async function pythonTarget(image: Image, baseLabel: string, platform: Pl
       hint: "pass --python-version X.Y (the base image's python3 version)",
     });
   }
+  logger?.info(`reading the base's ${layers.length} layer(s) to find its Python (pass --python-version X.Y to skip this)`);
   let bin: { path: string; version: string } | undefined;
   const installed = new Map<string, string>();
   for (const layer of layers) {
