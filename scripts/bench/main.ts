@@ -8,9 +8,9 @@
  *      BENCH_OUT=FILE      markdown output (default docs/bench.md)
  * Exits 1 when a goal is missed (each listed), 2 when the bench itself fails.
  */
-import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { killChildren } from "./proc.js";
 import { ROOT } from "./peers.js";
@@ -73,6 +73,7 @@ try {
 await cleanup();
 
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+extra.push(`load average at the end: ${(loadavg()[0] ?? 0).toFixed(1)} (1 min) on ${m.cores} cores`);
 process.stdout.write(`\nmap-build benchmark — ${describeMachine(m)}\n${settings}; ${seconds.toFixed(0)} s\n\n${textTable(rows)}\n`);
 for (const e of extra) process.stdout.write(`  ${e}\n`);
 

@@ -1,5 +1,5 @@
 /** The bench result: one row per comparison, printed as a text table and as markdown. */
-import { cpus, release, totalmem, availableParallelism } from "node:os";
+import { availableParallelism, cpus, loadavg, release, totalmem } from "node:os";
 
 export interface Row {
   id: string;
@@ -22,6 +22,8 @@ export interface Machine {
   node: string;
   memGiB: number;
   kernel: string;
+  /** 1-minute load average when the bench started: other work on the machine skews wall times. */
+  load: number;
 }
 
 export function machine(): Machine {
@@ -31,11 +33,12 @@ export function machine(): Machine {
     node: process.version,
     memGiB: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
     kernel: release(),
+    load: Math.round((loadavg()[0] ?? 0) * 10) / 10,
   };
 }
 
 export function describeMachine(m: Machine): string {
-  return `${m.cores} cores (${m.cpuModel}), ${m.memGiB} GiB RAM, Node ${m.node}, Linux ${m.kernel}`;
+  return `${m.cores} cores (${m.cpuModel}), ${m.memGiB} GiB RAM, Node ${m.node}, Linux ${m.kernel}, load average ${m.load} at start`;
 }
 
 const status = (r: Row) => (r.met === undefined ? "info" : r.met ? "met" : "MISSED");
