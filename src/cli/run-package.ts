@@ -1,5 +1,5 @@
 /** Turns parsed `package` flags into a packageMap() call and prints the result. */
-import { basename } from "node:path";
+import { basename, isAbsolute, join } from "node:path";
 import { MapBuildError } from "../errors.js";
 import { DEFAULT_BASE_IMAGE, sourceDateEpoch } from "../defaults.js";
 import { defaultCacheDir } from "../cache/index.js";
@@ -20,10 +20,15 @@ export async function runPackage(appPath: string, flags: PackageFlags, io: CliIO
   if (flags.passwordStdin && !flags.username) {
     throw new MapBuildError("E_USAGE", "--password-stdin needs --username", { hint: "pass --username USER --password-stdin and pipe the password in" });
   }
+  // Relative paths are the user's, relative to io.cwd. The core resolves against process.cwd(), so
+  // an in-process main() with another cwd must join them here; for a real process they are the
+  // same and paths stay as typed (so messages quote them as the user wrote them).
+  const here = <T extends string | undefined>(p: T): T => (p === undefined || isAbsolute(p) || io.cwd === process.cwd() ? p : (join(io.cwd, p) as T));
+  const hereDir = (p: string) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(p) ? p : here(p));
   const outputs = {
     push: flags.push,
-    tarball: flags.tarball,
-    ociLayout: flags.ociLayout,
+    tarball: here(flags.tarball),
+    ociLayout: here(flags.ociLayout),
     load: flags.load,
     dockerHost: io.env.DOCKER_HOST,
   };
@@ -35,9 +40,9 @@ export async function runPackage(appPath: string, flags: PackageFlags, io: CliIO
   }
   const view = createProgressView(io.stderr, verbosity === "debug" || verbosity === "info");
   const options: PackageMapOptions = {
-    appPath,
+    appPath: here(appPath),
     tag: flags.tag,
-    model: flags.model,
+    model: here(flags.model),
     base: flags.base ?? io.env.MONAI_BASEIMAGE ?? DEFAULT_BASE_IMAGE,
     platform: flags.platform,
     workingDir: flags.workingDir,
@@ -46,22 +51,22 @@ export async function runPackage(appPath: string, flags: PackageFlags, io: CliIO
     modelsDir: flags.modelsDir,
     timeout: flags.timeout,
     version: flags.version,
-    requirements: flags.requirements,
+    requirements: here(flags.requirements),
     cpu: flags.cpu,
     gpu: flags.gpu,
     memory: flags.memory,
     sdkVersion: flags.sdkVersion,
     noSdk: !flags.sdk,
-    sdkWheel: flags.sdkWheel,
-    wheelhouse: flags.wheelhouse,
-    findLinks: flags.findLinks,
+    sdkWheel: here(flags.sdkWheel),
+    wheelhouse: flags.wheelhouse?.map(hereDir),
+    findLinks: flags.findLinks?.map(hereDir),
     indexUrl: flags.indexUrl,
     extraIndexUrls: flags.extraIndexUrl,
     pythonVersion: flags.pythonVersion,
     compression: flags.compression,
     compressionLevel: flags.compressionLevel,
     noCache: !flags.cache,
-    cacheDir: flags.cacheDir ?? defaultCacheDir(io.env),
+    cacheDir: here(flags.cacheDir) ?? defaultCacheDir(io.env),
     sourceDateEpoch: sourceDateEpoch(io.env),
     outputs,
     keychain: await buildKeychain(flags, io),
