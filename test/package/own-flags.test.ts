@@ -5,12 +5,14 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { cp, mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import { runCliInProcess } from "../helpers/cli.js";
 import { pushPythonBase, pythonBaseLayout } from "../helpers/python-base.js";
 import { startRegistry, type TestRegistry } from "../helpers/registry.js";
 import { makeTempDir } from "../helpers/tmp.js";
 import { buildLayout, exampleArgs, type BuildContext } from "./build.js";
-import { EXAMPLE_MODEL, layoutLayerDigests } from "./fixtures.js";
+import { EXAMPLE_APP, EXAMPLE_MODEL, layoutLayerDigests, readLayout } from "./fixtures.js";
 
 describe("map-build package: map-build's own flags and reproducibility", () => {
   let registry: TestRegistry;
@@ -100,6 +102,19 @@ describe("map-build package: map-build's own flags and reproducibility", () => {
     const before = await buildLayout(ctx, ["-l", "DEBUG", ...exampleArgs(ctx, ["--model", EXAMPLE_MODEL, "--timeout", "30"])], { entry: "monai-deploy" });
     assert.equal(before.image.manifestDigest, mb.image.manifestDigest);
     assert.match(before.stderr, /^debug: /m);
+  });
+
+  it("in-process main(): relative app, model and output paths are relative to io.cwd", async () => {
+    const cwd = join(ctx.tmp, "relative");
+    await mkdir(join(cwd, "models"), { recursive: true });
+    await cp(EXAMPLE_APP, join(cwd, "app"), { recursive: true });
+    await cp(EXAMPLE_MODEL, join(cwd, "models", "word_weights.tsv"));
+    const r = await runCliInProcess(["package", "app", "-t", "x:1", "-b", ctx.base, "--no-sdk", "-m", "models/word_weights.tsv", "--oci-layout", "out-layout", "-q"], { env: ctx.env, cwd });
+    assert.equal(r.code, 0, r.stderr);
+    const image = await readLayout(join(cwd, "out-layout"), ctx.baseLayers);
+    assert.equal(r.stdout, `${image.manifestDigest}\n`);
+    assert.ok(image.files.has("/opt/monai/models/word_weights/word_weights.tsv"));
+    assert.ok(image.files.has("/opt/monai/app/__main__.py"));
   });
 
   it("rebuilding unchanged inputs gives the same digest; SOURCE_DATE_EPOCH changes it deterministically", async () => {
