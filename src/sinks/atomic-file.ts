@@ -34,14 +34,32 @@ export async function writeFileAtomic(target: string, write: (out: WriteStream) 
   } catch (e) {
     out.destroy();
     await rm(tmp, { force: true });
-    if (isMapBuildError(e)) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOSPC" || code === "EACCES" || code === "EROFS" || code === "EDQUOT") {
-      throw new MapBuildError("E_OUTPUT", `cannot write ${target}: ${(e as Error).message}`, {
-        hint: code === "ENOSPC" ? "free some disk space" : "check the permissions of the output directory",
-        cause: e,
-      });
-    }
-    throw e;
+    throw asOutputError(target, e);
   }
+}
+
+/** The errno code of `e` or of a cause it wraps (stream errors arrive wrapped as E_INTERNAL). */
+function errnoOf(e: unknown): string | undefined {
+  for (let c: unknown = e, depth = 0; c instanceof Error && depth < 5; c = c.cause, depth++) {
+    const code = (c as NodeJS.ErrnoException).code;
+    if (typeof code === "string" && /^E[A-Z]+$/.test(code)) return code;
+  }
+  return undefined;
+}
+
+const OUTPUT_ERRNOS = new Set(["ENOSPC", "EDQUOT", "EFBIG", "EACCES", "EPERM", "EROFS", "EIO"]);
+
+/**
+ * A failure while writing `target`: file-system errors (disk full, read-only, permissions) become
+ * E_OUTPUT naming the target; MapBuildErrors other than E_INTERNAL and anything else pass through.
+ */
+export function asOutputError(target: string, e: unknown): unknown {
+  if (isMapBuildError(e) && e.code !== "E_INTERNAL") return e;
+  const code = errnoOf(e);
+  if (code === undefined || !OUTPUT_ERRNOS.has(code)) return e;
+  const why = code === "ENOSPC" || code === "EDQUOT" ? "no space left on device" : code === "EFBIG" ? "file too large for the file system" : code === "EIO" ? "I/O error" : "permission denied";
+  return new MapBuildError("E_OUTPUT", `cannot write ${target}: ${why} (${code})`, {
+    hint: code === "ENOSPC" || code === "EDQUOT" ? "free some disk space or write the output to another file system" : code === "EIO" ? "check the disk" : "check the permissions of the output directory",
+    cause: e,
+  });
 }

@@ -15,7 +15,7 @@ import { canonicalJson } from "../image/canonical-json.js";
 import { readLayoutIndex } from "../image/oci-layout-image.js";
 import { blobRelPath, directoryStore } from "../image/layout-store.js";
 import type { Image } from "../image/image.js";
-import { writeFileAtomic } from "./atomic-file.js";
+import { asOutputError, writeFileAtomic } from "./atomic-file.js";
 import { streamImageTar } from "./image-tar.js";
 import { layoutIndex, OCI_LAYOUT_FILE } from "./layout-json.js";
 
@@ -71,7 +71,22 @@ async function prepareLayout(dir: string): Promise<void> {
   if (!(await stat(marker).catch(() => undefined))) await writeAtomic(marker, OCI_LAYOUT_FILE);
 }
 
+/**
+ * Write `image` into the layout at `dir`. On failure (disk full, interrupt) a layout this call
+ * created is removed whole; an existing layout keeps its old index and gains at most some
+ * unreferenced, complete blobs.
+ */
 export async function writeOciLayout(image: Image, dir: string, opts: OciLayoutOptions = {}): Promise<void> {
+  const existed = (await stat(dir).catch(() => undefined)) !== undefined;
+  try {
+    await writeOciLayoutInto(image, dir, opts);
+  } catch (e) {
+    if (!existed) await rm(dir, { recursive: true, force: true }).catch(() => {});
+    throw asOutputError(dir, e);
+  }
+}
+
+async function writeOciLayoutInto(image: Image, dir: string, opts: OciLayoutOptions): Promise<void> {
   const progress = opts.progress ?? noProgress;
   await prepareLayout(dir);
   const putBlob = async (d: Digest, size: number, data: () => Promise<Buffer | Readable>) => {
