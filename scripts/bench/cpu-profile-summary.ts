@@ -25,6 +25,7 @@ if (!file || (topArg !== undefined && !/^\d+$/.test(topArg))) {
   process.exit(2);
 }
 const top = Number(topArg ?? 25);
+process.stdout.on("error", () => process.exit(0)); // piped into head
 const p = JSON.parse(readFileSync(file, "utf8")) as Profile;
 const byId = new Map(p.nodes.map((n) => [n.id, n]));
 const selfUs = new Map<number, number>();
