@@ -6,7 +6,7 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, readFile, stat } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { runCli } from "../helpers/cli.js";
 import { startDockerd, type TestDockerd } from "../helpers/dockerd.js";
@@ -60,6 +60,9 @@ describe("map-build package: the example runs in docker", () => {
 
   it("folder form: --tarball, docker load, docker run writes scores.csv", async () => {
     await buildTarball(EXAMPLE_APP, "localhost/word-score:1.0", "ws.tar");
+    // the static checklist through `map-build inspect` (the SDK items do not apply with --no-sdk)
+    const inspect = await runCli(["inspect", `docker-archive:${join(tmp.dir, "ws.tar")}`, "--no-sdk"], { env, cwd: tmp.dir });
+    assert.equal(inspect.code, 0, `inspect: ${inspect.stdout}\n${inspect.stderr}`);
     const load = await dockerd.docker(["load", "-i", join(tmp.dir, "ws.tar")]);
     assert.equal(load.code, 0, load.stderr);
     assert.match(load.stdout, /Loaded image: localhost\/word-score:1\.0/);
@@ -104,5 +107,28 @@ describe("map-build package: the example runs in docker", () => {
     assert.equal(pull.code, 0, pull.stderr);
     assert.match(pull.stdout, new RegExp(`Digest: ${inspected.Digest}`));
     assert.equal(await runImage(ref, "pushed"), EXPECTED_SCORES);
+  });
+
+  it("no output flag: loaded into the engine at DOCKER_HOST; with no engine answering, ./<name>-<tag>.tar", async () => {
+    const cwd = join(tmp.dir, "default-output");
+    await mkdir(cwd);
+    const tag = "localhost/word-score-default:1.0";
+    const args = ["package", EXAMPLE_APP, "-t", tag, "-m", EXAMPLE_MODEL, "-b", base, "--no-sdk"];
+    const loaded = await runCli(args, { env: { ...env, DOCKER_HOST: dockerd.host }, cwd });
+    assert.equal(loaded.code, 0, loaded.stderr);
+    assert.match(loaded.stderr, /loading into the Docker engine/);
+    assert.deepEqual(await readdir(cwd), []);
+    assert.equal(await runImage(tag, "default-load"), EXPECTED_SCORES);
+
+    const none = await runCli(args, { env: { ...env, DOCKER_HOST: `unix://${join(tmp.dir, "no-engine.sock")}` }, cwd });
+    assert.equal(none.code, 0, none.stderr);
+    assert.deepEqual(await readdir(cwd), ["word-score-default-1.0.tar"]);
+    assert.equal(none.stdout, loaded.stdout, "same image either way");
+
+    // explicit --load with -q: nothing but the digest
+    const explicit = await runCli([...args, "--load", "-q"], { env: { ...env, DOCKER_HOST: dockerd.host }, cwd });
+    assert.equal(explicit.code, 0, explicit.stderr);
+    assert.equal(explicit.stderr, "");
+    assert.equal(explicit.stdout, loaded.stdout);
   });
 });

@@ -85,7 +85,10 @@ describe("map-build package: the App SDK", () => {
     const tar = join(tmp.dir, "sdk.tar");
     const tag = "localhost/word-score-sdk:1.0";
     const args = ["package", EXAMPLE_APP, "-t", tag, "-b", ctx.base, "-m", EXAMPLE_MODEL, "--sdk-wheel", sdkFile, "--wheelhouse", wheelhouse, "--tarball", tar];
-    const { image } = await buildLayout(ctx, args, { child: true });
+    const { image, dir } = await buildLayout(ctx, args, { child: true });
+    // `map-build inspect` runs the static checklist (1-23) on the result: all pass, exit 0
+    const inspect = await runCli(["inspect", `oci:${dir}:1.0`, "--json"], { env: ctx.env, cwd: tmp.dir });
+    assert.equal(inspect.code, 0, `inspect: ${inspect.stdout}\n${inspect.stderr}`);
     // checklist 21: the SDK in the user site of the base's python (3.11 in the test base)
     assert.match(image.text(`${SITE}/monai/deploy/__init__.py`), /__version__ = "0\.5\.1"/);
     assert.ok(image.files.has(`${SITE}/monai_deploy_app_sdk-0.5.1.dist-info/METADATA`));
