@@ -48,6 +48,17 @@ export interface RegistryResponse {
 
 const MAX_REDIRECTS = 10;
 
+const RETRY_WITH_NEW_TOKEN = Symbol("retryWithNewToken");
+
+/**
+ * A 401 on a request whose streamed body could not be re-sent, after which the authenticator
+ * dropped the stale token: sending the request again with a fresh body is expected to work
+ * (a token that expired or was revoked during a long upload).
+ */
+export function retryableWithNewToken(err: unknown): boolean {
+  return typeof err === "object" && err !== null && (err as Record<symbol, unknown>)[RETRY_WITH_NEW_TOKEN] === true;
+}
+
 export class Transport {
   readonly options: ResolvedOptions;
   readonly dispatcher: Dispatcher;
@@ -106,7 +117,10 @@ export class Transport {
         const text = await readLimited(res.body);
         const verdict = await this.auth.onUnauthorized(spec.registry, spec.scopes, header(res.headers, "www-authenticate"), authRetried);
         if (verdict.retry && replayable) continue;
-        throw toRegistryError(401, text, this.errorContext(spec, res.url, verdict.insufficientScope));
+        const err = toRegistryError(401, text, this.errorContext(spec, res.url, verdict.insufficientScope));
+        // A streamed body is spent, but a fresh token is now due: the caller may rebuild the request.
+        if (verdict.retry) Object.assign(err, { [RETRY_WITH_NEW_TOKEN]: true });
+        throw err;
       }
       if (spec.expect.includes(res.status)) return res;
       const text = spec.method === "HEAD" ? "" : await readLimited(res.body);

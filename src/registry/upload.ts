@@ -10,7 +10,7 @@ import type { BlobSource } from "../image/image.js";
 import { blobExists, type RepositoryRef } from "./blobs.js";
 import { backoffDelay, isRetryableError, sleep } from "./retry.js";
 import { scopeFor } from "./www-authenticate.js";
-import { discard, header, type RegistryResponse, type Transport } from "./transport.js";
+import { discard, header, retryableWithNewToken, type RegistryResponse, type Transport } from "./transport.js";
 import { digestMismatch, VerifyStream } from "../verify-stream.js";
 
 export interface BlobToPush {
@@ -46,6 +46,7 @@ export async function pushBlob(t: Transport, target: RepositoryRef, blob: BlobTo
   }
   const attempts = blob.reopenable === false ? 1 : Math.max(1, t.options.retry.attempts);
   let monolithic = false;
+  let tokenRenewed = false;
   for (let attempt = 1; ; attempt++) {
     try {
       session ??= await startUpload(t, target, opts.signal);
@@ -54,6 +55,13 @@ export async function pushBlob(t: Transport, target: RepositoryRef, blob: BlobTo
       return "uploaded";
     } catch (err) {
       session = undefined; // a failed session cannot be continued: start over with a POST
+      // The token lapsed while the body was streaming: once, start over (it does not use up a retry).
+      if (retryableWithNewToken(err) && !tokenRenewed && blob.reopenable !== false && !opts.signal?.aborted) {
+        t.options.logger?.debug(`${target.registry} refused the upload's token (401); restarting it with a new token`);
+        tokenRenewed = true;
+        attempt--;
+        continue;
+      }
       if (!monolithic && err instanceof RegistryError && err.status !== undefined && PATCH_REFUSED.has(err.status) && err.code !== "E_DIGEST_MISMATCH" && attempt < attempts) {
         t.options.logger?.debug(`${target.registry} refused a streamed PATCH (${err.status}); using a monolithic PUT`);
         monolithic = true;
