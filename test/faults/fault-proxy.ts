@@ -29,8 +29,9 @@ export type Fault =
   /**
    * Forward, and from now on strip this request's bearer token from every later request that
    * carries it, so the real registry answers 401 with its real challenge (expired/revoked token).
+   * `now`: this request already goes without it (the token lapsed just as it arrived).
    */
-  | { kind: "revoke-token" };
+  | { kind: "revoke-token"; now?: boolean };
 
 export interface FaultRule {
   /** Upper-case method; any when absent. */
@@ -130,8 +131,8 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
 
     const headers = { ...req.headers };
     const bearer = /^Bearer (.+)$/i.exec(headers.authorization ?? "")?.[1];
-    if (bearer && revoked.has(bearer)) delete headers.authorization;
     if (fault?.kind === "revoke-token" && bearer) revoked.add(bearer);
+    if (bearer && revoked.has(bearer) && (fault?.kind !== "revoke-token" || fault.now)) delete headers.authorization;
 
     const upstream = request({ host: targetHost, port: Number(targetPort), method: req.method, path: req.url, headers }, (up) => {
       const send = () => {
