@@ -223,12 +223,19 @@ describe("map-build package: the original packager's flags", () => {
     assert.match(bad.stderr, /--log-level/);
   });
 
-  it("--no-cache / -n: accepted, same image", async () => {
-    const plain = await buildLayout(ctx, exampleArgs(ctx));
-    const long = await buildLayout(ctx, exampleArgs(ctx, ["--no-cache"]));
-    const short = await buildLayout(ctx, exampleArgs(ctx, ["-n"]));
-    assert.equal(long.image.manifestDigest, plain.image.manifestDigest);
-    assert.equal(short.image.manifestDigest, plain.image.manifestDigest);
+  it("--no-cache / -n: layers are rebuilt instead of taken from the cache; same image", async () => {
+    const origins = (stdout: string) => (JSON.parse(stdout) as { layers: { origin: string }[] }).layers.map((l) => l.origin);
+    const env = { MAP_BUILD_CACHE_DIR: join(ctx.tmp, "no-cache-test") };
+    const first = await buildLayout(ctx, exampleArgs(ctx, ["-m", EXAMPLE_MODEL, "--json"]), { env });
+    assert.deepEqual(origins(first.stdout), ["base", "built", "built", "built"]);
+    const cached = await buildLayout(ctx, exampleArgs(ctx, ["-m", EXAMPLE_MODEL, "--json"]), { env });
+    assert.deepEqual(origins(cached.stdout), ["base", "cached", "cached", "cached"]);
+    for (const flag of ["--no-cache", "-n"]) {
+      const fresh = await buildLayout(ctx, exampleArgs(ctx, ["-m", EXAMPLE_MODEL, "--json", flag]), { env });
+      assert.deepEqual(origins(fresh.stdout), ["base", "built", "built", "built"], flag);
+      assert.equal(fresh.image.manifestDigest, first.image.manifestDigest, flag);
+    }
+    assert.equal(cached.image.manifestDigest, first.image.manifestDigest);
   });
 
   it("-h / --help: lists every flag and the examples", async () => {
