@@ -6,7 +6,7 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, readdir, readFile, stat } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { runCli } from "../helpers/cli.js";
 import { startDockerd, type TestDockerd } from "../helpers/dockerd.js";
@@ -130,5 +130,34 @@ describe("map-build package: the example runs in docker", () => {
     assert.equal(explicit.code, 0, explicit.stderr);
     assert.equal(explicit.stderr, "");
     assert.equal(explicit.stdout, loaded.stdout);
+  });
+
+  it("non-default layout flags hold at run time; --timeout stops a slow app with a non-zero status", async () => {
+    const tag = "localhost/word-score-layout:1.0";
+    const tar = "ws-layout.tar";
+    const r = await runCli(["package", EXAMPLE_APP, "-t", tag, "-m", EXAMPLE_MODEL, "-b", base, "--no-sdk", "--tarball", tar,
+      "-w", "/srv/work", "-i", "scans", "-o", "/results", "--models-dir", "/models", "--timeout", "60"], { env, cwd: tmp.dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((await dockerd.docker(["load", "-i", join(tmp.dir, tar)])).code, 0);
+    const out = join(tmp.dir, "out-layout");
+    await mkdir(out);
+    const run = await dockerd.docker(["run", "--rm", "--network", "none", "-v", `${EXAMPLE_INPUT}:/srv/work/scans:ro`, "-v", `${out}:/results`, tag]);
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+    assert.equal(await readFile(join(out, "scores.csv"), "utf8"), EXPECTED_SCORES);
+    const pwd = await dockerd.docker(["run", "--rm", "--network", "none", "--entrypoint", "/bin/sh", tag, "-c", "pwd; ls /models/word_weights"]);
+    assert.equal(pwd.stdout, "/srv/work\nword_weights.tsv\n");
+
+    const slowDir = join(tmp.dir, "slow");
+    await mkdir(slowDir);
+    await writeFile(join(slowDir, "slow.py"), "import time\n\nif __name__ == \"__main__\":\n    print('working', flush=True)\n    time.sleep(60)\n");
+    const slowTag = "localhost/slow:1";
+    const b = await runCli(["package", join(slowDir, "slow.py"), "-t", slowTag, "-b", base, "--no-sdk", "--timeout", "2", "--tarball", "slow.tar"], { env, cwd: tmp.dir });
+    assert.equal(b.code, 0, b.stderr);
+    assert.equal((await dockerd.docker(["load", "-i", join(tmp.dir, "slow.tar")])).code, 0);
+    const started = Date.now();
+    const slow = await dockerd.docker(["run", "--rm", "--network", "none", slowTag]);
+    assert.ok(Date.now() - started < 30_000, "the timeout stopped the app");
+    assert.equal(slow.stdout, "working\n");
+    assert.notEqual(slow.code, 0, "a timed-out app is a failure");
   });
 });
