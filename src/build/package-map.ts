@@ -14,7 +14,6 @@ import { analyzeApp, mapConfigChanges, planModels, renderExecutor, renderManifes
 import { parseReference } from "../reference/index.js";
 import { RegistryClient } from "../registry/index.js";
 import { silentLogger } from "../progress.js";
-import { DEFAULT_GZIP_LEVEL } from "../defaults.js";
 import { resolveAppMetadata } from "./app-metadata.js";
 import { openBaseImage } from "./base-image.js";
 import { appLayer, modelLayer, skeletonLayer, type PlannedLayer } from "./map-entries.js";
@@ -116,7 +115,7 @@ export async function packageMap(opts: PackageMapOptions): Promise<PackageMapRes
       const compression = opts.compression === "none" || !p.compressible ? "none" : "gzip";
       const { layer, cached } = await writeLayerCached(cache, p.entries, {
         compression,
-        level: opts.compressionLevel ?? DEFAULT_GZIP_LEVEL,
+        level: opts.compressionLevel,
         family,
         tmpDir: work,
         mtime,

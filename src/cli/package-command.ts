@@ -4,7 +4,8 @@
  * PackageMapOptions. No build logic here.
  */
 import { Command, Option } from "commander";
-import { DEFAULT_BASE_IMAGE, DEFAULT_INPUT_DIR, DEFAULT_MODELS_DIR, DEFAULT_OUTPUT_DIR, DEFAULT_WORKING_DIR } from "../defaults.js";
+import { DEFAULT_BASE_IMAGE, DEFAULT_INPUT_DIR, DEFAULT_OUTPUT_DIR } from "../defaults.js";
+import { DEFAULT_MODELS_DIR, DEFAULT_WORKING_DIR } from "../map/index.js";
 import {
   collect,
   parseAbsoluteDir,
