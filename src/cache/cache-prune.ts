@@ -3,11 +3,14 @@
  * file, bumped on every hit), a blob goes when no entry names it any more. Safe to run while other
  * builds use the cache: entries are listed before blobs (a put renames its blob before writing its
  * entry, so an entry seen has its blob listed), fresh orphans are left alone (a put in progress),
- * and recently used entries can be protected (a build holds the blob for its push).
+ * and recently used entries can be protected (a build holds the blob for its push). Downloaded base
+ * blobs (blob-cache.ts) have entries of their own in `base-blobs/`, pruned with the same LRU
+ * order under the same size limit.
  */
 import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { digestHex } from "../digest.js";
+import { baseBlobEntriesDir } from "./base-blob-entries.js";
 import type { CacheLayout } from "./cache-dir.js";
 import { readEntry, type CacheEntry } from "./cache-entry.js";
 
@@ -43,18 +46,23 @@ export interface ListedEntry {
   key: string;
   entry: CacheEntry | undefined;
   lastUsedMs: number;
+  /** The entry file. */
+  path: string;
 }
 
-/** Every entry file; `entry` is undefined when the file is malformed. Vanished files are skipped. */
-export async function listEntries(layout: CacheLayout): Promise<ListedEntry[]> {
+/**
+ * Every entry file of built layers (`entries/`, or another entries folder such as the base
+ * blobs'); `entry` is undefined when the file is malformed. Vanished files are skipped.
+ */
+export async function listEntries(layout: CacheLayout, dir = layout.entries): Promise<ListedEntry[]> {
   const out: ListedEntry[] = [];
-  for (const name of await readdirOrEmpty(layout.entries)) {
+  for (const name of await readdirOrEmpty(dir)) {
     if (!name.endsWith(".json") || name.startsWith(".")) continue;
-    const path = join(layout.entries, name);
+    const path = join(dir, name);
     try {
       const st = await stat(path);
       const entry = await readEntry(path).catch(() => undefined);
-      out.push({ key: name.slice(0, -5), entry, lastUsedMs: st.mtimeMs });
+      out.push({ key: name.slice(0, -5), entry, lastUsedMs: st.mtimeMs, path });
     } catch {
       // removed meanwhile by another process
     }
@@ -79,23 +87,24 @@ export async function listBlobs(layout: CacheLayout): Promise<Map<string, { size
 
 export async function pruneCache(layout: CacheLayout, policy: PrunePolicy, now = Date.now()): Promise<PruneResult> {
   const result: PruneResult = { removed: 0, freedBytes: 0 };
-  const entries = await listEntries(layout); // before blobs: see the file comment
+  // before blobs: see the file comment
+  const entries = [...(await listEntries(layout)), ...(await listEntries(layout, baseBlobEntriesDir(layout)))];
   const blobs = await listBlobs(layout);
 
   const refs = new Map<string, number>();
-  const live: { key: string; hex: string; lastUsedMs: number }[] = [];
+  const live: { path: string; hex: string; lastUsedMs: number }[] = [];
   for (const e of entries) {
     const hex = e.entry ? digestHex(e.entry.digest) : undefined;
     if (hex === undefined || !blobs.has(hex)) {
-      await removeEntry(layout, e.key, result); // malformed, or its blob is gone: it can only miss
+      await removeEntry(e.path, result); // malformed, or its blob is gone: it can only miss
       continue;
     }
-    live.push({ key: e.key, hex, lastUsedMs: e.lastUsedMs });
+    live.push({ path: e.path, hex, lastUsedMs: e.lastUsedMs });
     refs.set(hex, (refs.get(hex) ?? 0) + 1);
   }
   const isProtected = (e: { hex: string; lastUsedMs: number }): boolean => policy.keep.has(e.hex) || now - e.lastUsedMs < policy.graceMs;
-  const drop = async (e: { key: string; hex: string }): Promise<void> => {
-    await removeEntry(layout, e.key, result);
+  const drop = async (e: { path: string; hex: string }): Promise<void> => {
+    await removeEntry(e.path, result);
     const left = (refs.get(e.hex) ?? 1) - 1;
     refs.set(e.hex, left);
     if (left === 0) await removeBlob(layout, e.hex, blobs, result);
@@ -125,8 +134,8 @@ export async function pruneCache(layout: CacheLayout, policy: PrunePolicy, now =
   return result;
 }
 
-async function removeEntry(layout: CacheLayout, key: string, result: PruneResult): Promise<void> {
-  await rm(join(layout.entries, `${key}.json`), { force: true });
+async function removeEntry(path: string, result: PruneResult): Promise<void> {
+  await rm(path, { force: true });
   result.removed++;
 }
 
@@ -143,6 +152,7 @@ async function removeStaleTemps(layout: CacheLayout, now: number, result: PruneR
     [layout.tmp, (_n: string) => true],
     [layout.blobs, (n: string) => n.startsWith(".") && n.endsWith(".tmp")],
     [layout.entries, (n: string) => n.startsWith(".") && n.endsWith(".tmp")],
+    [baseBlobEntriesDir(layout), (n: string) => n.startsWith(".") && n.endsWith(".tmp")],
   ] as const) {
     for (const name of await readdirOrEmpty(dir)) {
       if (!isTemp(name)) continue;
