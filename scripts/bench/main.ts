@@ -27,12 +27,19 @@ if (!cli || !layout || !layoutTag) {
 }
 
 const cleanups: (() => Promise<unknown>)[] = [];
-async function cleanup(): Promise<void> {
-  killChildren();
-  for (const c of cleanups.splice(0).reverse()) await c().catch((e: unknown) => process.stderr.write(`cleanup: ${String(e)}\n`));
+let cleaning: Promise<void> | undefined;
+/** Idempotent: the interrupt handler and the failing main flow both await the same run. */
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    killChildren();
+    for (const c of cleanups.splice(0).reverse()) await c().catch((e: unknown) => process.stderr.write(`cleanup: ${String(e)}\n`));
+  })();
+  return cleaning;
 }
+let interrupted = false;
 for (const sig of ["SIGINT", "SIGTERM"] as const) {
   process.once(sig, () => {
+    interrupted = true;
     process.stderr.write(`\n${sig}: cleaning up\n`);
     void cleanup().finally(() => process.exit(130));
   });
@@ -40,7 +47,7 @@ for (const sig of ["SIGINT", "SIGTERM"] as const) {
 
 const started = process.hrtime.bigint();
 const work = await mkdtemp(join(tmpdir(), "mb-bench-"));
-cleanups.push(() => rm(work, { recursive: true, force: true }));
+cleanups.push(() => rm(work, { recursive: true, force: true, maxRetries: 5 }));
 const profileDir = env.BENCH_PROFILE ? resolve(env.BENCH_PROFILE) : undefined;
 if (profileDir) await mkdir(profileDir, { recursive: true });
 
@@ -66,9 +73,9 @@ try {
   cfg.log(`${describeMachine(m)}; ${settings}; work dir ${work}`);
   ({ rows, extra } = await runScenarios(cfg));
 } catch (e) {
-  process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  if (!interrupted) process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   await cleanup();
-  process.exit(2);
+  process.exit(interrupted ? 130 : 2);
 }
 await cleanup();
 

@@ -11,9 +11,11 @@ export interface Timed {
 }
 
 const live = new Set<ChildProcess>();
+let stopping = false;
 
-/** Kill the children still running (interrupt path); each by its own pid. */
+/** Kill the children still running (interrupt path), each by its own pid, and start no more. */
 export function killChildren(): void {
+  stopping = true;
   for (const c of live) {
     try {
       c.kill("SIGTERM");
@@ -33,6 +35,10 @@ export interface RunOptions {
 /** Run `cmd args`; throw with its stderr on a non-zero exit. */
 export function timed(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<Timed> {
   return new Promise((resolve, reject) => {
+    if (stopping) {
+      reject(new Error(`not starting ${cmd}: the bench is stopping`));
+      return;
+    }
     const start = process.hrtime.bigint();
     const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ["ignore", "pipe", "pipe"] });
     live.add(child);

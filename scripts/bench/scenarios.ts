@@ -92,13 +92,14 @@ export async function runScenarios(cfg: BenchConfig): Promise<{ rows: Row[]; ext
   if (!reg || !cold) throw new Error("BENCH_REPS must be at least 1");
   const modelLayer = cold.result.layers.find((l) => l.role.startsWith("model"));
   const modelStored = modelLayer ? (modelLayer.mediaType.includes("gzip") ? "gzip" : "uncompressed") : "missing";
+  const best = bhTotalS.indexOf(min(bhTotalS)); // the fastest buildah repetition, shown with its parts
   const r1 = min(bhTotalS) / min(mbS);
   const rows: Row[] = [
     {
       id: "1",
       what: `push onto base in registry (${cfg.modelMiB} MiB model.pt, stored ${modelStored}) vs buildah bud + push`,
       mapBuild: secs(min(mbS)),
-      peer: `${secs(min(bhTotalS))} (bud ${secs(min(budS))} + push ${secs(min(bhPushS))})`,
+      peer: `${secs(bhTotalS[best]!)} (bud ${secs(budS[best]!)} + push ${secs(bhPushS[best]!)})`,
       result: `${ratio(r1)} faster`,
       goal: "≥ 3×",
       met: r1 >= 3,
@@ -107,16 +108,20 @@ export async function runScenarios(cfg: BenchConfig): Promise<{ rows: Row[]; ext
   ];
 
   // ---- 3. rebuild with only the app changed (same cache as the last cold build)
-  log("3. rebuild after an app edit (warm layer cache)");
-  await appendFile(join(ctx, APP, "app.py"), `\n# bench edit ${Date.now()}\n`);
-  const rebuild = await mb({ base, tag: `${reg.host}/bench/map:1`, output: ["--push"], cacheDir: coldCache });
+  log(`3. ${cfg.reps} rebuild(s), each after an app edit (warm layer cache)`);
+  const rebuilds: MapBuildRun[] = [];
+  for (let r = 0; r < cfg.reps; r++) {
+    await appendFile(join(ctx, APP, "app.py"), `\n# bench edit ${r} ${Date.now()}\n`);
+    rebuilds.push(await mb({ base, tag: `${reg.host}/bench/map:1`, output: ["--push"], cacheDir: coldCache }));
+  }
+  const rebuild = rebuilds.reduce((a, b) => (b.seconds < a.seconds ? b : a));
   const appWork = await layerWorker(cfg, join(ctx, APP), "/opt/monai/app", "gzip", prof);
   const cached = rebuild.result.layers.filter((l) => l.origin === "cached").map((l) => l.role);
   const modelCached = cached.some((r) => r.startsWith("model"));
   const budget = 1 + appWork.seconds;
   rows.push({
     id: "3",
-    what: "rebuild, only app code changed, vs cold build",
+    what: "rebuild, only app code changed, vs the cold build before it",
     mapBuild: `${secs(rebuild.seconds)} (cold ${secs(cold.seconds)})`,
     peer: "—",
     result: `${ratio(rebuild.seconds / cold.seconds)} of cold`,
@@ -161,7 +166,7 @@ export async function runScenarios(cfg: BenchConfig): Promise<{ rows: Row[]; ext
       result: ratio(r2a),
       goal: "≥ 1.0×",
       met: r2a >= 1,
-      note: `writeLayer(gzip, level 1 = map-build's default) hashes tar and gzip streams and writes the blob to disk; pigz at the same level 1 on both cores only hashes. gzip output ${((gzSize / modelBytes) * 100).toFixed(1)} % of input. CPU seconds (user+sys, all threads): map-build ${list(cpu.gz)}, pipeline ${list(cpu.pigz)}.`,
+      note: `writeLayer(gzip, level 1 = map-build's default) hashes tar and gzip streams and writes the blob to disk; pigz at the same level 1 on both cores only hashes. gzip output ${((gzSize / modelBytes) * 100).toFixed(1)} % of input. CPU seconds (user+sys, all threads): map-build ${list(cpu.gz)}, pipeline ${list(cpu.pigz)}; cores kept busy: map-build ${cores(cpu.gz, gz)}, pipeline ${cores(cpu.pigz, pigz)}.`,
     },
     {
       id: "2b",
@@ -245,12 +250,14 @@ export async function runScenarios(cfg: BenchConfig): Promise<{ rows: Row[]; ext
 
   rows.sort((a, b) => a.id.localeCompare(b.id));
   extra.push(
-    `raw seconds (each repetition): map-build push ${list(mbS)}; buildah bud ${list(budS)}, push ${list(bhPushS)}; writeLayer gzip ${list(gz)}, pigz ${list(pigz)}; writeLayer none ${list(raw)}, tar|sha256sum ${list(sha)}; skopeo ${list(sk)}, map-build --tarball ${list(tb)}; rebuild ${secs(rebuild.seconds)}, app layer ${secs(appWork.seconds)}`,
+    `raw seconds (each repetition): map-build push ${list(mbS)}; buildah bud ${list(budS)}, push ${list(bhPushS)}; writeLayer gzip ${list(gz)}, pigz ${list(pigz)}; writeLayer none ${list(raw)}, tar|sha256sum ${list(sha)}; skopeo ${list(sk)}, map-build --tarball ${list(tb)}; rebuild ${list(rebuilds.map((r) => r.seconds))}, app layer ${secs(appWork.seconds)}`,
   );
   return { rows, extra };
 }
 
 const list = (xs: readonly number[]) => xs.map((x) => x.toFixed(2)).join("/");
+/** CPU seconds per wall second, per repetition: how many cores a contender kept busy. */
+const cores = (cpuS: readonly number[], wallS: readonly number[]) => cpuS.map((c, i) => (c / wallS[i]!).toFixed(2)).join("/");
 
 interface WorkerResult {
   seconds: number;
