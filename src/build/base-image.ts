@@ -1,4 +1,5 @@
 /** Open the base image named by --base: a registry reference, an OCI layout or a docker-archive. */
+import { cachedImage, openBlobCache } from "../cache/index.js";
 import { parseBaseSpec, readDockerArchiveImage, readOciArchiveImage, readOciLayoutImage, type Image, type PlatformSpec } from "../image/index.js";
 import { parseReference } from "../reference/index.js";
 import type { RegistryClient } from "../registry/index.js";
@@ -9,12 +10,30 @@ export interface OpenedBase {
   label: string;
 }
 
-export async function openBaseImage(spec: string, platform: PlatformSpec, client: () => RegistryClient, signal?: AbortSignal): Promise<OpenedBase> {
+export interface OpenBaseOptions {
+  /**
+   * The cache directory (the layer cache's): a registry base's layers are read through the blob
+   * cache there, so outputs that need their bytes (tarball, OCI layout, engine load, the Python
+   * scan) download each once per machine. Absent (--no-cache): read from the registry every time.
+   * A push never reads base layers either way (HEAD-skip or mount from the base's repository).
+   */
+  cacheDir?: string;
+}
+
+export async function openBaseImage(
+  spec: string,
+  platform: PlatformSpec,
+  client: () => RegistryClient,
+  signal?: AbortSignal,
+  opts: OpenBaseOptions = {},
+): Promise<OpenedBase> {
   const base = parseBaseSpec(spec);
   switch (base.kind) {
     case "registry": {
       const ref = parseReference(base.ref);
-      return { image: await client().resolveImage(ref, { platform, signal }), label: base.ref };
+      const image = await client().resolveImage(ref, { platform, signal });
+      // Local bases (layout, archives) are files already: caching them would only copy them.
+      return { image: opts.cacheDir ? cachedImage(image, await openBlobCache({ dir: opts.cacheDir })) : image, label: base.ref };
     }
     case "oci":
       return { image: await readOciLayoutImage(base.path, base.ref, platform), label: spec };
