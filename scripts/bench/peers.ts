@@ -3,7 +3,7 @@
  * Every helper returns wall-clock seconds of the child process (start-up included: that is what a
  * user waits for).
  */
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { createServer } from "node:net";
 import { q, timed, timedShell, type Timed } from "./proc.js";
@@ -37,9 +37,29 @@ export async function startRegistry(dir: string): Promise<Registry> {
     async stop() {
       if (stopped) return;
       stopped = true;
-      await timed("bash", [START_REGISTRY, "--stop", dir]);
+      await stopPid(join(dir, "registry.pid"));
     },
   };
+}
+
+/**
+ * What `start-registry.sh --stop` does, without spawning: cleanup also runs after an interrupt,
+ * when the bench starts no more children.
+ */
+async function stopPid(pidFile: string): Promise<void> {
+  const pid = Number((await readFile(pidFile, "utf8").catch(() => "")).trim());
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  const alive = () => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (alive()) process.kill(pid, "SIGTERM");
+  for (let i = 0; i < 50 && alive(); i++) await new Promise((r) => setTimeout(r, 100));
+  await rm(pidFile, { force: true });
 }
 
 export const BASE_REPO = "base/python";
