@@ -43,8 +43,10 @@ export async function packageMap(opts: PackageMapOptions): Promise<PackageMapRes
   const built: FileLayer[] = [];
   try {
     // 1. what the app and models are (static: nothing runs)
+    const cache = opts.noCache || !opts.cacheDir ? undefined : await openLayerCache({ dir: opts.cacheDir });
     const app = await analyzeApp(opts.appPath);
-    const models: ModelPlan[] = opts.model ? await planModels(opts.model, opts.modelsDir) : [];
+    const digest = cache ? (files: readonly string[]) => cache.contentDigest(files, opts.signal) : undefined;
+    const models: ModelPlan[] = opts.model ? await planModels(opts.model, opts.modelsDir, { digest }) : [];
     const warnings = [...app.warnings, ...models.flatMap((m) => m.warnings)];
 
     // 2. the base: manifest and config only
@@ -109,7 +111,6 @@ export async function packageMap(opts: PackageMapOptions): Promise<PackageMapRes
       skeletonLayer(changes, executor, manifests.appJson, manifests.pkgJson),
     ];
     const mtime = opts.sourceDateEpoch ?? 0;
-    const cache = opts.noCache || !opts.cacheDir ? undefined : await openLayerCache({ dir: opts.cacheDir });
     const fromCache = new Set<number>();
     const layers = await runBounded(planned, undefined, async (p, i) => {
       const compression = opts.compression === "none" || !p.compressible ? "none" : "gzip";

@@ -15,6 +15,7 @@ import { DEFAULT_CACHE_MAX_BYTES, cacheLayout, defaultCacheDir, type CacheLayout
 import { KEY_RE, blobStat, readEntry, sameBlobStat, writeEntry, type BlobStat } from "./cache-entry.js";
 import { listEntries, pruneCache, listBlobs, type PruneOptions, type PruneResult } from "./cache-prune.js";
 import { describeLayerInputs, inputsUnchanged, type LayerInputs, type LayerKeyOptions } from "./layer-key.js";
+import { ContentDigests } from "./content-digest.js";
 import { StatIndex, hashFile } from "./stat-index.js";
 
 export interface LayerCacheOptions {
@@ -92,6 +93,7 @@ export class LayerCache {
   readonly stats: LayerCacheStats = { hits: 0, misses: 0, puts: 0, hashedFiles: 0, hashedBytes: 0, indexHits: 0, verifiedBlobs: 0 };
   readonly #layout: CacheLayout;
   readonly #index: StatIndex;
+  #contentDigests: ContentDigests | undefined;
   readonly #verify: "stat" | "full";
   readonly #graceMs: number;
   /** Blobs (hex) handed out by this instance: never pruned by it while it lives. */
@@ -110,6 +112,12 @@ export class LayerCache {
       maxRecords: opts.maxIndexedFiles ?? DEFAULT_MAX_INDEXED_FILES,
       counters: this.stats,
     });
+  }
+
+  /** sha256 (hex) of `files`' contents concatenated, reusing earlier hashes of unchanged files. */
+  contentDigest(files: readonly string[], signal?: AbortSignal): Promise<string> {
+    this.#contentDigests ??= new ContentDigests(join(this.#layout.dir, "content-digests.json"), this.#index);
+    return this.#contentDigests.of(files, signal);
   }
 
   /** The cache key of a layer (64 hex digits). Throws E_LAYER_INPUT when an input cannot be read. */

@@ -15,8 +15,7 @@
  *
  * The index is an optimization only: a lost, stale or corrupt index file just means re-hashing.
  */
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { hashFiles } from "../hash-file.js";
 import { readFile, stat } from "node:fs/promises";
 import type { BigIntStats } from "node:fs";
 import { resolve } from "node:path";
@@ -153,14 +152,12 @@ export function matchesSnapshot(snap: FileSnapshot, st: BigIntStats): boolean {
 }
 
 export async function hashFile(path: string, signal?: AbortSignal): Promise<string> {
-  const hash = createHash("sha256");
   try {
-    for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024, ...(signal ? { signal } : {}) })) hash.update(chunk as Buffer);
+    return await hashFiles([path], signal);
   } catch (err) {
     if (signal?.aborted) throw interrupted(signal.reason);
     throw unreadable(path, err);
   }
-  return hash.digest("hex");
 }
 
 function snapshot(path: string, st: BigIntStats, sha256: string, racy: boolean): FileSnapshot {

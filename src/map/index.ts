@@ -4,7 +4,7 @@ export { parseMemoryBytes, renderMemoryMi, memoryToMi } from "./size.js";
 export { pep440ToSemver, isSemver } from "./sdk-version.js";
 export { analyzeApp, MAP_APP_COMMAND_PREFIX, type AppInfo, type AnalyzeOptions, type Unresolved } from "./app-analysis.js";
 export { isIgnored, DOCKERIGNORE_PATTERNS } from "./ignore.js";
-export { planModels, modelSha256, modelFiles, pythonStem, DEFAULT_MODELS_DIR, type ModelPlan } from "./models.js";
+export { planModels, modelSha256, modelFiles, pythonStem, DEFAULT_MODELS_DIR, type ContentDigest, type ModelPlan } from "./models.js";
 export { isTorchScriptFile } from "./torchscript.js";
 export {
   buildAppJson, buildPkgJson, serializeManifest, renderManifests, MAP_API_VERSION, DEFAULT_WORKING_DIR,

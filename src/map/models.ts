@@ -4,8 +4,7 @@
  * where it goes in the image. Copying is the layer writer's job: a file model goes *into*
  * `<imageDir>/`, a folder model's contents *become* `<imageDir>/`.
  */
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { hashFiles } from "../hash-file.js";
 import { readdir, realpath, stat } from "node:fs/promises";
 import { basename, join, posix, resolve } from "node:path";
 import { MapBuildError } from "../errors.js";
@@ -108,18 +107,20 @@ function compareParts(a: string[], b: string[]): number {
 
 /** sha256 over the concatenated contents (names are not hashed), streamed file by file. */
 export async function modelSha256(path: string): Promise<string> {
-  const h = createHash("sha256");
-  for (const file of await modelFiles(path)) {
-    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
-  }
-  return h.digest("hex");
+  return hashFiles(await modelFiles(path));
 }
 
-async function planOne(name: string, sourcePath: string, modelsDir: string, warnings: string[]): Promise<ModelPlan> {
+/**
+ * Computes the sha256 of the given files' contents concatenated; a build passes one backed by the
+ * layer cache's stat index, so an unchanged multi-GB model is not re-read on every rebuild.
+ */
+export type ContentDigest = (files: readonly string[]) => Promise<string>;
+
+async function planOne(name: string, sourcePath: string, modelsDir: string, warnings: string[], digest?: ContentDigest): Promise<ModelPlan> {
   const st = await stat(sourcePath);
   const kind = st.isDirectory() ? "folder" : "file";
   const imageDir = posix.join(modelsDir, name);
-  const sha256 = await modelSha256(sourcePath);
+  const sha256 = digest ? await digest(await modelFiles(sourcePath)) : await modelSha256(sourcePath);
   return {
     name,
     sourcePath,
@@ -137,14 +138,14 @@ function invalid(message: string, hint: string): MapBuildError {
 }
 
 /** Classify `modelPath` (Triton repo, named repo, single model) and plan every model in it. */
-export async function planModels(modelPath: string, modelsDir = DEFAULT_MODELS_DIR): Promise<ModelPlan[]> {
+export async function planModels(modelPath: string, modelsDir = DEFAULT_MODELS_DIR, opts: { digest?: ContentDigest } = {}): Promise<ModelPlan[]> {
   const abs = resolve(modelPath);
   const st = await stat(abs).catch(() => undefined);
   if (!st) throw invalid(`model path ${modelPath} does not exist`, "pass --model with an existing model file or folder");
   if (!st.isFile() && !st.isDirectory()) {
     throw invalid(`model path ${modelPath} is not a regular file or folder`, "pass --model with a model file or a folder of models");
   }
-  if (st.isFile()) return [await planOne(pythonStem(basename(abs)), abs, modelsDir, [])];
+  if (st.isFile()) return [await planOne(pythonStem(basename(abs)), abs, modelsDir, [], opts.digest)];
 
   const entries = await listDir(abs);
   if (entries.length === 0 || (await modelFiles(abs)).length === 0) {
@@ -154,7 +155,7 @@ export async function planModels(modelPath: string, modelsDir = DEFAULT_MODELS_D
 
   // 1. Triton repository: one model per sub-folder, the whole sub-folder.
   if (allDirs && (await Promise.all(entries.map((e) => isTritonModel(e.path)))).every(Boolean)) {
-    return Promise.all(entries.map((e) => planOne(e.name, e.path, modelsDir, [])));
+    return Promise.all(entries.map((e) => planOne(e.name, e.path, modelsDir, [], opts.digest)));
   }
   // 2. Named repository: sub-folders holding exactly one entry each; that entry is the model.
   if (allDirs) {
@@ -169,11 +170,11 @@ export async function planModels(modelPath: string, modelsDir = DEFAULT_MODELS_D
               `model ${e.name}/${only.name} is not a TorchScript file; SDK 0.5.1 would have left it out of the package (bug B5), map-build includes it`,
             );
           }
-          return planOne(e.name, only.path, modelsDir, warnings);
+          return planOne(e.name, only.path, modelsDir, warnings, opts.digest);
         }),
       );
     }
   }
   // 3. Any other folder is one model.
-  return [await planOne(pythonStem(basename(abs)), abs, modelsDir, [])];
+  return [await planOne(pythonStem(basename(abs)), abs, modelsDir, [], opts.digest)];
 }
