@@ -18,10 +18,14 @@ import { EXAMPLE_APP } from "../package/fixtures.js";
 import { startFaultProxy, type FaultProxy } from "./fault-proxy.js";
 import { baseBlobs, blobFile, buildEnv, errorLines, packageExample, requestsTo, sha256File } from "./setup.js";
 
+/** Each build gets its own cache: a base blob cached by an earlier build would never meet the fault. */
+let cacheCount = 0;
+
 describe("faults while reading the base (end to end)", () => {
   let registry: TestRegistry;
   let proxy: FaultProxy;
   let tmp: { dir: string; cleanup: () => Promise<void> };
+  const freshEnv = (extra: NodeJS.ProcessEnv = {}) => buildEnv(tmp.dir, { MAP_BUILD_CACHE_DIR: join(tmp.dir, `cache-${++cacheCount}`), ...extra });
   let base: string;
   let layer: { digest: string; size: number };
   let n = 0;
@@ -45,7 +49,7 @@ describe("faults while reading the base (end to end)", () => {
   /** Build into a fresh OCI layout through the proxy; returns the run and the layout dir. */
   async function buildLayout(extraEnv: NodeJS.ProcessEnv = {}) {
     const out = join(tmp.dir, `layout-${++n}`);
-    const r = await packageExample({ base, tag: "localhost/faults/app:1", output: ["--oci-layout", out], env: buildEnv(tmp.dir, extraEnv) });
+    const r = await packageExample({ base, tag: "localhost/faults/app:1", output: ["--oci-layout", out], env: freshEnv(extraEnv) });
     return { r, out };
   }
 
@@ -100,7 +104,7 @@ describe("faults while reading the base (end to end)", () => {
     proxy.inject({ method: "GET", path: layerPath(), times: Infinity, fault: { kind: "alter", offset: 1_000_000 } });
     const dir = join(tmp.dir, "altered");
     await mkdir(dir);
-    const r = await packageExample({ base, tag: "localhost/faults/app:1", output: ["--tarball", join(dir, "app.tar")], env: buildEnv(tmp.dir) });
+    const r = await packageExample({ base, tag: "localhost/faults/app:1", output: ["--tarball", join(dir, "app.tar")], env: freshEnv() });
     assert.equal(r.code, 6, r.stderr);
     const { error, hint } = errorLines(r.stderr);
     assert.match(error, /\[E_DIGEST_MISMATCH\]$/);
@@ -139,7 +143,7 @@ describe("faults while reading the base (end to end)", () => {
     const port = await freePort();
     const out = join(tmp.dir, "down.tar");
     const r2 = await runCli(["package", EXAMPLE_APP, "--no-sdk", "-b", `127.0.0.1:${port}/base/python:3`, "-t", "localhost/x:1", "--tarball", out], {
-      env: buildEnv(tmp.dir),
+      env: freshEnv(),
       cwd: tmp.dir,
     });
     assert.equal(r2.code, 7, r2.stderr);
