@@ -1,19 +1,20 @@
 /**
  * One streaming pass per layer: tar → sha256 (diffId) → gzip or nothing → sha256 (digest) + byte
  * count → a temp file created exclusively. Memory stays flat: every stage honours backpressure and
- * file contents are never concatenated.
+ * file contents are never concatenated. gzip runs on all cores: the tar is cut into fixed 1 MiB
+ * blocks compressed as independent gzip members (block-gzip-writer.ts).
  */
 import { randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { rm } from "node:fs/promises";
+import { open, rm } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
-import type { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { createGzip, constants as zlibConstants } from "node:zlib";
 import { MapBuildError, isMapBuildError, toMapBuildError } from "../errors.js";
 import { layerMediaType, type Compression, type ManifestFamily } from "../image/media-types.js";
+import type { Digest } from "../digest.js";
 import type { ProgressSink } from "../progress.js";
+import { BlockGzipWriter } from "./block-gzip-writer.js";
 import type { LayerEntry } from "./entry.js";
 import { FileLayer } from "./file-layer.js";
 import { HashTap } from "./hash-tap.js";
@@ -28,18 +29,15 @@ import { contentSize, tarChunks } from "./tar-chunks.js";
  */
 export const DEFAULT_GZIP_LEVEL = 1;
 
-/**
- * Byte 9 of a gzip member is the OS that wrote it; zlib sets it from the build platform (3 on
- * Linux, 19 on macOS since zlib 1.2.12), which would make digests differ between machines. We
- * write 255 ("unknown"), as Go's compress/gzip does. The header mtime (bytes 4–7) is already 0.
- */
-const GZIP_OS_OFFSET = 9;
-const GZIP_OS_UNKNOWN = 255;
-
 export interface WriteLayerOptions {
   compression: Compression;
   /** gzip level 0–9; default DEFAULT_GZIP_LEVEL. */
   level?: number;
+  /**
+   * gzip blocks compressed at once (each on a libuv thread-pool thread, so also capped by
+   * UV_THREADPOOL_SIZE, default 4); default os.availableParallelism(). Never changes the bytes.
+   */
+  concurrency?: number;
   family: ManifestFamily;
   /** Where the temp file goes; it must exist. Same filesystem as the cache lets it rename. */
   tmpDir: string;
@@ -65,6 +63,10 @@ export async function writeLayer(entries: readonly LayerEntry[], opts: WriteLaye
   if (!Number.isInteger(level) || level < 0 || level > 9) {
     throw new MapBuildError("E_USAGE", `invalid gzip level ${level}`, { hint: "use a compression level from 0 to 9" });
   }
+  const concurrency = opts.concurrency ?? availableParallelism();
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new MapBuildError("E_USAGE", `invalid gzip concurrency ${concurrency}`, { hint: "use a whole number of threads, 1 or more" });
+  }
   const sorted = normalizeEntries(entries, opts.omitParentDirs ?? DEFAULT_OMIT_PARENT_DIRS);
   if (opts.signal?.aborted) throw interrupted(opts.signal.reason);
 
@@ -82,16 +84,35 @@ export async function writeLayer(entries: readonly LayerEntry[], opts: WriteLaye
   const path = join(opts.tmpDir, `layer-${randomBytes(12).toString("hex")}.tmp`);
   const diffTap = new HashTap();
   const gzip = opts.compression === "gzip";
-  const compressor: Transform = gzip ? createGzip({ level, memLevel: 8, strategy: zlibConstants.Z_DEFAULT_STRATEGY }) : new PassThrough();
-  const blobTap = gzip ? new HashTap({ patches: new Map([[GZIP_OS_OFFSET, GZIP_OS_UNKNOWN]]) }) : new HashTap({ hash: false });
-  // 'wx': never follow or truncate something already there.
-  const out = createWriteStream(path, { flags: "wx", mode: 0o644 });
-
+  let blob: { digest: () => Digest; bytes: () => number };
+  let created = false;
   progress?.({ id, phase: "build", bytes: 0, total });
   try {
-    await pipeline(tarChunks(sorted, { mtime, onContent }), diffTap, compressor, blobTap, out, opts.signal ? { signal: opts.signal } : {});
+    const tar = tarChunks(sorted, { mtime, onContent });
+    const signal = opts.signal ? { signal: opts.signal } : {};
+    if (gzip) {
+      // 'wx': never follow or truncate something already there.
+      const file = await open(path, "wx", 0o644);
+      created = true;
+      const writer = new BlockGzipWriter(file, { level, concurrency });
+      blob = { digest: () => writer.digest, bytes: () => writer.bytes };
+      try {
+        await pipeline(tar, diffTap, writer, signal);
+      } finally {
+        // The descriptor is closed only once in-flight blocks settle; the caller may then rm.
+        if (!writer.destroyed) writer.destroy();
+        await writer.fileClosed;
+      }
+    } else {
+      // Uncompressed: the blob's digest is the diffId; the tap only counts.
+      const countTap = new HashTap({ hash: false });
+      blob = { digest: () => diffTap.digest, bytes: () => countTap.bytes };
+      const out = createWriteStream(path, { flags: "wx", mode: 0o644 });
+      created = true;
+      await pipeline(tar, diffTap, countTap, out, signal);
+    }
   } catch (err) {
-    await rm(path, { force: true }).catch(() => {});
+    if (created) await rm(path, { force: true }).catch(() => {});
     throw writeFailed(err, path, opts.signal);
   }
   progress?.({ id, phase: "done", bytes: total, total });
@@ -99,9 +120,9 @@ export async function writeLayer(entries: readonly LayerEntry[], opts: WriteLaye
   return new FileLayer(
     path,
     {
-      digest: gzip ? blobTap.digest : diffTap.digest,
+      digest: blob.digest(),
       diffId: diffTap.digest,
-      size: blobTap.bytes,
+      size: blob.bytes(),
       mediaType: layerMediaType(opts.family, opts.compression),
     },
     true,

@@ -1,0 +1,197 @@
+/**
+ * gzip on every core for ONE layer: the tar stream is cut into fixed-size blocks, each block becomes
+ * an independent gzip member (RFC 1952 §2.2 allows members back to back; Go's compress/gzip — used
+ * by Docker, containerd, umoci, skopeo — GNU gunzip and node's zlib.gunzip all read them as one
+ * stream), compressed by async node:zlib on the libuv thread pool, so N blocks in flight use N
+ * cores. Members are written to the file in block order while the blob's sha256 and size are
+ * computed in the same pass.
+ *
+ * Determinism: block boundaries sit at fixed offsets of the tar stream and every member is
+ * compressed alone with the same settings, so the bytes depend only on the input and the level —
+ * never on `concurrency`, timing or how the input was chunked. Each member's header has mtime 0
+ * (zlib's default) and its OS byte set to 255, as the single-member writer did.
+ *
+ * Memory: at most `inFlight` blocks are submitted and not yet written, plus the one being filled;
+ * the writer's _write callback waits for a free slot, so backpressure reaches the file reads.
+ */
+import { createHash } from "node:crypto";
+import type { FileHandle } from "node:fs/promises";
+import { Writable } from "node:stream";
+import { gzip, type ZlibOptions } from "node:zlib";
+import type { Digest } from "../digest.js";
+import { MapBuildError } from "../errors.js";
+
+/**
+ * Tar bytes per gzip member. Measured here (2 cores, level 1, 192 MiB of half random half source
+ * text, blocks compressed 2 at a time): the output grows by 0.27 % over one member at 256 KiB
+ * blocks (each member starts with an empty 32 KiB dictionary and carries 18 bytes of framing),
+ * 0.07 % at 1 MiB, 0.03 % at 2 MiB, 0.02 % at 4 MiB; throughput is the same from 1 MiB up (a
+ * block is ~20 ms of work, the per-member set-up ~0.1 ms). 1 MiB keeps the size cost negligible
+ * while letting layers of a few MiB (apps, small packages) use both cores and keeping memory low.
+ * Changing it changes every large layer's digest: bump the layer cache format with it.
+ */
+export const GZIP_BLOCK_SIZE = 1024 * 1024;
+
+/** Upper bound on the tar bytes held by blocks in flight, whatever the concurrency asked for. */
+export const MAX_IN_FLIGHT_BYTES = 64 * 1024 * 1024;
+
+/** Byte 9 of a gzip member: the OS that wrote it (zlib: 3 on Linux, 19 on macOS); 255 = unknown. */
+const GZIP_OS_OFFSET = 9;
+const GZIP_OS_UNKNOWN = 255;
+
+export interface BlockGzipOptions {
+  /** gzip level 0–9. */
+  level: number;
+  /** Blocks compressed at once (capped by MAX_IN_FLIGHT_BYTES / blockSize). */
+  concurrency: number;
+  /** Tar bytes per member; default GZIP_BLOCK_SIZE. Only tests pass another value. */
+  blockSize?: number;
+}
+
+function gzipBlock(input: Buffer, opts: ZlibOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) => gzip(input, opts, (err, out) => (err ? reject(err) : resolve(out))));
+}
+
+/**
+ * A Writable that takes tar bytes and writes gzip members into `file` (opened by the caller, closed
+ * by this stream when it finishes or is destroyed; `fileClosed` settles after that).
+ */
+export class BlockGzipWriter extends Writable {
+  readonly #file: FileHandle;
+  readonly #blockSize: number;
+  readonly #limit: number;
+  readonly #zlib: ZlibOptions;
+  readonly #hash = createHash("sha256");
+  #bytes = 0;
+  #digest: Digest | undefined;
+  #block: Buffer | undefined;
+  #fill = 0;
+  #members = 0;
+  /** Block buffers whose compression finished, for reuse (no fresh 1 MiB allocation per block). */
+  readonly #spare: Buffer[] = [];
+  /** Blocks submitted and not yet written. */
+  #inFlight = 0;
+  #wakeProducer: (() => void) | undefined;
+  /** Writes members in order: each step waits for its block's compression, then for the file. */
+  #tail: Promise<void> = Promise.resolve();
+  #failure: { err: unknown } | undefined;
+  readonly fileClosed: Promise<void>;
+  #markClosed!: () => void;
+
+  constructor(file: FileHandle, opts: BlockGzipOptions) {
+    super({ highWaterMark: 1024 * 1024 });
+    this.#file = file;
+    this.#blockSize = opts.blockSize ?? GZIP_BLOCK_SIZE;
+    this.#limit = Math.max(1, Math.min(Math.floor(opts.concurrency), Math.floor(MAX_IN_FLIGHT_BYTES / this.#blockSize)));
+    // One output buffer big enough for the whole member (deflate's worst case is the input plus
+    // ~0.03 %): zlib then finishes a block in one thread-pool job instead of hopping back to the
+    // main thread every 16 KiB, which measured ~5 % less CPU.
+    this.#zlib = { level: opts.level, memLevel: 8, chunkSize: this.#blockSize + (this.#blockSize >> 3) + 4096 };
+    this.fileClosed = new Promise((resolve) => (this.#markClosed = resolve));
+  }
+
+  /** Bytes written to the file. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Number of gzip members written (for tests and diagnostics). */
+  get members(): number {
+    return this.#members;
+  }
+
+  /** sha256 of the file's bytes; available once the stream has finished. */
+  get digest(): Digest {
+    if (this.#digest === undefined) throw new MapBuildError("E_INTERNAL", "digest read before the stream ended");
+    return this.#digest;
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this.#take(chunk).then(() => cb(), cb);
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    (async () => {
+      // An empty input still needs one member: zero members is not a valid gzip file.
+      if (this.#fill > 0 || this.#members + this.#inFlight === 0) await this.#submit();
+      await this.#tail;
+      this.#digest = `sha256:${this.#hash.digest("hex")}`;
+    })().then(() => cb(), cb);
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    this.#fail(err ?? new Error("destroyed"));
+    // Let compressions and writes already started settle before closing the descriptor, so none
+    // of them touches a closed (or reused) fd.
+    this.#tail
+      .catch(() => {})
+      .then(() => this.#file.close())
+      .catch(() => {})
+      .then(() => {
+        this.#markClosed();
+        cb(err);
+      });
+  }
+
+  async #take(chunk: Buffer): Promise<void> {
+    let off = 0;
+    while (off < chunk.length) {
+      if (this.#failure) throw this.#failure.err;
+      const block = (this.#block ??= this.#spare.pop() ?? Buffer.allocUnsafe(this.#blockSize));
+      const n = chunk.copy(block, this.#fill, off, Math.min(chunk.length, off + this.#blockSize - this.#fill));
+      this.#fill += n;
+      off += n;
+      if (this.#fill === this.#blockSize) await this.#submit();
+    }
+  }
+
+  async #submit(): Promise<void> {
+    while (this.#inFlight >= this.#limit && !this.#failure) await new Promise<void>((resolve) => (this.#wakeProducer = resolve));
+    if (this.#failure) throw this.#failure.err;
+    const block = this.#block ?? Buffer.alloc(0);
+    const input = block.subarray(0, this.#fill);
+    this.#block = undefined;
+    this.#fill = 0;
+    this.#inFlight++;
+    const compressed = gzipBlock(input, this.#zlib).finally(() => {
+      if (block.length === this.#blockSize) this.#spare.push(block);
+    });
+    compressed.catch(() => {}); // observed by the write step below, or moot after a failure
+    this.#tail = this.#tail
+      .then(async () => {
+        const member = await compressed;
+        member[GZIP_OS_OFFSET] = GZIP_OS_UNKNOWN;
+        this.#hash.update(member);
+        await this.#writeAll(member);
+        this.#members++;
+        this.#inFlight--;
+        this.#wake();
+      })
+      .catch((err: unknown) => {
+        this.#fail(err);
+        throw err;
+      });
+    this.#tail.catch(() => {}); // surfaced through #failure, _final or _destroy
+  }
+
+  async #writeAll(buf: Buffer): Promise<void> {
+    let off = 0;
+    while (off < buf.length) {
+      const { bytesWritten } = await this.#file.write(buf, off, buf.length - off, this.#bytes);
+      if (bytesWritten === 0) throw Object.assign(new Error("no space left: write returned 0 bytes"), { code: "ENOSPC" });
+      off += bytesWritten;
+      this.#bytes += bytesWritten;
+    }
+  }
+
+  #fail(err: unknown): void {
+    this.#failure ??= { err };
+    this.#wake();
+  }
+
+  #wake(): void {
+    const wake = this.#wakeProducer;
+    this.#wakeProducer = undefined;
+    wake?.();
+  }
+}
