@@ -7,14 +7,13 @@
 import { randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { open, rm } from "node:fs/promises";
-import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { MapBuildError, isMapBuildError, toMapBuildError } from "../errors.js";
 import { layerMediaType, type Compression, type ManifestFamily } from "../image/media-types.js";
 import type { Digest } from "../digest.js";
 import type { ProgressSink } from "../progress.js";
-import { BlockGzipWriter } from "./block-gzip-writer.js";
+import { BlockGzipWriter, defaultGzipConcurrency } from "./block-gzip-writer.js";
 import type { LayerEntry } from "./entry.js";
 import { FileLayer } from "./file-layer.js";
 import { HashTap } from "./hash-tap.js";
@@ -34,8 +33,8 @@ export interface WriteLayerOptions {
   /** gzip level 0–9; default DEFAULT_GZIP_LEVEL. */
   level?: number;
   /**
-   * gzip blocks compressed at once (each on a libuv thread-pool thread, so also capped by
-   * UV_THREADPOOL_SIZE, default 4); default os.availableParallelism(). Never changes the bytes.
+   * gzip blocks compressed at once, each on a libuv thread-pool thread; default
+   * min(os.availableParallelism(), UV_THREADPOOL_SIZE or 4). Never changes the bytes.
    */
   concurrency?: number;
   family: ManifestFamily;
@@ -63,7 +62,7 @@ export async function writeLayer(entries: readonly LayerEntry[], opts: WriteLaye
   if (!Number.isInteger(level) || level < 0 || level > 9) {
     throw new MapBuildError("E_USAGE", `invalid gzip level ${level}`, { hint: "use a compression level from 0 to 9" });
   }
-  const concurrency = opts.concurrency ?? availableParallelism();
+  const concurrency = opts.concurrency ?? defaultGzipConcurrency();
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new MapBuildError("E_USAGE", `invalid gzip concurrency ${concurrency}`, { hint: "use a whole number of threads, 1 or more" });
   }

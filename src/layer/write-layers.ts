@@ -1,6 +1,7 @@
 /**
- * Build independent layers in parallel, bounded: node:zlib compresses on the libuv thread pool, so
- * two layers use two cores (facts.md: one gzip stream is one core).
+ * Build independent layers in parallel, bounded. Each gzip layer already spreads its blocks over
+ * the cores (block-gzip-writer.ts); building several at once still overlaps one layer's reads,
+ * hashing and small-file overhead with another's compression.
  */
 import { availableParallelism } from "node:os";
 import type { LayerEntry } from "./entry.js";
