@@ -180,6 +180,18 @@ describe("writeLayer with multi-member gzip", () => {
     assert.deepEqual(await readdir(tmp), []);
   });
 
+  it("reports a full disk as E_OUTPUT and leaves nothing on it", async () => {
+    const small = await fresh("tmpfs");
+    await runOk("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", small]);
+    try {
+      const entries = await planFromDisk([{ source: src, target: "/opt/monai/models" }]);
+      await assert.rejects(writeLayer(entries, { compression: "gzip", family: "oci", tmpDir: small }), (e) => isMapBuildError(e) && e.code === "E_OUTPUT" && /layer file/.test(e.message));
+      assert.deepEqual(await readdir(small), []);
+    } finally {
+      await runOk("umount", [small]);
+    }
+  });
+
   it("fails with E_LAYER_INPUT and no temp file when an input breaks mid-layer", async () => {
     const tmp = await fresh("tmp");
     const broken: LayerEntry = {
