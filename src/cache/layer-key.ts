@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import type { Readable } from "node:stream";
 import { MapBuildError, isMapBuildError } from "../errors.js";
 import { layerMediaType } from "../image/media-types.js";
-import { DEFAULT_GZIP_LEVEL, DEFAULT_OMIT_PARENT_DIRS, type LayerEntry, type WriteLayerOptions } from "../layer/index.js";
+import { DEFAULT_GZIP_LEVEL, DEFAULT_OMIT_PARENT_DIRS, GZIP_BLOCK_SIZE, type LayerEntry, type WriteLayerOptions } from "../layer/index.js";
 import { interrupted, matchesSnapshot, statFile, type FileSnapshot, type StatIndex } from "./stat-index.js";
 
 /**
@@ -18,7 +18,7 @@ import { interrupted, matchesSnapshot, statFile, type FileSnapshot, type StatInd
  * parent-directory rules): old entries then stop matching instead of handing out layers a fresh
  * build would no longer produce.
  */
-export const LAYER_CACHE_FORMAT = 1;
+export const LAYER_CACHE_FORMAT = 2; // 2: gzip layers are 1 MiB multi-member streams
 
 /** The writeLayer options that change the bytes; the rest (tmpDir, id, progress, signal) do not. */
 export type LayerKeyOptions = Pick<WriteLayerOptions, "compression" | "family" | "level" | "mtime" | "omitParentDirs">;
@@ -66,6 +66,8 @@ export async function describeLayerInputs(entries: readonly LayerEntry[], opts: 
     v: LAYER_CACHE_FORMAT,
     compression: opts.compression,
     level,
+    // the gzip member size fixes the bytes too: a change must miss, not hand out old blobs
+    gzipBlock: opts.compression === "gzip" ? GZIP_BLOCK_SIZE : null,
     family: opts.family,
     mediaType: layerMediaType(opts.family, opts.compression),
     mtime: opts.mtime ?? 0,
