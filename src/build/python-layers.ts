@@ -8,12 +8,9 @@ import { basename, join, resolve } from "node:path";
 import { MapBuildError } from "../errors.js";
 import type { Image, ImageConfig, PlatformSpec } from "../image/index.js";
 import { pep440ToSemver } from "../map/index.js";
-import { normalizeName, resolvePythonDeps } from "../python/index.js";
-import { readWheelMetadata } from "../python/wheel-metadata.js";
 import type { Logger } from "../progress.js";
 import type { PlannedLayer } from "./map-entries.js";
 import type { PackageMapOptions } from "./options.js";
-import { pythonTarget } from "./python-target.js";
 import type { RequirementsList } from "./requirements-list.js";
 
 export const SDK_DIST = "monai-deploy-app-sdk";
@@ -54,6 +51,12 @@ export async function pythonLayers(pip: RequirementsList, opts: PackageMapOption
   const nothingToInstall = !wantSdk && pip.pipPackages.length === 0 && pip.requirementsFiles.length === 0;
   if (nothingToInstall) return { layers: [], sdkRequires: [], installed: [], warnings: [] };
 
+  // loaded only when there is something to install: most builds never need the resolver
+  const [{ normalizeName, resolvePythonDeps }, { readWheelMetadata }, { pythonTarget }] = await Promise.all([
+    import("../python/index.js"),
+    import("../python/wheel-metadata.js"),
+    import("./python-target.js"),
+  ]);
   const pipPackages = [...pip.pipPackages];
   if (opts.sdkWheel) {
     // a single wheel file becomes a one-wheel wheelhouse

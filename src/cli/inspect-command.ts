@@ -1,7 +1,7 @@
 /** `map-build inspect IMAGE`: a MAP's manifests, config and layers, and the conformance checklist. */
 import { Command } from "commander";
 import { hostPlatform, parsePlatform } from "../image/index.js";
-import { inspectMap, type InspectReport } from "../inspect/inspect-map.js";
+import type { InspectReport } from "../inspect/inspect-map.js";
 import { openBaseImage } from "../build/base-image.js";
 import { RegistryClient } from "../registry/index.js";
 import { defaultKeychain } from "../registry/keychain/index.js";
@@ -79,6 +79,7 @@ export async function runInspect(image: string, flags: InspectFlags, io: CliIO):
         io.stderr.write(`warning: cannot open the base ${baseName} (${(e as Error).message}); base comparisons skipped\n`);
       }
     }
+    const { inspectMap } = await import("../inspect/inspect-map.js");
     const report = await inspectMap(opened.image, { base, readBaseLayers: flags.readBaseLayers, noSdk: !flags.sdk });
     io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : render(report));
     return report.ok ? ExitCode.ok : ExitCode.nonConformant;
