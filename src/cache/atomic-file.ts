@@ -4,7 +4,8 @@
  * rename(2) is atomic on POSIX filesystems: a reader sees the old file or the new one, never half.
  */
 import { randomBytes } from "node:crypto";
-import { copyFile, rename, rm, writeFile } from "node:fs/promises";
+import { copyFile, link, rename, rm, stat, writeFile } from "node:fs/promises";
+import type { BigIntStats } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
 /** A unique sibling temp name; the leading dot keeps it out of listings of finished files. */
@@ -48,4 +49,24 @@ export async function placeFile(src: string, dest: string, move: boolean): Promi
     throw err;
   }
   if (move) await rm(src, { force: true });
+}
+
+/**
+ * Delete a bad blob without deleting a good copy another process has just renamed over it: move
+ * it aside first, and if the file moved is not the one examined, put it back.
+ */
+export async function discardBlob(path: string, examined: BigIntStats): Promise<void> {
+  const aside = tempSibling(path);
+  try {
+    await rename(path, aside);
+  } catch {
+    return;
+  }
+  try {
+    const st = await stat(aside, { bigint: true });
+    // Compare the inode only: the rename itself just changed ctime.
+    if (st.ino !== examined.ino || st.dev !== examined.dev) await link(aside, path).catch(() => {});
+  } finally {
+    await rm(aside, { force: true }).catch(() => {});
+  }
 }

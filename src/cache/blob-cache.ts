@@ -20,7 +20,7 @@ import { digestHex, type Digest } from "../digest.js";
 import { MapBuildError } from "../errors.js";
 import type { BlobSource, Layer } from "../image/image.js";
 import { VerifyStream } from "../verify-stream.js";
-import { tempSibling } from "./atomic-file.js";
+import { discardBlob } from "./atomic-file.js";
 import { DEFAULT_CACHE_MAX_BYTES, cacheLayout, type CacheLayout } from "./cache-dir.js";
 import { blobStat, readEntry, sameBlobStat, writeEntry, type CacheEntry } from "./cache-entry.js";
 import { listBlobs, pruneCache } from "./cache-prune.js";
@@ -255,21 +255,3 @@ export function cachedBlobLayer(layer: Layer, cache: BlobCache): Layer {
   return source ? { ...wrapped, source } : wrapped;
 }
 
-/**
- * Delete a bad blob without deleting a good copy another process has just put in its place: move
- * it aside first, and if the file moved is not the one examined, put it back (as layer-cache.ts).
- */
-async function discardBlob(path: string, examined: BigIntStats): Promise<void> {
-  const aside = tempSibling(path);
-  try {
-    await rename(path, aside);
-  } catch {
-    return;
-  }
-  try {
-    const st = await stat(aside, { bigint: true });
-    if (st.ino !== examined.ino || st.dev !== examined.dev) await link(aside, path).catch(() => {});
-  } finally {
-    await rm(aside, { force: true }).catch(() => {});
-  }
-}

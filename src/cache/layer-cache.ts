@@ -4,13 +4,12 @@
  * rename, every blob is checked before it is handed out, and anything missing, malformed or corrupt
  * is a miss (the bad entry is removed and the layer rebuilt), never an error.
  */
-import { mkdir, rename, link, rm, stat, utimes } from "node:fs/promises";
-import type { BigIntStats } from "node:fs";
+import { mkdir, rm, stat, utimes } from "node:fs/promises";
 import { join } from "node:path";
 import { digestHex, type Digest } from "../digest.js";
 import { MapBuildError } from "../errors.js";
 import { layerFromFile, type FileLayer, type LayerEntry } from "../layer/index.js";
-import { placeFile, tempSibling } from "./atomic-file.js";
+import { discardBlob, placeFile } from "./atomic-file.js";
 import { DEFAULT_CACHE_MAX_BYTES, cacheLayout, defaultCacheDir, type CacheLayout } from "./cache-dir.js";
 import { KEY_RE, blobStat, readEntry, sameBlobStat, writeEntry, type BlobStat } from "./cache-entry.js";
 import { listEntries, pruneCache, listBlobs, type PruneOptions, type PruneResult } from "./cache-prune.js";
@@ -265,22 +264,3 @@ export class LayerCache {
   }
 }
 
-/**
- * Delete a bad blob without deleting a good copy another process has just renamed over it: move
- * it aside first, and if the file moved is not the one examined, put it back.
- */
-async function discardBlob(path: string, examined: BigIntStats): Promise<void> {
-  const aside = tempSibling(path);
-  try {
-    await rename(path, aside);
-  } catch {
-    return;
-  }
-  try {
-    const st = await stat(aside, { bigint: true });
-    // Compare the inode only: the rename itself just changed ctime.
-    if (st.ino !== examined.ino || st.dev !== examined.dev) await link(aside, path).catch(() => {});
-  } finally {
-    await rm(aside, { force: true }).catch(() => {});
-  }
-}
