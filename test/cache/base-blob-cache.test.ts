@@ -12,7 +12,7 @@ import { REPO_ROOT, runCli } from "../helpers/cli.js";
 import { pushPythonBase, pythonBaseLayout } from "../helpers/python-base.js";
 import { startRegistry, type TestRegistry } from "../helpers/registry.js";
 import { makeTempDir } from "../helpers/tmp.js";
-import { startCountingProxy, type CountingProxy } from "./counting-proxy.js";
+import { startRecordingProxy, type RecordingProxy } from "../helpers/recording-proxy.js";
 
 interface Descriptor {
   digest: string;
@@ -29,7 +29,7 @@ async function baseLayers(): Promise<Descriptor[]> {
 
 describe("base blob cache in package builds", () => {
   let reg: TestRegistry;
-  let proxy: CountingProxy;
+  let proxy: RecordingProxy;
   let dir: string;
   let cleanup: () => Promise<void>;
   let app: string;
@@ -38,7 +38,7 @@ describe("base blob cache in package builds", () => {
   before(async () => {
     [reg, { dir, cleanup }] = await Promise.all([startRegistry(), makeTempDir("mb-basecache-")]);
     await pushPythonBase(reg.host, "base/python", "3");
-    proxy = await startCountingProxy(reg.host);
+    proxy = await startRecordingProxy(reg.host);
     app = join(dir, "app");
     await cp(join(REPO_ROOT, "examples/word_score_app"), app, { recursive: true });
     layers = await baseLayers();

@@ -63,7 +63,12 @@ export async function containerdConsumer(ctx: ConsumerContext): Promise<Verdict>
       const check = await c.ctr(["images", "check", `name==${image}`], { namespace, timeoutMs });
       let summary = `${source.kind === "registry" ? "pulled" : "imported"} ${image} (${c.snapshotter}): ${lines(check.stdout)[1] ?? ""}`;
       if (opts.run) {
-        const r = await c.ctr(["run", "--rm", image, `mbv-${Date.now()}`, ...opts.run.cmd], { namespace, timeoutMs });
+        // ctr 1.6 sometimes loses the output of a task that exits before its stdout fifo is
+        // attached (exit 0, empty stdout; seen in CI): run again, at most twice more, in that case only
+        let r = await c.ctr(["run", "--rm", image, `mbv-${Date.now()}`, ...opts.run.cmd], { namespace, timeoutMs });
+        for (let retry = 0; retry < 2 && r.code === 0 && r.stdout === ""; retry++) {
+          r = await c.ctr(["run", "--rm", image, `mbv-${Date.now()}-${retry}`, ...opts.run.cmd], { namespace, timeoutMs });
+        }
         if (r.code !== 0) throw new StepFailed(`ctr run: exit ${r.code}: ${r.stderr.trim()}`);
         summary += `; run printed ${JSON.stringify(checkStdout("ctr run", opts.run, r.stdout))}`;
       }

@@ -20,7 +20,7 @@ import { startRegistry, type TestRegistry } from "../helpers/registry.js";
 import { runOk } from "../helpers/run.js";
 import { makeTempDir } from "../helpers/tmp.js";
 import { FAST_RETRY, fastClient, readLayer, rejectsWithCode } from "./helpers.js";
-import { startRecordingProxy, type RecordingProxy } from "./recording-proxy.js";
+import { startRecordingProxy, type RecordingProxy } from "../helpers/recording-proxy.js";
 
 describe("push to registry 2.8", () => {
   let reg: TestRegistry;
