@@ -4,8 +4,7 @@
  * file contents are never concatenated. gzip runs on all cores: the tar is cut into fixed 1 MiB
  * blocks compressed as independent gzip members (block-gzip-writer.ts).
  */
-import { randomBytes } from "node:crypto";
-import { createWriteStream } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
 import { open, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
@@ -82,12 +81,13 @@ export async function writeLayer(entries: readonly LayerEntry[], opts: WriteLaye
 
   const path = join(opts.tmpDir, `layer-${randomBytes(12).toString("hex")}.tmp`);
   const diffTap = new HashTap();
+  const diffHash = createHash("sha256");
+  let uncompressedDiffId: Digest | undefined;
   const gzip = opts.compression === "gzip";
   let blob: { digest: () => Digest; bytes: () => number };
   let created = false;
   progress?.({ id, phase: "build", bytes: 0, total });
   try {
-    const tar = tarChunks(sorted, { mtime, onContent });
     const signal = opts.signal ? { signal: opts.signal } : {};
     if (gzip) {
       // 'wx': never follow or truncate something already there.
@@ -96,19 +96,32 @@ export async function writeLayer(entries: readonly LayerEntry[], opts: WriteLaye
       const writer = new BlockGzipWriter(file, { level, concurrency });
       blob = { digest: () => writer.digest, bytes: () => writer.bytes };
       try {
-        await pipeline(tar, diffTap, writer, signal);
+        await pipeline(tarChunks(sorted, { mtime, onContent }), diffTap, writer, signal);
       } finally {
         // The descriptor is closed only once in-flight blocks settle; the caller may then rm.
         if (!writer.destroyed) writer.destroy();
         await writer.fileClosed;
       }
     } else {
-      // Uncompressed: the blob's digest is the diffId; the tap only counts.
-      const countTap = new HashTap({ hash: false });
-      blob = { digest: () => diffTap.digest, bytes: () => countTap.bytes };
-      const out = createWriteStream(path, { flags: "wx", mode: 0o644 });
+      // Uncompressed: the blob's digest is the diffId. Each chunk is hashed and written before the
+      // next is read, so the reader reuses one buffer (tarChunks' reuseBuffer): model layers of
+      // many GB stream through without garbage.
+      const file = await open(path, "wx", 0o644);
       created = true;
-      await pipeline(tar, diffTap, countTap, out, signal);
+      let bytes = 0;
+      try {
+        for await (const chunk of tarChunks(sorted, { mtime, onContent, reuseBuffer: true })) {
+          if (opts.signal?.aborted) throw interrupted(opts.signal.reason);
+          diffHash.update(chunk);
+          for (let off = 0; off < chunk.length; ) off += (await file.write(chunk, off, chunk.length - off)).bytesWritten;
+          bytes += chunk.length;
+        }
+      } finally {
+        await file.close();
+      }
+      const diffId: Digest = `sha256:${diffHash.digest("hex")}`;
+      blob = { digest: () => diffId, bytes: () => bytes };
+      uncompressedDiffId = diffId;
     }
   } catch (err) {
     if (created) await rm(path, { force: true }).catch(() => {});
@@ -120,7 +133,7 @@ export async function writeLayer(entries: readonly LayerEntry[], opts: WriteLaye
     path,
     {
       digest: blob.digest(),
-      diffId: diffTap.digest,
+      diffId: uncompressedDiffId ?? diffTap.digest,
       size: blob.bytes(),
       mediaType: layerMediaType(opts.family, opts.compression),
     },
