@@ -6,6 +6,7 @@ import { openBaseImage } from "../build/base-image.js";
 import { RegistryClient } from "../registry/index.js";
 import { defaultKeychain } from "../registry/keychain/index.js";
 import { collect } from "./validate-flags.js";
+import { registryTuningFromEnv } from "./registry-tuning.js";
 import { ExitCode } from "./exit-codes.js";
 import { formatBytes } from "./progress-view.js";
 import type { CliIO } from "./io.js";
@@ -66,7 +67,9 @@ function render(r: InspectReport): string {
 export async function runInspect(image: string, flags: InspectFlags, io: CliIO): Promise<number> {
   const platform = flags.platform ? parsePlatform(flags.platform) : hostPlatform();
   let client: RegistryClient | undefined;
-  const getClient = () => (client ??= new RegistryClient({ keychain: defaultKeychain({ env: io.env }), insecureRegistries: flags.insecureRegistry ?? [] }));
+  const tuning = registryTuningFromEnv(io.env);
+  const getClient = () =>
+    (client ??= new RegistryClient({ ...tuning, keychain: defaultKeychain({ env: io.env }), insecureRegistries: flags.insecureRegistry ?? [] }));
   try {
     const opened = await openBaseImage(image, platform, getClient, io.signal);
     const config = await opened.image.config();
