@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runCli, runCliInProcess, type CliResult } from "../helpers/cli.js";
-import { EXAMPLE_APP } from "./fixtures.js";
-import { readLayout, type LayoutImage } from "./fixtures.js";
+import { EXAMPLE_APP, layoutLayerDigests, readLayout, type LayoutImage } from "./fixtures.js";
+import { pythonBaseLayout } from "../helpers/python-base.js";
 
 export interface BuildContext {
   /** Scratch dir; each build gets `<tmp>/<name>`. */
@@ -21,6 +21,19 @@ export interface BuildContext {
 export interface BuildOutcome extends CliResult {
   dir: string;
   image: LayoutImage;
+}
+
+/**
+ * The context every build in a test file shares: a scratch dir, the base reference, and an
+ * environment with a private layer cache and none of the host's variables that change a build.
+ */
+export async function buildContext(tmp: string, base: string): Promise<BuildContext> {
+  return {
+    tmp,
+    base,
+    baseLayers: await layoutLayerDigests(await pythonBaseLayout()),
+    env: { MAP_BUILD_CACHE_DIR: join(tmp, "cache"), SOURCE_DATE_EPOCH: undefined, MONAI_BASEIMAGE: undefined, DOCKER_HOST: undefined },
+  };
 }
 
 let counter = 0;

@@ -14,8 +14,8 @@ import { pushPythonBase, pythonBaseLayout } from "../helpers/python-base.js";
 import { startRegistry, type TestRegistry } from "../helpers/registry.js";
 import { makeTempDir } from "../helpers/tmp.js";
 import { COLORFMT, GREET, writeWheel } from "../python/wheel-factory.js";
-import { buildLayout, exampleArgs, type BuildContext } from "./build.js";
-import { EXAMPLE_APP, EXAMPLE_MODEL, layoutLayerDigests } from "./fixtures.js";
+import { buildContext, buildLayout, exampleArgs, type BuildContext } from "./build.js";
+import { EXAMPLE_APP, EXAMPLE_MODEL } from "./fixtures.js";
 
 /** Python's json.dumps(sort_keys=True) order, for comparing serialisations. */
 function sortKeys(v: unknown): unknown {
@@ -35,12 +35,7 @@ describe("map-build package: the original packager's flags", () => {
     tmp = await makeTempDir("mb-pkg-flags-");
     registry = await startRegistry();
     const base = await pushPythonBase(registry.host);
-    ctx = {
-      tmp: tmp.dir,
-      base,
-      baseLayers: await layoutLayerDigests(await pythonBaseLayout()),
-      env: { MAP_BUILD_CACHE_DIR: join(tmp.dir, "cache"), SOURCE_DATE_EPOCH: undefined, MONAI_BASEIMAGE: undefined, DOCKER_HOST: undefined },
-    };
+    ctx = await buildContext(tmp.dir, base);
   });
   after(async () => {
     await registry?.stop();

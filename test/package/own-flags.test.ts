@@ -8,11 +8,11 @@ import assert from "node:assert/strict";
 import { cp, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { runCliInProcess } from "../helpers/cli.js";
-import { pushPythonBase, pythonBaseLayout } from "../helpers/python-base.js";
+import { pushPythonBase } from "../helpers/python-base.js";
 import { startRegistry, type TestRegistry } from "../helpers/registry.js";
 import { makeTempDir } from "../helpers/tmp.js";
-import { buildLayout, exampleArgs, type BuildContext } from "./build.js";
-import { EXAMPLE_APP, EXAMPLE_MODEL, layoutLayerDigests, readLayout } from "./fixtures.js";
+import { buildContext, buildLayout, exampleArgs, type BuildContext } from "./build.js";
+import { EXAMPLE_APP, EXAMPLE_MODEL, readLayout } from "./fixtures.js";
 
 describe("map-build package: map-build's own flags and reproducibility", () => {
   let registry: TestRegistry;
@@ -23,12 +23,7 @@ describe("map-build package: map-build's own flags and reproducibility", () => {
     tmp = await makeTempDir("mb-pkg-own-");
     registry = await startRegistry();
     const base = await pushPythonBase(registry.host);
-    ctx = {
-      tmp: tmp.dir,
-      base,
-      baseLayers: await layoutLayerDigests(await pythonBaseLayout()),
-      env: { MAP_BUILD_CACHE_DIR: join(tmp.dir, "cache"), SOURCE_DATE_EPOCH: undefined, MONAI_BASEIMAGE: undefined, DOCKER_HOST: undefined },
-    };
+    ctx = await buildContext(tmp.dir, base);
   });
   after(async () => {
     await registry?.stop();

@@ -11,12 +11,12 @@ import { mkdir, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { runCli } from "../helpers/cli.js";
 import { startDockerd, type TestDockerd } from "../helpers/dockerd.js";
-import { pushPythonBase, pythonBaseLayout } from "../helpers/python-base.js";
+import { pushPythonBase } from "../helpers/python-base.js";
 import { startRegistry, type TestRegistry } from "../helpers/registry.js";
 import { makeTempDir } from "../helpers/tmp.js";
 import { writeWheel, type WheelSpec } from "../python/wheel-factory.js";
-import { buildLayout, exampleArgs, type BuildContext } from "./build.js";
-import { EXAMPLE_APP, EXAMPLE_INPUT, EXAMPLE_MODEL, EXPECTED_SCORES, layoutLayerDigests } from "./fixtures.js";
+import { buildContext, buildLayout, exampleArgs, type BuildContext } from "./build.js";
+import { EXAMPLE_APP, EXAMPLE_INPUT, EXAMPLE_MODEL, EXPECTED_SCORES } from "./fixtures.js";
 
 const SITE = "/root/.local/lib/python3.11/site-packages";
 
@@ -62,12 +62,7 @@ describe("map-build package: the App SDK", () => {
     tmp = await makeTempDir("mb-pkg-sdk-");
     [registry, dockerd] = await Promise.all([startRegistry(), startDockerd()]);
     const base = await pushPythonBase(registry.host);
-    ctx = {
-      tmp: tmp.dir,
-      base,
-      baseLayers: await layoutLayerDigests(await pythonBaseLayout()),
-      env: { MAP_BUILD_CACHE_DIR: join(tmp.dir, "cache"), SOURCE_DATE_EPOCH: undefined, MONAI_BASEIMAGE: undefined, DOCKER_HOST: undefined },
-    };
+    ctx = await buildContext(tmp.dir, base);
     const sdkDir = join(tmp.dir, "sdk");
     wheelhouse = join(tmp.dir, "wheelhouse");
     await mkdir(sdkDir);
