@@ -5,6 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { parse as parseToml } from "smol-toml";
+import { sha256HexForPath } from "../digest.js";
 import { MapBuildError } from "../errors.js";
 import { parseMarker } from "./markers.js";
 import { normalizeName } from "./names.js";
@@ -69,6 +70,7 @@ export function parsePylock(text: string, origin: string, baseDir: string): Lock
       const hashes = w["hashes"];
       const sha256 = isObj(hashes) && typeof hashes["sha256"] === "string" ? hashes["sha256"].toLowerCase() : undefined;
       if (!sha256) fail(ww, "has no sha256 hash");
+      sha256HexForPath(sha256, ww, "E_PYTHON_DEPS");
       const filename = typeof w["name"] === "string" ? w["name"] : decodeURIComponent((url ?? rawPath)!.split(/[?#]/)[0]!.split("/").pop()!);
       const lw: LockedWheel = { filename, sha256 };
       if (url) lw.url = url;

@@ -2,6 +2,8 @@
  * Parsing simple repository pages: PEP 503 HTML (anchors with `#sha256=` fragments,
  * `data-requires-python`, `data-yanked`) and PEP 691 JSON (`files[]`).
  */
+import { sha256HexForPath } from "../digest.js";
+
 export interface IndexFile {
   filename: string;
   /** Absolute URL without the hash fragment. */
@@ -67,7 +69,7 @@ export function parseSimpleJson(body: string, pageUrl: string): IndexFile[] {
     if (!f) continue;
     f.filename = raw["filename"];
     const h = raw["hashes"] as Record<string, unknown> | undefined;
-    if (h && typeof h["sha256"] === "string") f.sha256 = h["sha256"].toLowerCase();
+    if (h && typeof h["sha256"] === "string") f.sha256 = sha256HexForPath(h["sha256"].toLowerCase(), `${pageUrl} (${f.filename})`, "E_PYTHON_DEPS");
     if (typeof raw["requires-python"] === "string" && raw["requires-python"]) f.requiresPython = raw["requires-python"];
     f.yanked = raw["yanked"] !== undefined && raw["yanked"] !== false;
     out.push(f);

@@ -9,6 +9,7 @@ import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { sha256HexForPath } from "../digest.js";
 
 export async function sha256File(path: string): Promise<string> {
   const h = createHash("sha256");
@@ -20,7 +21,7 @@ export class WheelCache {
   constructor(readonly dir: string) {}
 
   pathFor(sha256: string): string {
-    return join(this.dir, "sha256", sha256);
+    return join(this.dir, "sha256", sha256HexForPath(sha256, "a wheel source", "E_PYTHON_DEPS"));
   }
 
   /** The cached path if present and intact. */

@@ -1,0 +1,52 @@
+/**
+ * Hostile wheel indexes and app requirements (issue 13 items 1 and 5): a PEP 691 index whose
+ * sha256 is a path, and `-r`/`-c`/`--find-links` lines in an app's requirements.txt that reach
+ * outside the app folder. Each run is the real CLI against an in-process index on loopback and must
+ * fail cleanly without touching the canary next to the cache.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { join } from "node:path";
+import { ExitCode } from "../../src/cli/exit-codes.js";
+import { pythonBaseLayout, PYTHON_BASE_TAG } from "../helpers/python-base.js";
+import { makeWheel, GREET } from "../python/wheel-factory.js";
+import { plantCanary, startTinyServer, writeApp, type TinyServer } from "./hostile.js";
+import { assertCleanFailure, makeSandbox, runMb, type Sandbox } from "./runner.js";
+
+let base: string[];
+before(async () => {
+  base = ["-b", `oci:${await pythonBaseLayout()}:${PYTHON_BASE_TAG}`, "--no-sdk"];
+});
+
+describe("hostile PEP 691 index", () => {
+  let sb: Sandbox;
+  let index: TinyServer;
+  const wheel = makeWheel(GREET);
+  before(async () => {
+    sb = await makeSandbox();
+    // the wheel cache is <root>/cache/wheels/sha256/: three levels up is the sandbox root
+    index = await startTinyServer((req, res) => {
+      if (req.url?.startsWith("/simple/greet/")) {
+        res.writeHead(200, { "content-type": "application/vnd.pypi.simple.v1+json" });
+        res.end(JSON.stringify({ meta: { "api-version": "1.0" }, name: "greet", files: [{ filename: wheel.filename, url: "/files/w.whl", hashes: { sha256: "../../../canary.txt" } }] }));
+        return;
+      }
+      if (req.url === "/files/w.whl") return void res.writeHead(200).end(Buffer.from(wheel.bytes));
+      res.writeHead(404).end();
+    });
+  });
+  after(async () => {
+    await index.close();
+    await sb.cleanup();
+  });
+
+  it("a sha256 that is a path is refused before it names a file (the canary survives)", async () => {
+    const canary = await plantCanary(sb.root);
+    const app = await writeApp(sb, { "requirements.txt": `--index-url ${index.origin}/simple/\ngreet==${GREET.version}\n` });
+    const tarball = join(sb.root, "out.tar");
+    const r = await runMb(sb, ["package", app, "-t", "a:1", ...base, "--tarball", tarball]);
+    await assertCleanFailure(sb, r, { exit: ExitCode.input, code: "E_PYTHON_DEPS", message: "invalid sha256", outputs: [tarball] });
+    await canary.assertIntact();
+    assert.ok(!index.requests.some((q) => q.path === "/files/w.whl"), "nothing downloaded for a listing with a bad hash");
+  });
+});
