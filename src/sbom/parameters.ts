@@ -3,42 +3,17 @@
  * that can carry a secret. Credentials, keychains and environment are never read here; URLs lose
  * their userinfo and query values.
  */
+import type { PackageMapOptions } from "../build/options.js";
 import { redactUrl } from "../registry/redact.js";
 
-/** The subset of package options that are parameters of the build (no credentials, no callbacks). */
-export interface BuildParameters {
-  appPath: string;
-  tag: string;
-  base: string;
-  model?: string;
-  platform?: string;
-  workingDir?: string;
-  inputDir?: string;
-  outputDir?: string;
-  modelsDir?: string;
-  timeout?: number;
-  version?: string;
-  requirements?: string;
-  cpu?: number;
-  gpu?: number;
-  memory?: string;
-  sdkVersion?: string;
-  noSdk?: boolean;
-  sdkWheel?: string;
-  wheelhouse?: string[];
-  findLinks?: string[];
-  indexUrl?: string;
-  extraIndexUrls?: string[];
-  pythonVersion?: string;
-  compression?: string;
-  compressionLevel?: number;
-}
-
-const KEYS: readonly (keyof BuildParameters)[] = [
+const KEYS = [
   "appPath", "tag", "base", "model", "platform", "workingDir", "inputDir", "outputDir", "modelsDir", "timeout", "version",
   "requirements", "cpu", "gpu", "memory", "sdkVersion", "noSdk", "sdkWheel", "wheelhouse", "findLinks", "indexUrl",
   "extraIndexUrls", "pythonVersion", "compression", "compressionLevel",
-];
+] as const satisfies readonly (keyof PackageMapOptions)[];
+
+/** The package options that are parameters of the build (no credentials, no callbacks). */
+export type BuildParameters = Pick<PackageMapOptions, (typeof KEYS)[number]>;
 
 const URL_KEYS = new Set<keyof BuildParameters>(["indexUrl", "extraIndexUrls", "findLinks", "wheelhouse"]);
 
