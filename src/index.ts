@@ -4,7 +4,7 @@
  * outputs) are exported for tools that assemble images their own way.
  */
 export { packageMap } from "./build/index.js";
-export type { LayerSummary, OutputSummary, PackageMapOptions, PackageMapResult, PackageOutputs } from "./build/index.js";
+export type { LayerSummary, OutputSummary, PackageMapOptions, PackageMapResult } from "./build/index.js";
 export { inspectMap, type InspectOptions, type InspectReport } from "./inspect/index.js";
 
 export { MapBuildError, RegistryError, isMapBuildError, type ErrorCode } from "./errors.js";
@@ -33,5 +33,19 @@ export {
   type PlatformSpec,
 } from "./image/index.js";
 export { planFromDisk, writeLayer, writeLayers, type LayerEntry, type WriteLayerOptions } from "./layer/index.js";
-export { loadIntoEngine, pushImage, writeDockerTarball, writeOciArchive, writeOciLayout } from "./sinks/index.js";
+export {
+  dockerTarballSink,
+  engineLoadSink,
+  loadIntoEngine,
+  ociArchiveSink,
+  ociLayoutSink,
+  pushImage,
+  pushSink,
+  writeDockerTarball,
+  writeOciArchive,
+  writeOciLayout,
+  type Sink,
+  type SinkContext,
+  type SinkSummary,
+} from "./sinks/index.js";
 export { analyzeApp, checkConformance, planModels, renderManifests, type AppInfo, type ModelPlan } from "./map/index.js";

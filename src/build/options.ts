@@ -2,11 +2,12 @@
 import type { Keychain } from "../registry/credentials-types.js";
 import type { RegistryTuning } from "../registry/options.js";
 import type { Logger, ProgressSink } from "../progress.js";
+import type { Sink, SinkSummary } from "../sinks/index.js";
 
 export interface PackageMapOptions {
   /** A `.py` file (only it is packaged) or a folder holding `__main__.py`. */
   appPath: string;
-  /** Image name, `[registry/]repo[:tag]`. Also the push target with `outputs.push`. */
+  /** Image name, `[registry/]repo[:tag]`: the push target, and the name written into archives. */
   tag: string;
   /** Model file or folder (`--model`). */
   model?: string;
@@ -47,8 +48,8 @@ export interface PackageMapOptions {
   sourceDateEpoch?: number;
   tmpDir?: string;
 
-  // where the image goes; at least one
-  outputs: PackageOutputs;
+  /** Where the image goes, written in this order (put local files before a push, so a push failure keeps them); at least one. */
+  sinks: Sink[];
 
   // registry access
   keychain?: Keychain;
@@ -61,15 +62,6 @@ export interface PackageMapOptions {
   signal?: AbortSignal;
 }
 
-export interface PackageOutputs {
-  push?: boolean;
-  tarball?: string;
-  ociLayout?: string;
-  load?: boolean;
-  /** For `load`: DOCKER_HOST form, default the engine's standard socket. */
-  dockerHost?: string;
-}
-
 export interface LayerSummary {
   role: string;
   digest: string;
@@ -80,13 +72,8 @@ export interface LayerSummary {
   origin: "base" | "built" | "cached";
 }
 
-export interface OutputSummary {
-  kind: "push" | "tarball" | "oci-layout" | "load";
-  /** Registry reference, file or directory. */
-  target: string;
-  /** For push: the digest the registry reported. */
-  digest?: string;
-}
+/** What one sink delivered. */
+export type OutputSummary = SinkSummary;
 
 export interface PackageMapResult {
   /** Manifest digest. */

@@ -1,7 +1,7 @@
 /**
  * packageMap(): build a MONAI Application Package the way `monai-deploy package` did, without a
  * daemon. Reads the base's manifest and config only, writes new layers (in parallel, each in one
- * streaming pass), appends them, then delivers to every requested output.
+ * streaming pass), appends them, then writes it to every sink the caller chose.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -14,31 +14,25 @@ import { analyzeApp, mapConfigChanges, planModels, renderExecutor, renderManifes
 import { parseReference } from "../reference/index.js";
 import { RegistryClient } from "../registry/index.js";
 import { silentLogger } from "../progress.js";
+import type { SinkContext } from "../sinks/index.js";
 import { resolveAppMetadata } from "./app-metadata.js";
 import { openBaseImage } from "./base-image.js";
 import { appLayer, modelLayer, skeletonLayer, type PlannedLayer } from "./map-entries.js";
-import type { LayerSummary, PackageMapOptions, PackageMapResult } from "./options.js";
-import { deliver } from "./outputs.js";
+import type { LayerSummary, OutputSummary, PackageMapOptions, PackageMapResult } from "./options.js";
 import { pythonLayers } from "./python-layers.js";
 import { requirementsList, withSdkRequirements } from "./requirements-list.js";
 import { runBounded } from "./run-bounded.js";
-import { checkBasePlatform, preflightOutputs } from "./preflight.js";
-
-function checkOutputs(opts: PackageMapOptions): void {
-  const o = opts.outputs;
-  if (!o.push && !o.tarball && !o.ociLayout && !o.load) {
-    throw new MapBuildError("E_USAGE", "no output chosen", { hint: "pass --push, --tarball FILE, --oci-layout DIR or --load" });
-  }
-}
+import { checkBasePlatform } from "./preflight.js";
 
 export async function packageMap(opts: PackageMapOptions): Promise<PackageMapResult> {
-  checkOutputs(opts);
-  await preflightOutputs(opts.outputs);
+  if (opts.sinks.length === 0) throw new MapBuildError("E_USAGE", "no output chosen", { hint: "choose at least one output for the image" });
   const logger = opts.logger ?? silentLogger;
   const tag = parseReference(opts.tag);
   const platform = opts.platform ? parsePlatform(opts.platform) : hostPlatform();
   let client: RegistryClient | undefined;
   const getClient = () => (client ??= new RegistryClient({ ...opts.registryTuning, keychain: opts.keychain, insecureRegistries: opts.insecureRegistries, logger }));
+  const sinkContext: SinkContext = { name: tag, registry: getClient, progress: opts.progress, signal: opts.signal };
+  for (const sink of opts.sinks) await sink.preflight?.(sinkContext);
   const work = await mkdtemp(join(opts.tmpDir ?? tmpdir(), "map-build-"));
   const built: FileLayer[] = [];
   try {
@@ -150,7 +144,8 @@ export async function packageMap(opts: PackageMapOptions): Promise<PackageMapRes
     });
 
     // 7. outputs
-    const outputs = await deliver(image, opts.outputs, { tag, client: getClient, progress: opts.progress, signal: opts.signal });
+    const outputs: OutputSummary[] = [];
+    for (const sink of opts.sinks) outputs.push(await sink.write(image, sinkContext));
     const manifest = await image.manifest();
     const baseCount = manifest.layers.length - planned.length;
     const summaries: LayerSummary[] = await Promise.all(

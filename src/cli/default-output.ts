@@ -1,14 +1,44 @@
 /**
+ * The sinks for `package`, from its output flags, in a fixed order: local files first (they need no
+ * network, and a push failure should not lose them), then the engine, then the registry.
  * With no output flag, do what the original packager's users expect: the MAP ends up in the local
  * Docker engine when one runs; otherwise a tarball in the current folder (never a silent no-op).
  */
-import { join } from "node:path";
-import type { PackageOutputs } from "../build/options.js";
+import { basename, join } from "node:path";
+import { dockerTarballSink, engineLoadSink, ociArchiveSink, ociLayoutSink, pingEngine, pushSink, type Sink } from "../sinks/index.js";
 import type { CliIO } from "./io.js";
-import { defaultTarballName } from "./run-package.js";
+import type { PackageFlags } from "./package-command.js";
 
-export async function chooseDefaultOutput(tag: string, io: Pick<CliIO, "env" | "cwd">): Promise<PackageOutputs> {
-  const { pingEngine } = await import("../sinks/engine-load.js");
-  if (await pingEngine(io.env.DOCKER_HOST, 2000)) return { load: true };
-  return { tarball: join(io.cwd, defaultTarballName(tag)) };
+export interface ChosenSinks {
+  sinks: Sink[];
+  /** Set when no output flag was given: what was chosen instead, for the log. */
+  defaulted?: string;
+}
+
+/** `resolvePath` turns a path as typed into one the core can open. */
+export async function outputSinks(flags: PackageFlags, io: Pick<CliIO, "env" | "cwd">, resolvePath: (p: string) => string): Promise<ChosenSinks> {
+  const dockerHost = io.env.DOCKER_HOST;
+  const sinks: Sink[] = [];
+  if (flags.tarball) sinks.push(dockerTarballSink(resolvePath(flags.tarball), { option: "--tarball" }));
+  if (flags.ociLayout) sinks.push(ociLayoutSink(resolvePath(flags.ociLayout), { option: "--oci-layout" }));
+  if (flags.ociArchive) sinks.push(ociArchiveSink(resolvePath(flags.ociArchive), { option: "--oci-archive" }));
+  if (flags.load) sinks.push(engineLoadSink(dockerHost));
+  if (flags.push) sinks.push(pushSink());
+  if (sinks.length > 0) return { sinks };
+  if (await pingEngine(dockerHost, 2000)) {
+    return { sinks: [engineLoadSink(dockerHost)], defaulted: "no output flag given: loading into the Docker engine" };
+  }
+  const tarball = join(io.cwd, defaultTarballName(flags.tag));
+  return { sinks: [dockerTarballSink(tarball, { option: "--tarball" })], defaulted: `no output flag given and no Docker engine answered: writing ${tarball}` };
+}
+
+/** `name-tag.tar` from a reference, for the default tarball path. */
+export function defaultTarballName(tag: string): string {
+  const noDigest = tag.split("@")[0]!;
+  const lastSlash = noDigest.lastIndexOf("/");
+  const colon = noDigest.lastIndexOf(":");
+  const hasTag = colon > lastSlash;
+  const repo = basename(hasTag ? noDigest.slice(0, colon) : noDigest);
+  const t = hasTag ? noDigest.slice(colon + 1) : "latest";
+  return `${repo}-${t}.tar`;
 }

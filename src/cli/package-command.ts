@@ -32,6 +32,7 @@ export interface PackageFlags {
   push?: boolean;
   tarball?: string;
   ociLayout?: string;
+  ociArchive?: string;
   load?: boolean;
   platform?: string;
   cpu?: number;
@@ -65,9 +66,9 @@ Examples:
   # the original packager's command line works unchanged
   monai-deploy package my_app --tag my_app:1.0 --model model.ts -l DEBUG
 
-Outputs: --push, --tarball FILE, --oci-layout DIR and --load can be combined. With none of
-them the MAP is loaded into the Docker engine at DOCKER_HOST (or /var/run/docker.sock) when one
-answers, and otherwise written to ./<name>-<tag>.tar.
+Outputs: --push, --tarball FILE, --oci-layout DIR, --oci-archive FILE and --load can be
+combined. With none of them the MAP is loaded into the Docker engine at DOCKER_HOST (or
+/var/run/docker.sock) when one answers, and otherwise written to ./<name>-<tag>.tar.
 `;
 
 export function packageCommand(name = "package"): Command {
@@ -88,6 +89,7 @@ export function packageCommand(name = "package"): Command {
     .option("--push", "push the MAP to the registry named by --tag")
     .option("--tarball <file>", "write a docker-loadable tarball (docker/podman load, ctr import)")
     .option("--oci-layout <dir>", "write an OCI image layout directory")
+    .option("--oci-archive <file>", "write an oci-archive tar (skopeo/podman oci-archive:FILE)")
     .option("--load", "load the MAP into the running Docker engine (DOCKER_HOST)")
     .option("--platform <os/arch>", "platform to pick from a multi-platform base (default: this machine's)")
     .option("--cpu <n>", "override the app's @resource cpu", parseNonNegativeNumber("--cpu"))

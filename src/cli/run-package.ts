@@ -1,5 +1,5 @@
 /** Turns parsed `package` flags into a packageMap() call and prints the result. */
-import { basename, isAbsolute, join } from "node:path";
+import { isAbsolute, join } from "node:path";
 import { MapBuildError } from "../errors.js";
 import { DEFAULT_BASE_IMAGE, sourceDateEpoch } from "../defaults.js";
 import { defaultCacheDir } from "../cache/index.js";
@@ -8,7 +8,7 @@ import type { CliIO, Verbosity } from "./io.js";
 import type { PackageFlags } from "./package-command.js";
 import { createProgressView } from "./progress-view.js";
 import { createLogger } from "./logger.js";
-import { chooseDefaultOutput } from "./default-output.js";
+import { outputSinks } from "./default-output.js";
 import { buildKeychain } from "./credentials.js";
 import { registryTuningFromEnv } from "./registry-tuning.js";
 
@@ -25,19 +25,9 @@ export async function runPackage(appPath: string, flags: PackageFlags, io: CliIO
   // same and paths stay as typed (so messages quote them as the user wrote them).
   const here = <T extends string | undefined>(p: T): T => (p === undefined || isAbsolute(p) || io.cwd === process.cwd() ? p : (join(io.cwd, p) as T));
   const hereDir = (p: string) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(p) ? p : here(p));
-  const outputs = {
-    push: flags.push,
-    tarball: here(flags.tarball),
-    ociLayout: here(flags.ociLayout),
-    load: flags.load,
-    dockerHost: io.env.DOCKER_HOST,
-  };
   const logger = createLogger(io.stderr, verbosity);
-  if (!outputs.push && !outputs.tarball && !outputs.ociLayout && !outputs.load) {
-    const chosen = await chooseDefaultOutput(flags.tag, io);
-    Object.assign(outputs, chosen);
-    logger.info(chosen.load ? "no output flag given: loading into the Docker engine" : `no output flag given and no Docker engine answered: writing ${chosen.tarball}`);
-  }
+  const { sinks, defaulted } = await outputSinks(flags, io, here);
+  if (defaulted) logger.info(defaulted);
   const view = createProgressView(io.stderr, verbosity === "debug" || verbosity === "info");
   const options: PackageMapOptions = {
     appPath: here(appPath),
@@ -68,7 +58,7 @@ export async function runPackage(appPath: string, flags: PackageFlags, io: CliIO
     noCache: !flags.cache,
     cacheDir: here(flags.cacheDir) ?? defaultCacheDir(io.env),
     sourceDateEpoch: sourceDateEpoch(io.env),
-    outputs,
+    sinks,
     keychain: await buildKeychain(flags, io),
     insecureRegistries: flags.insecureRegistry ?? [],
     registryTuning: registryTuningFromEnv(io.env),
@@ -93,15 +83,4 @@ export async function runPackage(appPath: string, flags: PackageFlags, io: CliIO
     io.stdout.write(`${result.digest}\n`);
   }
   return 0;
-}
-
-/** `name-tag.tar` from a reference, for the default tarball path. */
-export function defaultTarballName(tag: string): string {
-  const noDigest = tag.split("@")[0]!;
-  const lastSlash = noDigest.lastIndexOf("/");
-  const colon = noDigest.lastIndexOf(":");
-  const hasTag = colon > lastSlash;
-  const repo = basename(hasTag ? noDigest.slice(0, colon) : noDigest);
-  const t = hasTag ? noDigest.slice(colon + 1) : "latest";
-  return `${repo}-${t}.tar`;
 }

@@ -6,6 +6,8 @@ import type { ProgressSink } from "../progress.js";
 import type { Image } from "../image/image.js";
 import { writeFileAtomic } from "./atomic-file.js";
 import { streamImageTar } from "./image-tar.js";
+import { expectOutputFile } from "./preflight.js";
+import type { Sink, SinkNaming } from "./sink.js";
 
 export interface DockerTarballOptions {
   /** Full names, e.g. `registry.example/app/seg:1.0`; the same name goes to every loader. */
@@ -18,4 +20,16 @@ export async function writeDockerTarball(image: Image, file: string, opts: Docke
   await writeFileAtomic(file, (out) =>
     streamImageTar(image, out, { names: opts.tags, dockerManifest: true, progress: opts.progress, signal: opts.signal }),
   );
+}
+
+/** The tarball as a build output, named after the image. */
+export function dockerTarballSink(file: string, naming: SinkNaming = {}): Sink {
+  return {
+    kind: "tarball",
+    preflight: () => expectOutputFile(naming.option ?? "tarball", file, "my_app.tar"),
+    async write(image, ctx) {
+      await writeDockerTarball(image, file, { tags: [ctx.name.toString()], progress: ctx.progress, signal: ctx.signal });
+      return { kind: "tarball", target: file };
+    },
+  };
 }

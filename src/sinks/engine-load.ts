@@ -9,6 +9,7 @@ import { MapBuildError, isMapBuildError, toMapBuildError } from "../errors.js";
 import type { ProgressSink } from "../progress.js";
 import type { Image } from "../image/image.js";
 import { streamImageTar } from "./image-tar.js";
+import type { Sink } from "./sink.js";
 
 export const DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock";
 
@@ -147,4 +148,15 @@ export async function loadIntoEngine(image: Image, opts: EngineLoadOptions): Pro
   } finally {
     await ep.dispatcher.close().catch(() => {});
   }
+}
+
+/** Loading into the engine at `dockerHost` (DOCKER_HOST form) as a build output. */
+export function engineLoadSink(dockerHost?: string): Sink {
+  return {
+    kind: "load",
+    async write(image, ctx) {
+      await loadIntoEngine(image, { tags: [ctx.name.toString()], dockerHost, progress: ctx.progress, signal: ctx.signal });
+      return { kind: "load", target: dockerHost ?? `unix://${DEFAULT_DOCKER_SOCKET}` };
+    },
+  };
 }

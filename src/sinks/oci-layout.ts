@@ -1,6 +1,6 @@
 /**
- * OCI image layout outputs: a directory (blobs written temp + rename, index.json replaced
- * atomically, blobs already present and intact skipped) and an `oci-archive` tar of the same.
+ * An OCI image layout directory as output (blobs written temp + rename, index.json replaced
+ * atomically, blobs already present and intact skipped).
  */
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
@@ -15,9 +15,10 @@ import { canonicalJson } from "../image/canonical-json.js";
 import { readLayoutIndex } from "../image/oci-layout-image.js";
 import { blobRelPath, directoryStore } from "../image/layout-store.js";
 import type { Image } from "../image/image.js";
-import { asOutputError, writeFileAtomic } from "./atomic-file.js";
-import { streamImageTar } from "./image-tar.js";
+import { asOutputError } from "./atomic-file.js";
 import { layoutIndex, OCI_LAYOUT_FILE } from "./layout-json.js";
+import { expectOutputDir } from "./preflight.js";
+import type { Sink, SinkNaming } from "./sink.js";
 
 export interface OciLayoutOptions {
   /** Written as org.opencontainers.image.ref.name (skopeo's `oci:DIR:tag`); an older entry with it is replaced. */
@@ -51,7 +52,7 @@ async function writeAtomic(target: string, data: Buffer | Readable): Promise<voi
 /** Create the layout, or check that an existing directory is one (never write into a foreign dir). */
 async function prepareLayout(dir: string): Promise<void> {
   const st = await stat(dir).catch(() => undefined);
-  if (st && !st.isDirectory()) throw new MapBuildError("E_OUTPUT", `${dir} exists and is not a directory`, { hint: "choose another --oci path" });
+  if (st && !st.isDirectory()) throw new MapBuildError("E_OUTPUT", `${dir} exists and is not a directory`, { hint: "choose another output directory" });
   if (st) {
     const entries = await readdir(dir);
     if (entries.length > 0) {
@@ -117,9 +118,14 @@ async function writeOciLayoutInto(image: Image, dir: string, opts: OciLayoutOpti
   progress({ id: digest, phase: "done", detail: `blobs/sha256/${digestHex(digest)}` });
 }
 
-/** An `oci-archive` tar (skopeo/podman `oci-archive:FILE[:tag]`); written to a temp file and renamed. */
-export async function writeOciArchive(image: Image, file: string, opts: OciLayoutOptions = {}): Promise<void> {
-  await writeFileAtomic(file, (out) =>
-    streamImageTar(image, out, { names: opts.tag ? [opts.tag] : [], dockerManifest: false, progress: opts.progress, signal: opts.signal }),
-  );
+/** The layout as a build output; the image is tagged with its name's tag (skopeo's `oci:DIR:tag`). */
+export function ociLayoutSink(dir: string, naming: SinkNaming = {}): Sink {
+  return {
+    kind: "oci-layout",
+    preflight: () => expectOutputDir(naming.option ?? "oci-layout", dir),
+    async write(image, ctx) {
+      await writeOciLayout(image, dir, { tag: ctx.name.tag ?? "latest", progress: ctx.progress, signal: ctx.signal });
+      return { kind: "oci-layout", target: dir };
+    },
+  };
 }

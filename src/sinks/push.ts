@@ -9,6 +9,7 @@ import type { Image, Layer } from "../image/image.js";
 import { noProgress, type ProgressSink } from "../progress.js";
 import type { ImageReference } from "../reference/types.js";
 import type { PushAction, RegistryClient } from "../registry/index.js";
+import type { Sink } from "./sink.js";
 
 export interface PushImageOptions {
   progress?: ProgressSink;
@@ -70,6 +71,17 @@ export async function pushImage(client: RegistryClient, image: Image, target: Im
 
   const digest = await client.putManifest(target, rawManifest, mediaType, { signal: opts.signal });
   return { digest, mediaType, size: rawManifest.length, blobs };
+}
+
+/** A push to the registry the image is named after, as a build output. */
+export function pushSink(opts: Pick<PushImageOptions, "concurrency"> = {}): Sink {
+  return {
+    kind: "push",
+    async write(image, ctx) {
+      const pushed = await pushImage(ctx.registry(), image, ctx.name, { ...opts, progress: ctx.progress, signal: ctx.signal });
+      return { kind: "push", target: ctx.name.toString(), digest: pushed.digest };
+    },
+  };
 }
 
 function bufferStream(b: Buffer): Readable {

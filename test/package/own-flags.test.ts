@@ -5,9 +5,10 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { cp, mkdir } from "node:fs/promises";
+import { cp, mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { runCliInProcess } from "../helpers/cli.js";
+import { runOk } from "../helpers/run.js";
 import { pushPythonBase } from "../helpers/python-base.js";
 import { startRegistry, type TestRegistry } from "../helpers/registry.js";
 import { makeTempDir } from "../helpers/tmp.js";
@@ -75,6 +76,21 @@ describe("map-build package: map-build's own flags and reproducibility", () => {
     assert.deepEqual(result.outputs, [{ kind: "oci-layout", target: r.dir }]);
     assert.equal(result.appJson, r.image.text("/etc/monai/app.json"));
     assert.equal(r.stderr, "", "--json keeps stderr quiet on success");
+  });
+
+  it("--oci-archive FILE: the same image as the layout; skopeo reads it by tag, umoci unpacks it", async () => {
+    const file = join(ctx.tmp, "word-score.oci.tar");
+    const r = await buildLayout(ctx, exampleArgs(ctx, ["--oci-archive", file, "--json"]));
+    const result = JSON.parse(r.stdout) as { outputs: { kind: string; target: string }[] };
+    assert.deepEqual(result.outputs, [{ kind: "oci-layout", target: r.dir }, { kind: "oci-archive", target: file }]);
+    const info = JSON.parse(await runOk("skopeo", ["inspect", `oci-archive:${file}:1.0`])) as { Digest: string };
+    assert.equal(info.Digest, r.image.manifestDigest);
+    const extracted = join(ctx.tmp, "oci-archive-extracted");
+    await mkdir(extracted);
+    await runOk("tar", ["-xf", file, "-C", extracted]);
+    const bundle = join(ctx.tmp, "oci-archive-bundle");
+    await runOk("umoci", ["unpack", "--rootless", "--image", `${extracted}:1.0`, bundle]);
+    assert.equal(await readFile(join(bundle, "rootfs", "opt/monai/app/__main__.py"), "utf8"), r.image.text("/opt/monai/app/__main__.py"));
   });
 
   it("--quiet / -q: nothing on stderr, the digest alone on stdout", async () => {

@@ -1,0 +1,35 @@
+/**
+ * An `oci-archive` tar: an OCI image layout in one file, as `podman save --format oci-archive`
+ * writes it and skopeo/podman read it (`oci-archive:FILE[:tag]`). Written to a temp file and renamed.
+ */
+import type { Image } from "../image/image.js";
+import type { ProgressSink } from "../progress.js";
+import { writeFileAtomic } from "./atomic-file.js";
+import { streamImageTar } from "./image-tar.js";
+import { expectOutputFile } from "./preflight.js";
+import type { Sink, SinkNaming } from "./sink.js";
+
+export interface OciArchiveOptions {
+  /** Written as org.opencontainers.image.ref.name, the `tag` of `oci-archive:FILE:tag`. */
+  tag?: string;
+  progress?: ProgressSink;
+  signal?: AbortSignal;
+}
+
+export async function writeOciArchive(image: Image, file: string, opts: OciArchiveOptions = {}): Promise<void> {
+  await writeFileAtomic(file, (out) =>
+    streamImageTar(image, out, { names: opts.tag ? [opts.tag] : [], dockerManifest: false, progress: opts.progress, signal: opts.signal }),
+  );
+}
+
+/** The archive as a build output, tagged like an OCI layout output with its name's tag. */
+export function ociArchiveSink(file: string, naming: SinkNaming = {}): Sink {
+  return {
+    kind: "oci-archive",
+    preflight: () => expectOutputFile(naming.option ?? "oci-archive", file, "my_app.oci.tar"),
+    async write(image, ctx) {
+      await writeOciArchive(image, file, { tag: ctx.name.tag ?? "latest", progress: ctx.progress, signal: ctx.signal });
+      return { kind: "oci-archive", target: file };
+    },
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * Where a finished image goes. The caller (the CLI, from its flags) builds a list of sinks; the
+ * builder checks them all before any work and then writes to each in list order, as ko's
+ * publishers do. Adding an output means one new file implementing this interface.
+ */
+import type { Image } from "../image/image.js";
+import type { ProgressSink } from "../progress.js";
+import type { ImageReference } from "../reference/types.js";
+import type { RegistryClient } from "../registry/index.js";
+
+export interface SinkContext {
+  /** The image's name: the push target, and the name written into archives. */
+  name: ImageReference;
+  /** The build's registry client, opened on first use and shared with the base (one login per registry). */
+  registry: () => RegistryClient;
+  progress?: ProgressSink;
+  signal?: AbortSignal;
+}
+
+/** What a sink delivered, for the build's result. */
+export interface SinkSummary {
+  /** The sink's kind, e.g. "tarball". */
+  kind: string;
+  /** Registry reference, file, directory or engine address. */
+  target: string;
+  /** For a push: the digest the registry reported. */
+  digest?: string;
+}
+
+export interface Sink {
+  /** Short stable name of the output kind, e.g. "tarball", "oci-layout", "push". */
+  readonly kind: string;
+  /** Cheap checks before the build starts, so a typo in an output path costs seconds, not a build. */
+  preflight?(ctx: SinkContext): Promise<void>;
+  /** Deliver `image`; on failure leave no partial output behind. */
+  write(image: Image, ctx: SinkContext): Promise<SinkSummary>;
+}
+
+/** How the caller names an output in messages (the CLI passes its flag, e.g. `--tarball`). */
+export interface SinkNaming {
+  option?: string;
+}
