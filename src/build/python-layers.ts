@@ -67,7 +67,7 @@ export async function pythonLayers(pip: RequirementsList, opts: PackageMapOption
   }
   if (wantSdk) pipPackages.push(SDK_DIST);
 
-  const { target, installed: inBase } = await pythonTarget(ctx.base, ctx.baseLabel, ctx.platform, opts.pythonVersion, ctx.logger);
+  const { target, installed: inBase } = await pythonTarget(ctx.base, ctx.baseLabel, ctx.platform, opts.pythonVersion, ctx.logger, opts.noCache ? undefined : ctx.cacheDir);
   ctx.logger.debug(`python target: ${target.pythonVersion} (${target.pythonPath ?? "python3"}), ${inBase.size} distributions found in the base`);
   const deps = await resolvePythonDeps({
     target,
@@ -80,6 +80,7 @@ export async function pythonLayers(pip: RequirementsList, opts: PackageMapOption
     installed: inBase,
     signal: opts.signal,
   });
+  for (const k of deps.skipped) ctx.logger.info(`${k.name} ${k.version} in the base satisfies ${k.requirement}: not installed`);
   const sdk = deps.installed.find((d) => d.name === SDK_DIST || d.name === "monai_deploy_app_sdk");
   const sdkWheel = deps.wheels.find((w) => normalizeName(w.name) === SDK_DIST);
   const sdkRequires = sdkWheel ? (await readWheelMetadata(sdkWheel.file)).requiresDist.filter((r) => !/\bextra\s*==/.test(r)) : [];

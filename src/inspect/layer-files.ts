@@ -56,7 +56,9 @@ function typeOf(t: string | null | undefined): FileType {
   }
 }
 
-export async function listLayerFiles(layer: Layer, wanted: ReadonlySet<string> = new Set()): Promise<LayerListing> {
+/** `wanted`: exact paths, or a test on each path (files whose contents the caller needs). */
+export async function listLayerFiles(layer: Layer, wanted: ReadonlySet<string> | ((path: string) => boolean) = new Set()): Promise<LayerListing> {
+  const wants = typeof wanted === "function" ? wanted : (p: string) => wanted.has(p);
   const files: TarFileInfo[] = [];
   const contents = new Map<string, Buffer>();
   const hash = createHash("sha256");
@@ -80,7 +82,7 @@ export async function listLayerFiles(layer: Layer, wanted: ReadonlySet<string> =
     };
     if (header.linkname) info.linkname = header.linkname;
     files.push(info);
-    const capture = wanted.has(path) && info.type === "file";
+    const capture = info.type === "file" && wants(path);
     const chunks: Buffer[] = [];
     let captured = 0;
     stream.on("data", (c: Buffer) => {

@@ -10,7 +10,7 @@ import { planWheelInstall, type InstallLimits, type InstallTarget } from "./inst
 import { pylockRequirements, readPylock } from "./pylock.js";
 import type { Requirement } from "./requirement.js";
 import { emptyRequirementsSet, parsePipPackages, readRequirementsFile } from "./requirements.js";
-import { selectWheels, type SelectedWheel } from "./select.js";
+import { selectWheels, type InstalledDist, type SelectedWheel, type SelectResult } from "./select.js";
 import { directorySource, lockSource, simpleIndexSource, type WheelSource } from "./sources.js";
 import type { TargetEnv } from "./target.js";
 
@@ -34,8 +34,8 @@ export interface ResolvePythonDepsOptions {
   cacheDir: string;
   /** Where to install; defaults to the user site as `pip install --user` (map-format.md §3). */
   install?: Partial<InstallTarget>;
-  /** Distributions in the base (normalised name → version); satisfied requirements are skipped. */
-  installed?: ReadonlyMap<string, string>;
+  /** Distributions in the base (normalised name → dist); satisfied requirements are skipped. */
+  installed?: ReadonlyMap<string, InstalledDist>;
   pre?: boolean;
   limits?: InstallLimits;
   signal?: AbortSignal;
@@ -46,7 +46,8 @@ export interface ResolvePythonDepsResult {
   /** Installed distributions, sorted; pkg.json `pip-packages` is `${name}==${version}`. */
   installed: { name: string; version: string }[];
   wheels: SelectedWheel[];
-  skipped: { name: string; version: string; requirement: string }[];
+  skipped: SelectResult["skipped"];
+  replaced: SelectResult["replaced"];
   warnings: string[];
   /** Content key for the dependency layer: wheel digests + install target (stable across app changes). */
   cacheKey: string;
@@ -86,7 +87,7 @@ export async function resolvePythonDeps(opts: ResolvePythonDepsOptions): Promise
 
   const installTarget = userSiteTarget(opts.target, opts.install);
   if (!requirements.length) {
-    return { entries: [], installed: [], wheels: [], skipped: [], warnings: [], cacheKey: "", installTarget };
+    return { entries: [], installed: [], wheels: [], skipped: [], replaced: [], warnings: [], cacheKey: "", installTarget };
   }
   if (!sources.length) {
     throw new MapBuildError("E_PYTHON_DEPS", `${requirements.length} Python requirement(s) but no wheel source`, {
@@ -99,5 +100,5 @@ export async function resolvePythonDeps(opts: ResolvePythonDepsOptions): Promise
   });
   const plan = await planWheelInstall(sel.wheels.map((w) => ({ file: w.file, filename: w.filename })), installTarget, opts.limits);
   const key = createHash("sha256").update(JSON.stringify({ v: 1, target: installTarget, wheels: sel.wheels.map((w) => w.sha256) })).digest("hex");
-  return { entries: plan.entries, installed: plan.installed, wheels: sel.wheels, skipped: sel.skipped, warnings: sel.warnings, cacheKey: `sha256:${key}`, installTarget };
+  return { entries: plan.entries, installed: plan.installed, wheels: sel.wheels, skipped: sel.skipped, replaced: sel.replaced, warnings: sel.warnings, cacheKey: `sha256:${key}`, installTarget };
 }

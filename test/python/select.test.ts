@@ -102,11 +102,27 @@ describe("wheel selection", () => {
   });
 
   it("skips requirements satisfied by the base", async () => {
-    const r = await sel(["greet==1.0"], undefined, { installed: new Map([["colorfmt", "1.5"]]) });
+    const r = await sel(["greet==1.0"], undefined, { installed: new Map([["colorfmt", { version: "1.5" }]]) });
     assert.deepEqual(r.wheels.map((w) => w.name), ["greet"]);
     assert.deepEqual(r.skipped.map((s) => `${s.name}==${s.version}`), ["colorfmt==1.5"]);
-    const r2 = await sel(["colorfmt>=1"], undefined, { installed: new Map([["colorfmt", "1.5"]]) });
+    const r2 = await sel(["colorfmt>=1"], undefined, { installed: new Map([["colorfmt", { version: "1.5" }]]) });
     assert.equal(r2.wheels.length, 0);
+  });
+
+  it("picks the newest version satisfying a range, the base's copy when it satisfies", async () => {
+    assert.equal((await sel(["twover"])).wheels[0]!.version, "2.0");
+    assert.equal((await sel(["twover<2"])).wheels[0]!.version, "1.0");
+    const kept = await sel(["twover"], undefined, { installed: new Map([["twover", { version: "1.0" }]]) });
+    assert.deepEqual([kept.wheels.length, kept.skipped[0]?.version], [0, "1.0"]);
+    const up = await sel(["twover>=2"], undefined, { installed: new Map([["twover", { version: "1.0" }]]) });
+    assert.equal(up.wheels[0]!.version, "2.0");
+    assert.deepEqual(up.warnings, ["twover 1.0 in the base does not satisfy twover>=2: installing 2.0 into the user site, which shadows it"]);
+  });
+
+  it("checks the requirements of a base distribution it keeps", async () => {
+    const r = await sel(["greet"], undefined, { installed: new Map([["greet", { version: "1.0", requires: ["colorfmt>=1.0", "pywin-helper ; sys_platform == 'win32'"] }]]) });
+    assert.deepEqual(r.wheels.map((w) => `${w.name}==${w.version}`), ["colorfmt==1.2"]);
+    assert.deepEqual(r.skipped.map((s) => s.name), ["greet"]);
   });
 
   it("checks requirement hashes", async () => {
@@ -120,15 +136,6 @@ describe("wheel selection", () => {
     it("sdist only", async () => {
       await assert.rejects(sel(["onlysrc==1.0"]), fails("E_PYTHON_DEPS", /onlysrc: only source distributions are available \(onlysrc-1\.0\.tar\.gz\).*cannot build sdists/));
       await assert.rejects(sel(["onlysrc"], [simpleIndexSource(index.url, { cacheDir: cache })]), fails("E_PYTHON_DEPS", /only source distributions/));
-    });
-    it("unpinned with two versions", async () => {
-      await assert.rejects(sel(["twover"]), (e: unknown) => {
-        fails("E_PYTHON_DEPS", /"twover" matches 2 versions \(1\.0, 2\.0\).*does not pick/)(e);
-        assert.match((e as Error & { hint: string }).hint, /pip-compile.*pip download -d wheelhouse.*twover==2\.0/s);
-        return true;
-      });
-      const r = await sel(["twover>=1.5"]);
-      assert.equal(r.wheels[0]!.version, "2.0");
     });
     it("hash mismatch", async () => {
       await assert.rejects(sel([], undefined, { requirements: [{ ...reqs("greet==1.0")[0]!, hashes: ["0".repeat(64)] }] }),

@@ -1,0 +1,73 @@
+/**
+ * One pass over the base's layers for what the Python step needs: interpreter binaries, the
+ * metadata files of installed distributions (headers only) and the shared libraries in the usual
+ * library directories. Whiteouts and opaque directories are honoured (merged-files.ts), only the
+ * wanted files are captured, and the result is cached by the base's layer digests.
+ */
+import { createHash } from "node:crypto";
+import { mkdir, readFile } from "node:fs/promises";
+import { join, posix } from "node:path";
+import { z } from "zod";
+import { writeFileAtomic } from "../cache/atomic-file.js";
+import type { Image } from "../image/index.js";
+import { listLayerFiles } from "../inspect/layer-files.js";
+import { applyLayer } from "../inspect/merged-files.js";
+import type { ImageFileInfo } from "../map/index.js";
+import { headerBlock, isDistMetadataFile, isPythonBinary } from "../python/base-dists.js";
+
+export interface BaseScan {
+  /** Python interpreter binaries (`/usr/bin/python3.11`, …). */
+  bins: string[];
+  /** Metadata file path → its text (header block for METADATA/PKG-INFO). */
+  metadata: Record<string, string>;
+  /** File names of shared libraries in the base's library directories. */
+  libs: string[];
+}
+
+const ScanSchema = z.object({ v: z.literal(1), bins: z.array(z.string()), metadata: z.record(z.string(), z.string()), libs: z.array(z.string()) });
+
+const LIB_DIR = /^\/(?:usr\/)?(?:local\/)?lib(?:64|32)?(?:\/[a-z0-9_]+-linux-gnu[a-z]*)?\/[^/]+\.so(?:\.[0-9.]+)?$|^\/opt\/conda\/lib\/[^/]+\.so(?:\.[0-9.]+)?$|^\/usr\/local\/cuda[^/]*\/(?:lib64|targets\/[^/]+\/lib)\/[^/]+\.so(?:\.[0-9.]+)?$/;
+
+function relevant(path: string): boolean {
+  return isDistMetadataFile(path) || isPythonBinary(path) || LIB_DIR.test(path) || posix.basename(path).startsWith(".wh.");
+}
+
+async function scanLayers(image: Image): Promise<BaseScan> {
+  const present = new Map<string, ImageFileInfo>();
+  const contents = new Map<string, string>();
+  for (const layer of await image.layers()) {
+    const listing = await listLayerFiles(layer, isDistMetadataFile);
+    applyLayer(present, listing.files.filter((f) => relevant(f.path)));
+    for (const [path, buf] of listing.contents) {
+      const text = buf.toString("utf8");
+      contents.set(path, path.endsWith("requires.txt") ? text : headerBlock(text));
+    }
+    for (const p of contents.keys()) if (!present.has(p)) contents.delete(p);
+  }
+  const bins: string[] = [], libs = new Set<string>();
+  for (const [path, f] of present) {
+    if (f.type === "dir") continue;
+    if (isPythonBinary(path)) bins.push(path);
+    else if (LIB_DIR.test(path)) libs.add(posix.basename(path));
+  }
+  const metadata: Record<string, string> = {};
+  for (const p of [...contents.keys()].sort()) metadata[p] = contents.get(p)!;
+  return { bins: bins.sort(), metadata, libs: [...libs].sort() };
+}
+
+/** The scan of `image`, from `cacheDir/python-base/` when this set of layers was scanned before. */
+export async function scanBase(image: Image, cacheDir: string | undefined): Promise<BaseScan> {
+  const digests = await Promise.all((await image.layers()).map((l) => l.digest()));
+  const key = createHash("sha256").update(JSON.stringify(digests)).digest("hex");
+  const file = cacheDir ? join(cacheDir, "python-base", `${key}.json`) : undefined;
+  if (file) {
+    const hit = await readFile(file, "utf8").then((t) => ScanSchema.safeParse(JSON.parse(t))).catch(() => undefined);
+    if (hit?.success) return { bins: hit.data.bins, metadata: hit.data.metadata, libs: hit.data.libs };
+  }
+  const scan = await scanLayers(image);
+  if (file) {
+    await mkdir(posix.dirname(file), { recursive: true });
+    await writeFileAtomic(file, JSON.stringify({ v: 1, ...scan }));
+  }
+  return scan;
+}
