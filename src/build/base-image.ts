@@ -1,5 +1,6 @@
 /** Open the base image named by --base: a registry reference, an OCI layout or a docker-archive. */
 import { cachedImage, openBlobCache } from "../cache/index.js";
+import { detectLocalImage, formatBaseSpec } from "../image/local-path.js";
 import { parseBaseSpec, readDockerArchiveImage, readOciArchiveImage, readOciLayoutImage, type Image, type PlatformSpec } from "../image/index.js";
 import { parseReference } from "../reference/index.js";
 import type { RegistryClient } from "../registry/index.js";
@@ -28,6 +29,11 @@ export async function openBaseImage(
   opts: OpenBaseOptions = {},
 ): Promise<OpenedBase> {
   const base = parseBaseSpec(spec);
+  if (base.kind === "registry") {
+    // a bare path (`my.tar`, `./layout`) is opened as what it is, and labelled in skopeo's spelling
+    const local = await detectLocalImage(spec);
+    if (local) return openBaseImage(formatBaseSpec(local), platform, client, signal, opts);
+  }
   switch (base.kind) {
     case "registry": {
       const ref = parseReference(base.ref);

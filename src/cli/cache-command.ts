@@ -21,6 +21,10 @@ function parseDays(v: string): number {
 
 export function cacheCommand(io: CliIO, setExit: (code: number) => void): Command {
   const cache = new Command("cache").description("Inspect or trim map-build's layer cache ($MAP_BUILD_CACHE_DIR, else $XDG_CACHE_HOME/map-build)");
+  // without a sub-command commander printed help and exited 1, which reads as an internal error
+  cache.exitOverride().action(() => {
+    throw new MapBuildError("E_USAGE", "cache needs a sub-command: ls or prune", { hint: "run `map-build cache ls` or `map-build cache prune --help`" });
+  });
   const dirOf = (o: { cacheDir?: string }) => o.cacheDir ?? defaultCacheDir(io.env);
 
   cache

@@ -4,6 +4,7 @@
  * PackageMapOptions. No build logic here.
  */
 import { Command, Option } from "commander";
+import { MapBuildError } from "../errors.js";
 import { DEFAULT_BASE_IMAGE, DEFAULT_INPUT_DIR, DEFAULT_OUTPUT_DIR } from "../defaults.js";
 import { DEFAULT_MODELS_DIR, DEFAULT_WORKING_DIR } from "../map/index.js";
 import {
@@ -75,7 +76,7 @@ export function packageCommand(name = "package"): Command {
   return new Command(name)
     .description("Build a MONAI Application Package (MAP) from an app and its models, without a Docker daemon")
     .argument("<app_path>", "a .py file, or a folder holding __main__.py")
-    .requiredOption("-t, --tag <tag>", "image name, [registry/]repository[:tag]")
+    .option("-t, --tag <tag>", "image name, [registry/]repository[:tag] (required)")
     .option("-m, --model <path>", "model file, or folder of models")
     .option("-b, --base <image>", `base image: registry reference, oci:DIR[:tag], oci-archive:FILE[:tag] or docker-archive:FILE[:tag] (default: $MONAI_BASEIMAGE, else ${DEFAULT_BASE_IMAGE})`)
     .option("-i, --input-dir <dir>", "input folder, relative to the working dir", parseDataDir("--input-dir"), DEFAULT_INPUT_DIR)
@@ -110,7 +111,14 @@ export function packageCommand(name = "package"): Command {
     .option("--insecure-registry <host>", "use plain HTTP for this registry (loopback is always allowed) (repeatable)", collect)
     .option("--username <user>", "registry user for the push target (with --password-stdin)")
     .option("--password-stdin", "read the registry password from stdin")
-    .addHelpText("after", EXAMPLES);
+    .addHelpText("after", EXAMPLES)
+    // checked here rather than as a commander requiredOption: commander checks required options
+    // before arguments, so `package` alone complained about --tag before the missing app path
+    .hook("preAction", (cmd) => {
+      if (!cmd.opts<Partial<PackageFlags>>().tag) {
+        throw new MapBuildError("E_USAGE", "required option '-t, --tag <tag>' not specified", { hint: `name the image: ${[cmd.parent?.name(), cmd.name()].filter(Boolean).join(" ")} APP_PATH --tag NAME[:TAG]` });
+      }
+    });
 }
 
 export { DEFAULT_BASE_IMAGE };

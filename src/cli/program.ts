@@ -6,6 +6,7 @@ import { verbosityFrom, type CliIO } from "./io.js";
 import { runPackage, type PackageDeps } from "./run-package.js";
 import { inspectCommand, runInspect, type InspectFlags } from "./inspect-command.js";
 import { cacheCommand } from "./cache-command.js";
+import { rejectRepeatedValues } from "./single-use.js";
 
 export interface GlobalFlags {
   logLevel?: string;
@@ -39,6 +40,7 @@ export function buildProgram(name: string, io: CliIO, deps: PackageDeps, setExit
   // addCommand() copies no settings to sub-commands: without this their help and errors went to
   // process.stdout/stderr, not io. Commander's own error line is dropped: main() reports usage
   // errors in the one-line `error: … [E_USAGE]` + `hint:` form like every other failure.
+  rejectRepeatedValues(program);
   const output = { writeOut: (s: string) => io.stdout.write(s), writeErr: (s: string) => io.stderr.write(s), outputError: () => {} };
   for (const c of [program, ...program.commands]) c.configureOutput(output);
 

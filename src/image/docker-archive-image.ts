@@ -47,10 +47,10 @@ function hashMember(file: string, m: TarMember): Promise<Digest> {
 }
 
 export async function readDockerArchiveImage(file: string, tag?: string): Promise<Image> {
-  const members = await indexTar(file);
+  const members = await indexTar(file, "docker-archive");
   // a hybrid tar (map-build's, docker 25+ save) is also an OCI layout: read its real manifest, so
   // the image keeps its digest and media types instead of being re-derived from manifest.json
-  if (isLayoutArchive(members)) return readLayoutImage(await archiveStore(file, members), tag);
+  if (isLayoutArchive(members)) return readLayoutImage(await archiveStore(file, members, "docker-archive"), tag);
   const entries = parseJson(ArchiveManifestSchema, await readMember(file, member(members, "manifest.json", file)), `${file}: manifest.json`);
   const all = entries.flatMap((e) => e.RepoTags ?? []);
   let entry = entries[0];

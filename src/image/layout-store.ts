@@ -17,6 +17,8 @@ export interface BlobLocation {
 export interface LayoutStore {
   /** For messages: the directory or archive path. */
   readonly name: string;
+  /** For messages: how the user names it (`oci`, `oci-archive`, `docker-archive` for a hybrid tar). */
+  readonly transport: string;
   /** A top-level file (`oci-layout`, `index.json`); undefined when absent. */
   readFile(rel: string): Promise<Buffer | undefined>;
   /** Where a blob's bytes are; undefined when absent. */
@@ -30,16 +32,18 @@ export function blobRelPath(d: Digest): string {
 export function directoryStore(dir: string): LayoutStore {
   return {
     name: dir,
+    transport: "oci",
     readFile: (rel) => readFile(join(dir, rel)).catch(() => undefined),
     blob: (d) => ({ file: join(dir, blobRelPath(d)) }),
   };
 }
 
-export async function archiveStore(file: string, members?: Map<string, TarMember>): Promise<LayoutStore> {
-  const index = members ?? (await indexTar(file));
+export async function archiveStore(file: string, members?: Map<string, TarMember>, transport = "oci-archive"): Promise<LayoutStore> {
+  const index = members ?? (await indexTar(file, transport));
   const get = (rel: string) => index.get(rel) ?? index.get(`./${rel}`);
   return {
     name: file,
+    transport,
     async readFile(rel) {
       const m = get(rel);
       return m ? readMember(file, m) : undefined;

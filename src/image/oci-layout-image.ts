@@ -95,6 +95,18 @@ function pickTopLevel(index: ImageIndex, dir: string, ref: string | undefined): 
   return undefined; // several: let the platform decide
 }
 
+/**
+ * Several top-level images and no name given: the platform decides when they are platform
+ * entries; a layout of separately named images (skopeo copy into one layout twice) needs a name.
+ */
+function pickByPlatform(store: LayoutStore, index: ImageIndex, platform: PlatformSpec | undefined): Descriptor {
+  if (index.manifests.some((m) => m.platform)) return selectManifest(index, platform ?? hostPlatform(), `OCI layout ${store.name}`);
+  const names = index.manifests.map((m) => m.annotations?.[REF_NAME_ANNOTATION] ?? m.digest);
+  throw new MapBuildError("E_INPUT_FORMAT", `OCI layout ${store.name} holds ${names.length} images; say which (${names.join(", ")})`, {
+    hint: `append the name to the path: ${store.transport}:${store.name}:${names[0]}`,
+  });
+}
+
 export async function readOciLayoutImage(dir: string, ref?: string, platform?: PlatformSpec): Promise<Image> {
   return readLayoutImage(directoryStore(dir), ref, platform);
 }
@@ -109,7 +121,7 @@ export async function readLayoutImage(store: LayoutStore, ref?: string, platform
   await checkLayoutVersion(store);
   const index = await readLayoutIndex(store);
   if (index.manifests.length === 0) throw new MapBuildError("E_INPUT_FORMAT", `OCI layout ${dir} holds no images`);
-  let desc = pickTopLevel(index, dir, ref) ?? selectManifest(index, platform ?? hostPlatform(), `OCI layout ${dir}`);
+  let desc = pickTopLevel(index, dir, ref) ?? pickByPlatform(store, index, platform);
   for (let depth = 0; isIndexMediaType(desc.mediaType); depth++) {
     if (depth >= MAX_INDEX_DEPTH) throw new MapBuildError("E_MANIFEST_INVALID", `OCI layout ${dir}: indexes nested too deep`);
     const nested = parseJson(ImageIndexSchema, await readJsonBlob(store, desc, "image index"), `image index ${desc.digest}`);

@@ -50,10 +50,13 @@ function parsePax(b: Buffer): Record<string, string> {
   return out;
 }
 
-/** Regular files only, keyed by normalised name (no leading `./`). */
-export async function indexTar(file: string): Promise<Map<string, TarMember>> {
+/**
+ * Regular files only, keyed by normalised name (no leading `./`). `what` names the archive kind
+ * in messages (`docker-archive`, `oci-archive`), as the user wrote it.
+ */
+export async function indexTar(file: string, what = "archive"): Promise<Map<string, TarMember>> {
   const fh = await open(file, "r").catch((cause: unknown) => {
-    throw new MapBuildError("E_INPUT_FORMAT", `cannot open ${file}`, { hint: "check the path of the docker-archive", cause });
+    throw new MapBuildError("E_INPUT_FORMAT", `cannot open the ${what} ${file}`, { hint: `check the path of the ${what}`, cause });
   });
   const members = new Map<string, TarMember>();
   try {
@@ -66,8 +69,8 @@ export async function indexTar(file: string): Promise<Map<string, TarMember>> {
       await fh.read(header, 0, BLOCK, pos);
       if (header.every((x) => x === 0)) break;
       if (cstr(header, 257, 6) !== "ustar" && !cstr(header, 257, 8).startsWith("ustar")) {
-        throw new MapBuildError("E_INPUT_FORMAT", `${file} is not a tar archive (bad header at byte ${pos})`, {
-          hint: "give a file written by `docker save` or `skopeo copy … docker-archive:`",
+        throw new MapBuildError("E_INPUT_FORMAT", `${what} ${file} is not a tar archive (bad header at byte ${pos})`, {
+          hint: what === "oci-archive" ? "give a tar of an OCI layout, e.g. written by `skopeo copy … oci-archive:`" : "give a file written by `docker save` or `skopeo copy … docker-archive:`",
         });
       }
       const type = String.fromCharCode(header[156]!);
