@@ -1,5 +1,5 @@
 /** Public surface of the MAP domain: pure data for the builder (no network, no image I/O). */
-export { PyFloat, pythonJsonDumps, pythonJsonString, pythonFloatRepr, type PyJsonValue } from "./python-json.js";
+export { PyFloat, pythonJsonDumps, pythonJsonDumpsCompact, pythonJsonString, pythonFloatRepr, type PyJsonKey, type PyJsonValue } from "./python-json.js";
 export { parseMemoryBytes, renderMemoryMi, memoryToMi } from "./size.js";
 export { pep440ToSemver, isSemver } from "./sdk-version.js";
 export { analyzeApp, MAP_APP_COMMAND_PREFIX, type AppInfo, type AnalyzeOptions, type Unresolved } from "./app-analysis.js";

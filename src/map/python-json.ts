@@ -22,10 +22,37 @@ export type PyJsonValue =
   | string
   | PyFloat
   | readonly PyJsonValue[]
+  /** A Python dict in insertion order (JS objects move integer-like keys first); keys as Python's json converts them. */
+  | ReadonlyMap<PyJsonKey, PyJsonValue>
   | { readonly [key: string]: PyJsonValue | undefined };
+
+/** Dict keys json.dumps accepts: str, int, float, bool and None. */
+export type PyJsonKey = string | number | bigint | boolean | null | PyFloat;
 
 export function pythonJsonDumps(value: PyJsonValue): string {
   return dump(value, 0);
+}
+
+/**
+ * Python's plain `json.dumps(v)`: insertion order, separators `", "` and `": "`, no indent, ASCII.
+ * This is how holoscan-cli wrote MAP 1.0's app.json and pkg.json (map-format.md §2).
+ */
+export function pythonJsonDumpsCompact(value: PyJsonValue): string {
+  if (value === null || value === undefined || typeof value !== "object" || value instanceof PyFloat) return dump(value, 0);
+  if (Array.isArray(value)) return `[${(value as readonly PyJsonValue[]).map(pythonJsonDumpsCompact).join(", ")}]`;
+  const pairs: [string, PyJsonValue][] =
+    value instanceof Map
+      ? [...(value as ReadonlyMap<PyJsonKey, PyJsonValue>)].map(([k, v]) => [pythonJsonKey(k), v])
+      : Object.entries(value as { readonly [key: string]: PyJsonValue | undefined }).filter((e): e is [string, PyJsonValue] => e[1] !== undefined);
+  return `{${pairs.map(([k, v]) => `${pythonJsonString(k)}: ${pythonJsonDumpsCompact(v)}`).join(", ")}}`;
+}
+
+/** json.dumps turns non-str keys into strings: ints as digits, floats by repr, true/false/null. */
+function pythonJsonKey(k: PyJsonKey): string {
+  if (typeof k === "string") return k;
+  if (k === null) return "null";
+  if (typeof k === "boolean") return k ? "true" : "false";
+  return dump(k, 0);
 }
 
 function dump(value: PyJsonValue | undefined, level: number): string {
@@ -43,6 +70,7 @@ function dump(value: PyJsonValue | undefined, level: number): string {
     const items = (value as readonly PyJsonValue[]).map((v) => inner + dump(v, level + 1));
     return `[\n${items.join(",\n")}\n${outer}]`;
   }
+  if (value instanceof Map) throw new TypeError("ordered dicts are serialised with pythonJsonDumpsCompact");
   const obj = value as { readonly [key: string]: PyJsonValue | undefined };
   // Python drops nothing, but a JS `undefined` has no Python counterpart: skip it like JSON.stringify.
   const keys = Object.keys(obj)
