@@ -29,3 +29,6 @@ export function sourceDateEpoch(env: NodeJS.ProcessEnv): number {
   return Number(raw);
 }
 
+
+/** Largest manifest, index or config map-build reads into memory, from any source (registry, layout, archive). */
+export const MAX_JSON_DOCUMENT_BYTES = 16 * 1024 * 1024;

@@ -2,6 +2,7 @@
  * A base image read from an OCI image layout (skopeo `oci:DIR:tag`, umoci, or a tar of one), for
  * air-gapped builds. Every blob is checked against its descriptor as it is read.
  */
+import { MAX_JSON_DOCUMENT_BYTES } from "../defaults.js";
 import { isDigest, type Digest } from "../digest.js";
 import { MapBuildError } from "../errors.js";
 import { fileLayer } from "./file-layer.js";
@@ -15,7 +16,6 @@ import type { Descriptor, Image } from "./image.js";
 
 export const REF_NAME_ANNOTATION = "org.opencontainers.image.ref.name";
 /** Manifest and config blobs are small; refuse absurd ones before reading them into memory. */
-const MAX_JSON_BLOB = 16 * 1024 * 1024;
 /** Nested indexes deeper than this are a loop or garbage. */
 const MAX_INDEX_DEPTH = 4;
 
@@ -28,7 +28,7 @@ function missingBlob(store: LayoutStore, what: string, d: Digest, cause?: unknow
 }
 
 export async function readJsonBlob(store: LayoutStore, desc: Descriptor, what: string): Promise<Buffer> {
-  if (desc.size > MAX_JSON_BLOB) {
+  if (desc.size > MAX_JSON_DOCUMENT_BYTES) {
     throw new MapBuildError("E_MANIFEST_INVALID", `${what} ${desc.digest} claims ${desc.size} bytes, more than any manifest or config should`);
   }
   const bytes = await store.readFile(blobRelPath(desc.digest));

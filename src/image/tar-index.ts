@@ -3,7 +3,8 @@
  * reading contents, so a multi-GB `docker save` archive is served by offset with flat memory.
  * Handles ustar prefixes, PAX `path`/`size` records and GNU long names (what docker and skopeo write).
  */
-import { open } from "node:fs/promises";
+import { NotRegularFileError, openRegularFile } from "../open-regular.js";
+import { MAX_JSON_DOCUMENT_BYTES } from "../defaults.js";
 import { MapBuildError } from "../errors.js";
 
 export interface TarMember {
@@ -14,6 +15,14 @@ export interface TarMember {
 }
 
 const BLOCK = 512;
+/** PAX and GNU long-name records hold a few names; anything bigger is damage or an attack. */
+const MAX_HEADER_RECORD = 1024 * 1024;
+
+function damaged(file: string, what: string): MapBuildError {
+  return new MapBuildError("E_INPUT_FORMAT", `${file} is not a valid tar archive: ${what}`, {
+    hint: "the archive is truncated or damaged; save or copy it again",
+  });
+}
 
 function cstr(b: Buffer, start: number, len: number): string {
   const s = b.subarray(start, start + len);
@@ -21,16 +30,23 @@ function cstr(b: Buffer, start: number, len: number): string {
   return s.subarray(0, nul < 0 ? s.length : nul).toString("utf8");
 }
 
+/** The header's size field; NaN when it is not a number a real archive could hold. */
 function parseSize(b: Buffer): number {
   const f = b.subarray(124, 136);
+  if (f[0] === 0xff) return NaN; // base-256 negative
   if (f[0]! & 0x80) {
     // base-256 (GNU) for sizes ≥ 8 GiB
-    let n = 0;
+    let n = f[0]! & 0x7f;
     for (let i = 1; i < f.length; i++) n = n * 256 + f[i]!;
-    return n;
+    return Number.isSafeInteger(n) ? n : NaN;
   }
   const s = cstr(b, 124, 12).trim();
-  return s ? parseInt(s, 8) : 0;
+  if (!s) return 0;
+  return /^[0-7]+$/.test(s) ? parseInt(s, 8) : NaN;
+}
+
+function parsePaxSize(v: string): number {
+  return /^\d{1,16}$/.test(v) && Number.isSafeInteger(Number(v)) ? Number(v) : NaN;
 }
 
 /** PAX records: "<len> <key>=<value>\n", where <len> counts bytes of the whole record. */
@@ -55,8 +71,9 @@ function parsePax(b: Buffer): Record<string, string> {
  * in messages (`docker-archive`, `oci-archive`), as the user wrote it.
  */
 export async function indexTar(file: string, what = "archive"): Promise<Map<string, TarMember>> {
-  const fh = await open(file, "r").catch((cause: unknown) => {
-    throw new MapBuildError("E_INPUT_FORMAT", `cannot open the ${what} ${file}`, { hint: `check the path of the ${what}`, cause });
+  const fh = await openRegularFile(file).catch((cause: unknown) => {
+    const why = cause instanceof NotRegularFileError ? `: it ${cause.reason}` : "";
+    throw new MapBuildError("E_INPUT_FORMAT", `cannot open the ${what} ${file}${why}`, { hint: `check the path of the ${what}`, cause });
   });
   const members = new Map<string, TarMember>();
   try {
@@ -75,7 +92,14 @@ export async function indexTar(file: string, what = "archive"): Promise<Map<stri
       }
       const type = String.fromCharCode(header[156]!);
       let size = parseSize(header);
+      const inFile = (n: number, field: string) => {
+        if (!Number.isSafeInteger(n) || n < 0) throw damaged(file, `${field} at byte ${pos} has an invalid size`);
+        if (pos + BLOCK + n > total) throw damaged(file, `${field} at byte ${pos} declares ${n} bytes, past the end of the file`);
+        return n;
+      };
+      inFile(size, "header");
       const readBody = async () => {
+        if (size > MAX_HEADER_RECORD) throw damaged(file, `extended header at byte ${pos} is ${size} bytes (at most ${MAX_HEADER_RECORD})`);
         const b = Buffer.alloc(size);
         await fh.read(b, 0, size, pos + BLOCK);
         return b;
@@ -85,7 +109,7 @@ export async function indexTar(file: string, what = "archive"): Promise<Map<stri
       else if (type !== "g") {
         const prefix = cstr(header, 345, 155);
         let name = longName ?? pax.path ?? (prefix ? `${prefix}/${cstr(header, 0, 100)}` : cstr(header, 0, 100));
-        if (pax.size) size = parseInt(pax.size, 10);
+        if (pax.size !== undefined) size = inFile(parsePaxSize(pax.size), `pax size of ${JSON.stringify(name)}`);
         name = name.replace(/^(\.\/)+/, "");
         if (type === "0" || type === "\0" || type === "7") members.set(name, { name, offset: pos + BLOCK, size });
         longName = undefined;
@@ -99,11 +123,18 @@ export async function indexTar(file: string, what = "archive"): Promise<Map<stri
   return members;
 }
 
-export async function readMember(file: string, m: TarMember): Promise<Buffer> {
-  const fh = await open(file, "r");
+/** A small member (manifest, index, config) in memory, bounded by `limit`. */
+export async function readMember(file: string, m: TarMember, limit = MAX_JSON_DOCUMENT_BYTES): Promise<Buffer> {
+  if (m.size > limit) {
+    throw new MapBuildError("E_INPUT_FORMAT", `${file}: ${m.name} is ${m.size} bytes, more than a manifest or config should be (${limit})`, {
+      hint: "the archive is damaged or not an image archive; save or copy it again",
+    });
+  }
+  const fh = await openRegularFile(file);
   try {
     const b = Buffer.alloc(m.size);
-    await fh.read(b, 0, m.size, m.offset);
+    const { bytesRead } = await fh.read(b, 0, m.size, m.offset);
+    if (bytesRead !== m.size) throw damaged(file, `${m.name} ends early (the file shrank while being read)`);
     return b;
   } finally {
     await fh.close();

@@ -3,6 +3,7 @@
  * small and everything else depends on them), layers lazy (`RemoteLayer.open()` streams on demand).
  */
 import type { Readable } from "node:stream";
+import { MAX_JSON_DOCUMENT_BYTES } from "../defaults.js";
 import { MapBuildError } from "../errors.js";
 import type { Digest } from "../digest.js";
 import type { BlobSource, Image, Layer } from "../image/image.js";
@@ -28,7 +29,6 @@ export interface ResolveImageOptions {
 }
 
 /** Configs are small; refuse to buffer a runaway one. */
-const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
 
 export async function resolveImage(t: Transport, ref: ManifestRef, opts: ResolveImageOptions = {}): Promise<Image> {
   let fetched = await getManifest(t, ref, opts.signal);
@@ -81,9 +81,9 @@ function checkMediaTypes(manifest: ImageManifest, name: string): void {
 }
 
 async function readAll(stream: Readable, size: number): Promise<Buffer> {
-  if (size > MAX_CONFIG_BYTES) {
+  if (size > MAX_JSON_DOCUMENT_BYTES) {
     stream.destroy();
-    throw new MapBuildError("E_MANIFEST_INVALID", `image config of ${size} bytes exceeds ${MAX_CONFIG_BYTES}`);
+    throw new MapBuildError("E_MANIFEST_INVALID", `image config of ${size} bytes exceeds ${MAX_JSON_DOCUMENT_BYTES}`);
   }
   const chunks: Buffer[] = [];
   for await (const c of stream) chunks.push(c as Buffer);
