@@ -17,5 +17,5 @@ export async function buildKeychain(flags: { username?: string; passwordStdin?: 
   if (!password) throw new MapBuildError("E_USAGE", "--password-stdin read an empty password", { hint: "pipe the password into map-build's standard input" });
   // explicit credentials are for the registry we push to (the --tag's registry)
   const registry = parseReference(flags.tag).registry;
-  return defaultKeychain({ env: io.env, explicit: { registry, credential: { username: flags.username, password } } });
+  return defaultKeychain({ env: io.env, explicit: { registry, credential: { username: flags.username, password }, source: "--username/--password-stdin" } });
 }

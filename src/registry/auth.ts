@@ -1,174 +1,198 @@
 /**
- * Challenge-driven auth (distribution token spec): anonymous until a 401 names a scheme, then Basic
- * from the keychain or a Bearer token fetched from the realm for the request's scopes, cached per
- * (registry, scope set) until it expires and refreshed once on a 401.
+ * Challenge-driven auth (distribution token spec), shared by every concurrent request:
+ * - the first request to a registry goes alone; the others wait until its answer has taught us the
+ *   registry's challenge, so parallel requests go out with credentials instead of each collecting a
+ *   401 of its own;
+ * - Basic: the keychain's credential on every request; Bearer: one token per (registry, scope set),
+ *   fetched once for all waiters and cached until it expires;
+ * - a 401 is judged by the credential its request carried: a token is dropped only by requests that
+ *   sent the current one, so a revoked token is refreshed once however many requests saw it fail.
  */
 import { MapBuildError } from "../errors.js";
 import type { Credential, Keychain } from "./credentials-types.js";
 import { hintsFor } from "./host-hints.js";
-import { redactUrl } from "./redact.js";
-import { parseErrorBody } from "./registry-error.js";
+import { hasSecret } from "./keychain/credential.js";
+import { basicHeader, requestToken, type BearerChallenge, type IssuedToken, type TokenFetch } from "./token-request.js";
 import { parseWwwAuthenticate } from "./www-authenticate.js";
 
-interface KnownChallenge {
-  scheme: "basic" | "bearer";
-  realm?: string;
-  service?: string;
+export type { TokenFetch, TokenHttpResponse } from "./token-request.js";
+
+type KnownChallenge = { scheme: "basic" } | ({ scheme: "bearer" } & BearerChallenge);
+
+export interface AuthRequest {
+  registry: string;
+  scopes: string[];
 }
 
-interface CachedToken {
-  token: string;
-  /** ms since epoch; refreshed a little early so a token does not expire in flight. */
-  expiresAt: number;
+export interface Authorization {
+  /** The Authorization header to send, or undefined to go anonymous. */
+  header: string | undefined;
+  /**
+   * Call once the response was handled (after onUnauthorized for a 401), or with `failed` when no
+   * response came: the first request to a registry holds the others until then.
+   */
+  done(failed?: boolean): void;
 }
 
-export interface TokenHttpResponse {
-  status: number;
-  text: string;
+/** Why a request finally failed for want of (good) credentials; replaces the registry's bare 401. */
+export interface AuthFailure {
+  code: "E_UNAUTHORIZED";
+  message: string;
+  hint: string;
 }
-
-/** A plain request without auth or redirects (the transport's retrying fetch). */
-export type TokenFetch = (
-  url: string,
-  init: { method: "GET" | "POST"; headers: Record<string, string>; body?: string; registry: string },
-) => Promise<TokenHttpResponse>;
 
 /** What a 401 told us, so the caller can decide to retry and which error to raise. */
 export interface UnauthorizedVerdict {
   retry: boolean;
   insufficientScope: boolean;
+  failure?: AuthFailure | undefined;
 }
 
-/** Spec: when a token server omits expires_in the token lasts 60 s. */
-const DEFAULT_TOKEN_SECONDS = 60;
-const EARLY_REFRESH_MS = 10_000;
+export interface AuthenticatorOptions {
+  keychain: Keychain | undefined;
+  fetchToken: TokenFetch;
+  insecureRegistries?: readonly string[];
+  /** Injected clock (ms since epoch) for token expiry. */
+  now?: () => number;
+}
 
 export class Authenticator {
   private readonly challenges = new Map<string, KnownChallenge>();
-  private readonly tokens = new Map<string, CachedToken | Promise<CachedToken>>();
+  /** Per registry: settled once the first request's answer was handled. */
+  private readonly firsts = new Map<string, Promise<void>>();
+  private readonly tokens = new Map<string, IssuedToken | Promise<IssuedToken>>();
   private readonly credentials = new Map<string, Promise<Credential | undefined>>();
+  private readonly now: () => number;
 
-  constructor(
-    private readonly keychain: Keychain | undefined,
-    private readonly fetchToken: TokenFetch,
-  ) {}
+  constructor(private readonly opts: AuthenticatorOptions) {
+    this.now = opts.now ?? Date.now;
+  }
 
-  /** The Authorization header for a request, or undefined to go anonymous. */
-  async authorization(registry: string, scopes: string[], signal?: AbortSignal): Promise<string | undefined> {
-    const cred = await this.credential(registry);
+  /** The Authorization for a request; the first to an unknown registry goes alone (see `done`). */
+  async authorize(req: AuthRequest): Promise<Authorization> {
+    const cred = await this.credential(req.registry);
     // A keychain token is a bearer token for this registry as is; no challenge needed.
-    if (cred?.registryToken) return `Bearer ${cred.registryToken}`;
-    const ch = this.challenges.get(registry);
-    if (!ch) return undefined;
-    if (ch.scheme === "basic") return basicHeader(cred);
-    const token = await this.token(registry, ch, scopes, cred, signal);
-    return token ? `Bearer ${token}` : undefined;
+    if (cred?.registryToken) return { header: `Bearer ${cred.registryToken}`, done: noop };
+    const first = this.firsts.get(req.registry);
+    if (first) await first;
+    else if (!this.challenges.has(req.registry)) return { header: undefined, done: this.goFirst(req.registry) };
+    const ch = this.challenges.get(req.registry);
+    if (!ch) return { header: undefined, done: noop };
+    if (ch.scheme === "basic") return { header: basicHeader(cred), done: noop };
+    return { header: `Bearer ${await this.token(req.registry, ch, req.scopes, cred)}`, done: noop };
+  }
+
+  /** The header alone, for callers that do not take part in the first-request gate. */
+  async authorization(req: AuthRequest): Promise<string | undefined> {
+    const a = await this.authorize(req);
+    a.done();
+    return a.header;
+  }
+
+  private goFirst(registry: string): (failed?: boolean) => void {
+    let release!: () => void;
+    this.firsts.set(registry, new Promise<void>((r) => (release = r)));
+    let called = false;
+    return (failed) => {
+      if (called) return;
+      called = true;
+      // No answer taught us nothing: let the next request try first.
+      if (failed) this.firsts.delete(registry);
+      release();
+    };
   }
 
   /**
-   * Learn from a 401 and say whether to try again. `alreadyRetried`: this request already got a
-   * 401 and a fresh token, so this one is final.
+   * Learn from a 401 on a request that carried `sent`, and say whether to try again.
+   * `alreadyRetried`: this request already got a 401 and a fresh credential, so this one is final.
    */
-  async onUnauthorized(registry: string, scopes: string[], header: string | undefined, alreadyRetried: boolean): Promise<UnauthorizedVerdict> {
+  async onUnauthorized(req: AuthRequest, header: string | undefined, sent: string | undefined, alreadyRetried: boolean): Promise<UnauthorizedVerdict> {
     const parsed = parseWwwAuthenticate(header ?? "");
-    const bearer = parsed.find((c) => c.scheme.toLowerCase() === "bearer");
-    const basic = parsed.find((c) => c.scheme.toLowerCase() === "basic");
+    const bearer = parsed.find((c) => c.scheme === "bearer");
+    const basic = parsed.find((c) => c.scheme === "basic");
     const insufficientScope = bearer?.params.error === "insufficient_scope";
-    this.tokens.delete(tokenKey(registry, scopes));
-    if (alreadyRetried) return { retry: false, insufficientScope };
+    const cred = await this.credential(req.registry);
     if (bearer?.params.realm) {
-      this.challenges.set(registry, { scheme: "bearer", realm: bearer.params.realm, service: bearer.params.service });
-      const cred = await this.credential(registry);
-      if (cred?.registryToken) return { retry: false, insufficientScope };
-      // Once: the challenge may be new to us, or the cached token expired early or lacked a scope.
-      return { retry: true, insufficientScope };
+      this.challenges.set(req.registry, { scheme: "bearer", realm: bearer.params.realm, service: bearer.params.service });
+      if (sent?.startsWith("Bearer ")) this.dropToken(tokenKey(req.registry, req.scopes), sent.slice(7));
+      // Once: the challenge may be new to us, or the token expired early, was revoked or lacked a scope.
+      if (!alreadyRetried && !cred?.registryToken) return { retry: true, insufficientScope };
+      return { retry: false, insufficientScope, failure: insufficientScope && hasSecret(cred ?? {}) ? undefined : this.failure(req.registry, cred) };
     }
     if (basic) {
-      const hadBasic = this.challenges.get(registry)?.scheme === "basic";
-      this.challenges.set(registry, { scheme: "basic" });
-      const cred = await this.credential(registry);
-      return { retry: !hadBasic && basicHeader(cred) !== undefined, insufficientScope: false };
+      this.challenges.set(req.registry, { scheme: "basic" });
+      const mine = basicHeader(cred);
+      if (mine && sent !== mine && !alreadyRetried) return { retry: true, insufficientScope: false };
+      return { retry: false, insufficientScope: false, failure: this.failure(req.registry, cred) };
     }
     return { retry: false, insufficientScope };
+  }
+
+  /** "no credentials found" when the keychain had none, else "rejected", naming where they came from. */
+  failure(registry: string, cred: Credential | undefined): AuthFailure {
+    if (!cred || !hasSecret(cred)) {
+      const places = this.opts.keychain?.describe?.(registry) ?? [];
+      return {
+        code: "E_UNAUTHORIZED",
+        message: `no credentials found for ${registry} (looked in: ${places.length ? places.join(", ") : "nowhere, no credential sources were given"})`,
+        hint: hintsFor(registry).unauthorized,
+      };
+    }
+    const from = cred.source ?? "the keychain";
+    return {
+      code: "E_UNAUTHORIZED",
+      message: `credentials for ${registry} were rejected (from: ${from})`,
+      hint: `check the user name and password or token in ${from} (they may be wrong or expired)`,
+    };
   }
 
   private credential(registry: string): Promise<Credential | undefined> {
     let p = this.credentials.get(registry);
     if (!p) {
-      p = this.keychain ? this.keychain.resolve(registry) : Promise.resolve(undefined);
+      p = this.opts.keychain ? this.opts.keychain.resolve(registry) : Promise.resolve(undefined);
       this.credentials.set(registry, p);
     }
     return p;
   }
 
-  private async token(registry: string, ch: KnownChallenge, scopes: string[], cred: Credential | undefined, signal?: AbortSignal): Promise<string> {
+  /** Forget a token only if it is still the one that failed (another request may have replaced it). */
+  private dropToken(key: string, failed: string): void {
+    const cached = this.tokens.get(key);
+    if (cached && !(cached instanceof Promise) && cached.token === failed) this.tokens.delete(key);
+  }
+
+  private async token(registry: string, ch: BearerChallenge, scopes: string[], cred: Credential | undefined): Promise<string> {
     const key = tokenKey(registry, scopes);
     const cached = this.tokens.get(key);
-    if (cached && !(cached instanceof Promise) && cached.expiresAt > Date.now()) return cached.token;
     if (cached instanceof Promise) return (await cached).token;
-    // Share one token request between parallel blob uploads asking for the same scopes.
-    const pending = this.requestToken(registry, ch, scopes, cred, signal);
+    if (cached && cached.expiresAt > this.now()) return cached.token;
+    // One token request for every request that needs these scopes now (set before any await).
+    const pending = requestToken(ch, {
+      registry,
+      scopes,
+      cred,
+      fetch: this.opts.fetchToken,
+      insecureRegistries: this.opts.insecureRegistries ?? [],
+      now: this.now,
+      refused: () => {
+        const f = this.failure(registry, cred);
+        return new MapBuildError(f.code, f.message, { hint: f.hint });
+      },
+    });
     this.tokens.set(key, pending);
     try {
       const t = await pending;
-      this.tokens.set(key, t);
+      if (this.tokens.get(key) === pending) this.tokens.set(key, t);
       return t.token;
     } catch (err) {
-      this.tokens.delete(key);
+      if (this.tokens.get(key) === pending) this.tokens.delete(key);
       throw err;
     }
   }
-
-  private async requestToken(registry: string, ch: KnownChallenge, scopes: string[], cred: Credential | undefined, _signal?: AbortSignal): Promise<CachedToken> {
-    const realm = new URL(ch.realm!); // keeps the realm's own query string
-    let res: TokenHttpResponse;
-    if (cred?.identityToken) {
-      // OAuth2 refresh-token grant, as docker does with an `identitytoken` from config.json.
-      const form = new URLSearchParams({ grant_type: "refresh_token", refresh_token: cred.identityToken, client_id: "map-build" });
-      if (ch.service) form.set("service", ch.service);
-      if (scopes.length) form.set("scope", scopes.join(" "));
-      res = await this.fetchToken(realm.toString(), {
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded" },
-        body: form.toString(),
-        registry,
-      });
-    } else {
-      if (ch.service) realm.searchParams.set("service", ch.service);
-      for (const s of scopes) realm.searchParams.append("scope", s);
-      const headers: Record<string, string> = {};
-      const basic = basicHeader(cred);
-      if (basic) headers.authorization = basic;
-      res = await this.fetchToken(realm.toString(), { method: "GET", headers, registry });
-    }
-    if (res.status !== 200) {
-      const theirs = parseErrorBody(res.text)[0];
-      const code = res.status === 401 ? "E_UNAUTHORIZED" : res.status === 403 ? "E_DENIED" : "E_REGISTRY";
-      throw new MapBuildError(code, `token request for ${registry} failed with ${res.status}${theirs ? `: ${theirs.code}` : ""} (${redactUrl(realm)})`, {
-        hint: code === "E_REGISTRY" ? "the registry's token service failed; retry later" : hintsFor(registry).unauthorized,
-      });
-    }
-    let body: { token?: unknown; access_token?: unknown; expires_in?: unknown; issued_at?: unknown };
-    try {
-      body = JSON.parse(res.text) as typeof body;
-    } catch (cause) {
-      throw new MapBuildError("E_REGISTRY", `token service of ${registry} answered with invalid JSON`, { cause });
-    }
-    const token = typeof body.token === "string" && body.token ? body.token : typeof body.access_token === "string" ? body.access_token : "";
-    if (!token) throw new MapBuildError("E_REGISTRY", `token service of ${registry} returned no token`);
-    const seconds = typeof body.expires_in === "number" && body.expires_in > 0 ? body.expires_in : DEFAULT_TOKEN_SECONDS;
-    const issued = typeof body.issued_at === "string" ? Date.parse(body.issued_at) : NaN;
-    // Trust our clock over a skewed issued_at that lies in the future.
-    const start = Number.isNaN(issued) ? Date.now() : Math.min(issued, Date.now());
-    return { token, expiresAt: start + seconds * 1000 - Math.min(EARLY_REFRESH_MS, (seconds * 1000) / 2) };
-  }
 }
+
+const noop = () => {};
 
 function tokenKey(registry: string, scopes: string[]): string {
   return `${registry} ${[...scopes].sort().join(" ")}`;
-}
-
-function basicHeader(cred: Credential | undefined): string | undefined {
-  if (!cred?.username || cred.password === undefined) return undefined;
-  return `Basic ${Buffer.from(`${cred.username}:${cred.password}`).toString("base64")}`;
 }

@@ -1,17 +1,17 @@
 /**
  * One request to a registry: auth from the challenge, manual redirects (Authorization dropped when
- * the host changes), retries with backoff for idempotent requests, and every failure mapped to a
+ * the origin changes, plain HTTP refused for hosts that are not insecure), retries with backoff for idempotent requests, and every failure mapped to a
  * RegistryError. Runs on undici's EnvHttpProxyAgent so HTTP(S)_PROXY / NO_PROXY are honoured.
  */
 import type { Readable } from "node:stream";
 import { EnvHttpProxyAgent, request, type Dispatcher } from "undici";
 import { MapBuildError, RegistryError, isMapBuildError } from "../errors.js";
-import { Authenticator, type TokenFetch } from "./auth.js";
+import { Authenticator, type TokenFetch, type UnauthorizedVerdict } from "./auth.js";
 import { resolveOptions, type RegistryClientOptions, type ResolvedOptions } from "./options.js";
 import { redactUrl } from "./redact.js";
 import { readLimited, toRegistryError, type Subject } from "./registry-error.js";
 import { abortError, backoffDelay, isRetryableError, isRetryableStatus, parseRetryAfter, sleep } from "./retry.js";
-import { registryScheme } from "./insecure.js";
+import { isInsecureRegistry, registryScheme } from "./insecure.js";
 
 export interface Endpoint {
   /** `ImageReference.registry`: the key for credentials, hints and tokens. */
@@ -75,7 +75,7 @@ export class Transport {
       proxyTunnel: false,
       ...this.options.proxy,
     });
-    this.auth = new Authenticator(this.options.keychain, this.tokenFetch);
+    this.auth = new Authenticator({ keychain: this.options.keychain, fetchToken: this.tokenFetch, insecureRegistries: this.options.insecureRegistries });
   }
 
   close(): Promise<void> {
@@ -110,20 +110,32 @@ export class Transport {
 
   /** One attempt, plus at most one re-send after a 401 taught us how to authenticate. */
   private async sendAuthorized(spec: RequestSpec, replayable: boolean): Promise<RegistryResponse> {
+    const req = { registry: spec.registry, scopes: spec.scopes };
     for (let authRetried = false; ; authRetried = true) {
-      const authorization = await this.auth.authorization(spec.registry, spec.scopes, spec.signal);
-      const res = await this.dispatch(spec, authorization);
-      if (res.status === 401) {
-        const text = await readLimited(res.body);
-        const verdict = await this.auth.onUnauthorized(spec.registry, spec.scopes, header(res.headers, "www-authenticate"), authRetried);
-        if (verdict.retry && replayable) continue;
-        const err = toRegistryError(401, text, this.errorContext(spec, res.url, verdict.insufficientScope));
-        // A streamed body is spent, but a fresh token is now due: the caller may rebuild the request.
-        if (verdict.retry) Object.assign(err, { [RETRY_WITH_NEW_TOKEN]: true });
+      const auth = await this.auth.authorize(req);
+      let res: RegistryResponse;
+      try {
+        res = await this.dispatch(spec, auth.header);
+      } catch (err) {
+        auth.done(true);
         throw err;
       }
+      let verdict: UnauthorizedVerdict | undefined;
+      let text = "";
+      try {
+        if (res.status === 401) {
+          text = await readLimited(res.body);
+          verdict = await this.auth.onUnauthorized(req, header(res.headers, "www-authenticate"), auth.header, authRetried);
+        }
+      } finally {
+        auth.done();
+      }
+      if (verdict) {
+        if (verdict.retry && replayable) continue;
+        throw this.unauthorized(spec, res.url, text, verdict);
+      }
       if (spec.expect.includes(res.status)) return res;
-      const text = spec.method === "HEAD" ? "" : await readLimited(res.body);
+      text = spec.method === "HEAD" ? "" : await readLimited(res.body);
       if (spec.method === "HEAD") discard(res.body);
       const err = toRegistryError(res.status, text, this.errorContext(spec, res.url, false));
       if (isRetryableStatus(res.status)) {
@@ -133,13 +145,27 @@ export class Transport {
     }
   }
 
-  /** Issue the request, following redirects by hand so Authorization never leaves its host. */
+  /** The final 401: the authenticator's "no credentials"/"rejected" when it has one, else the registry's own words. */
+  private unauthorized(spec: RequestSpec, url: URL, text: string, verdict: UnauthorizedVerdict): RegistryError {
+    const err = toRegistryError(401, text, this.errorContext(spec, url, verdict.insufficientScope));
+    const f = verdict.failure;
+    const failed = f ? new RegistryError(f.code, f.message, { status: 401, method: spec.method, url: redactUrl(url), registryErrors: err.registryErrors, hint: f.hint }) : err;
+    // A streamed body is spent, but a fresh token is now due: the caller may rebuild the request.
+    if (verdict.retry) Object.assign(failed, { [RETRY_WITH_NEW_TOKEN]: true });
+    return failed;
+  }
+
+  /**
+   * Issue the request, following redirects by hand: Authorization goes only to the origin (scheme,
+   * host and port) it was meant for, and a redirect to plain HTTP is refused unless that host may
+   * be spoken to in the clear (loopback or listed as insecure).
+   */
   private async dispatch(spec: RequestSpec, authorization: string | undefined): Promise<RegistryResponse> {
     let url = this.resolveUrl(spec, spec.url);
-    const originHost = url.host;
+    const origin = url.origin;
     for (let hop = 0; ; hop++) {
       const headers: Record<string, string> = { "user-agent": this.options.userAgent, ...spec.headers };
-      if (authorization && url.host === originHost) headers.authorization = authorization;
+      if (authorization && url.origin === origin) headers.authorization = authorization;
       let res: Dispatcher.ResponseData;
       try {
         res = await request(url, {
@@ -162,7 +188,18 @@ export class Transport {
         throw new RegistryError("E_REGISTRY", `too many redirects from ${spec.registry}`, { method: spec.method, url: redactUrl(url) });
       }
       url = new URL(location, url);
+      this.checkRedirect(spec, url);
     }
+  }
+
+  private checkRedirect(spec: RequestSpec, to: URL): void {
+    if (to.protocol === "https:") return;
+    if (to.protocol === "http:" && isInsecureRegistry(to.host, this.options.insecureRegistries)) return;
+    throw new RegistryError("E_REGISTRY", `${spec.registry} redirected ${spec.method} ${spec.subject} to ${redactUrl(to)}, which is not HTTPS; refusing to follow`, {
+      method: spec.method,
+      url: redactUrl(to),
+      hint: `only loopback hosts and registries listed as insecure may be reached over plain HTTP; list ${to.host} as an insecure registry if this network is trusted`,
+    });
   }
 
   /** A thrown network/timeout/abort error → E_NETWORK / E_TIMEOUT / E_INTERRUPTED naming the host. */

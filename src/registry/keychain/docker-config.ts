@@ -107,6 +107,7 @@ function decodeEntry(file: string, name: string, entry: AuthEntry): Credential |
     password,
     identityToken: entry.identitytoken ?? undefined,
     registryToken: entry.registrytoken ?? undefined,
+    source: `auths in ${file}`,
   });
   return hasSecret(c) ? c : undefined;
 }
@@ -129,7 +130,7 @@ export function dockerConfigKeychain(opts: DockerConfigKeychainOptions): Keychai
       const urls = entry && entry[0] !== exact ? [exact, entry[0]] : [exact];
       for (const url of urls) {
         const c = await credentialFromHelper(helper, url, { env: opts.env, timeoutMs: opts.helperTimeoutMs });
-        if (c) return c;
+        if (c) return sealCredential(c, `credential helper docker-credential-${helper} (${file})`);
       }
       // docker stops here; we still look at auths, which only helps when the helper knows nothing.
     }
@@ -147,5 +148,6 @@ export function dockerConfigKeychain(opts: DockerConfigKeychainOptions): Keychai
       }
       return p;
     },
+    describe: () => [file],
   };
 }

@@ -13,9 +13,11 @@ export const NGC_REGISTRY = "nvcr.io";
 /** NGC's fixed user name for API-key logins. */
 export const NGC_USERNAME = "$oauthtoken";
 
+const GENERIC_SOURCE = "MAP_BUILD_REGISTRY_USER/PASSWORD";
+
 export function envKeychain(env: NodeJS.ProcessEnv): Keychain {
   const ngcKey = env.NGC_API_KEY || env.NGC_CLI_API_KEY || undefined;
-  const ngc = ngcKey ? sealCredential({ username: NGC_USERNAME, password: ngcKey }) : undefined;
+  const ngc = ngcKey ? sealCredential({ username: NGC_USERNAME, password: ngcKey }, env.NGC_API_KEY ? "NGC_API_KEY" : "NGC_CLI_API_KEY") : undefined;
 
   const user = env.MAP_BUILD_REGISTRY_USER || undefined;
   const password = env.MAP_BUILD_REGISTRY_PASSWORD || undefined;
@@ -35,7 +37,7 @@ export function envKeychain(env: NodeJS.ProcessEnv): Keychain {
       hint: "set the user and password too, or unset MAP_BUILD_REGISTRY_HOST",
     });
   }
-  const generic: Credential | undefined = user && password ? sealCredential({ username: user, password }) : undefined;
+  const generic: Credential | undefined = user && password ? sealCredential({ username: user, password }, GENERIC_SOURCE) : undefined;
 
   return {
     resolve(registry) {
@@ -45,6 +47,9 @@ export function envKeychain(env: NodeJS.ProcessEnv): Keychain {
       if (ngc && key === NGC_REGISTRY) return Promise.resolve(ngc);
       if (generic && hosts.length === 0) return Promise.resolve(generic);
       return Promise.resolve(undefined);
+    },
+    describe(registry) {
+      return registryKey(registry) === NGC_REGISTRY ? ["NGC_API_KEY", GENERIC_SOURCE] : [GENERIC_SOURCE];
     },
   };
 }

@@ -2,9 +2,12 @@ import { MapBuildError } from "../../errors.js";
 import type { Credential, Keychain } from "../credentials-types.js";
 import { hasSecret, registryKey, sealCredential } from "./credential.js";
 
-/** Credentials given on the command line (`--username` + `--password-stdin`), for one registry only. */
-export function explicitKeychain(registry: string, credential: Credential): Keychain {
-  const sealed = sealCredential(credential);
+/**
+ * Credentials given by the caller (the CLI's username and password options), for one registry only.
+ * `source` names them in messages; the caller knows what its options are called.
+ */
+export function explicitKeychain(registry: string, credential: Credential, source = "the credentials given"): Keychain {
+  const sealed = sealCredential(credential, source);
   if (!hasSecret(sealed)) {
     throw new MapBuildError("E_USAGE", `no password given for ${registryKey(registry)}`, {
       hint: "pipe the password or token into --password-stdin",
@@ -13,5 +16,6 @@ export function explicitKeychain(registry: string, credential: Credential): Keyc
   const key = registryKey(registry);
   return {
     resolve: (r) => Promise.resolve(registryKey(r) === key ? sealed : undefined),
+    describe: (r) => (registryKey(r) === key ? [source] : []),
   };
 }

@@ -13,20 +13,21 @@ export function multiKeychain(...keychains: Keychain[]): Keychain {
       }
       return undefined;
     },
+    describe: (registry) => keychains.flatMap((k) => k.describe?.(registry) ?? []),
   };
 }
 
 export interface DefaultKeychainOptions {
   env: NodeJS.ProcessEnv;
-  /** `--username` + `--password-stdin`: a keychain, or the registry they are for plus the credential. */
-  explicit?: Keychain | { registry: string; credential: Credential };
+  /** Credentials the caller was given: a keychain, or the registry they are for, the credential and what to call it. */
+  explicit?: Keychain | { registry: string; credential: Credential; source?: string };
 }
 
 /** explicit options → environment → docker config.json, the order docker-like tools use. */
 export function defaultKeychain(opts: DefaultKeychainOptions): Keychain {
   const chain: Keychain[] = [];
   if (opts.explicit) {
-    chain.push("resolve" in opts.explicit ? opts.explicit : explicitKeychain(opts.explicit.registry, opts.explicit.credential));
+    chain.push("resolve" in opts.explicit ? opts.explicit : explicitKeychain(opts.explicit.registry, opts.explicit.credential, opts.explicit.source));
   }
   chain.push(envKeychain(opts.env), dockerConfigKeychain({ env: opts.env }));
   return multiKeychain(...chain);

@@ -1,0 +1,111 @@
+/**
+ * Pushing onto an `oci:` base (so nothing authenticates before the parallel blob requests start) to
+ * the real registry with htpasswd (Basic) and with token (Bearer) auth, credentials from each place
+ * a CI user keeps them, 4 uploads in parallel. A recording proxy in front of each registry counts
+ * the 401s: one per run (the first request's challenge, which the parallel ones wait for), never one per
+ * request. Wrong and missing
+ * credentials fail with exit 4 and two distinct messages.
+ */
+import assert from "node:assert/strict";
+import { chmod, mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { ExitCode } from "../../src/cli/exit-codes.js";
+import { buildEnv, inspectPushed, packageExample } from "../faults/setup.js";
+import { pythonBaseLayout, PYTHON_BASE_TAG } from "../helpers/python-base.js";
+import { startRecordingProxy, type RecordedRequest, type RecordingProxy } from "../helpers/recording-proxy.js";
+import { startRegistry } from "../helpers/registry.js";
+import { makeTempDir } from "../helpers/tmp.js";
+import { startTokenRegistry } from "../helpers/token-registry.js";
+
+const USER = "alice";
+const PASSWORD = "s3cret";
+const b64 = (s: string) => Buffer.from(s).toString("base64");
+
+type Place = "flags" | "env" | "auths" | "helper";
+const PLACES: Place[] = ["flags", "env", "auths", "helper"];
+
+interface Setup {
+  host: string;
+  proxy: RecordingProxy;
+  stop(): Promise<void>;
+}
+
+for (const kind of ["htpasswd", "token"] as const) {
+  describe(`push onto an oci: base, ${kind} registry, concurrent uploads`, () => {
+    let s: Setup;
+    let tmp: { dir: string; cleanup: () => Promise<void> };
+    let base: string;
+    let n = 0;
+
+    before(async () => {
+      tmp = await makeTempDir(`mb-push-auth-${kind}-`);
+      base = `oci:${await pythonBaseLayout()}:${PYTHON_BASE_TAG}`;
+      if (kind === "htpasswd") {
+        const reg = await startRegistry({ user: `${USER}:${PASSWORD}` });
+        const proxy = await startRecordingProxy(reg.host);
+        s = { host: proxy.host, proxy, stop: async () => (await proxy.stop(), await reg.stop()) };
+      } else {
+        const reg = await startTokenRegistry({ users: { [USER]: { password: PASSWORD } }, anonymousActions: [] });
+        const proxy = await startRecordingProxy(reg.host);
+        s = { host: proxy.host, proxy, stop: async () => (await proxy.stop(), await reg.stop()) };
+      }
+    });
+    after(async () => {
+      await s?.stop();
+      await tmp?.cleanup();
+    });
+
+    /** A DOCKER_CONFIG dir holding `auths` for the registry, or a credential helper for it. */
+    async function dockerConfig(place: "auths" | "helper" | "empty", password = PASSWORD): Promise<{ dir: string; path?: string }> {
+      const dir = join(tmp.dir, `docker-${place}-${++n}`);
+      await mkdir(join(dir, "bin"), { recursive: true });
+      if (place === "empty") return { dir };
+      const config = place === "auths" ? { auths: { [s.host]: { auth: b64(`${USER}:${password}`) } } } : { credHelpers: { [s.host]: "pushtest" } };
+      await writeFile(join(dir, "config.json"), JSON.stringify(config));
+      const helper = join(dir, "bin", "docker-credential-pushtest");
+      await writeFile(helper, `#!/bin/sh\ncat >/dev/null\nprintf '{"Username":"${USER}","Secret":"${password}"}'\n`);
+      await chmod(helper, 0o755);
+      return { dir, path: `${join(dir, "bin")}:${process.env.PATH}` };
+    }
+
+    async function push(place: Place | "none", password = PASSWORD) {
+      const tag = `${s.host}/apps/${place}-${++n}:1`;
+      const docker = await dockerConfig(place === "auths" || place === "helper" ? place : "empty", password);
+      const env: NodeJS.ProcessEnv = { DOCKER_CONFIG: docker.dir, MAP_BUILD_REGISTRY_USER: undefined, MAP_BUILD_REGISTRY_PASSWORD: undefined, MAP_BUILD_REGISTRY_HOST: undefined };
+      if (docker.path) env.PATH = docker.path;
+      if (place === "env") Object.assign(env, { MAP_BUILD_REGISTRY_USER: USER, MAP_BUILD_REGISTRY_PASSWORD: password });
+      const flags = place === "flags" ? { extraArgs: ["--username", USER, "--password-stdin"], input: `${password}\n` } : {};
+      const from = s.proxy.log.length;
+      const r = await packageExample({ base, tag, output: ["--push"], env: buildEnv(tmp.dir, env), ...flags });
+      return { r, tag, log: s.proxy.log.slice(from), dockerConfig: docker.dir };
+    }
+
+    const unauthorized = (log: RecordedRequest[]) => log.filter((e) => e.status === 401).map((e) => `${e.method} ${e.path}`);
+
+    for (const place of PLACES) {
+      it(`credentials from ${place}: pushed, one 401 for the whole run`, async () => {
+        const { r, tag, log } = await push(place);
+        assert.equal(r.code, 0, r.stderr);
+        const uploads = log.filter((e) => e.method === "POST" && /\/blobs\/uploads\/$/.test(e.path));
+        assert.ok(uploads.length >= 4, `${uploads.length} uploads (the base layer, model, app and skeleton layers, 4 at a time)`);
+        assert.equal(unauthorized(log).length, 1, unauthorized(log).join("\n"));
+        assert.equal((await inspectPushed(tag, `${USER}:${PASSWORD}`)).digest, r.stdout.trim().split("@").pop());
+      });
+    }
+
+    it("wrong password: exit 4, 'credentials … were rejected (from: …)', nothing pushed", async () => {
+      const { r, log, dockerConfig: dir } = await push("auths", "not-the-password");
+      assert.equal(r.code, ExitCode.auth, r.stderr);
+      assert.match(r.stderr, new RegExp(`error: credentials for ${s.host.replace(/\./g, "\\.")} were rejected \\(from: auths in ${dir}/config\\.json\\) \\[E_UNAUTHORIZED\\]`));
+      assert.equal(log.filter((e) => e.method === "PUT").length, 0);
+    });
+
+    it("no credentials: exit 4, 'no credentials found … (looked in: …)'", async () => {
+      const { r, dockerConfig: dir } = await push("none");
+      assert.equal(r.code, ExitCode.auth, r.stderr);
+      assert.match(r.stderr, /error: no credentials found for 127\.0\.0\.1:\d+ \(looked in: MAP_BUILD_REGISTRY_USER\/PASSWORD, .*config\.json\) \[E_UNAUTHORIZED\]/);
+      assert.ok(r.stderr.includes(`${dir}/config.json`), r.stderr);
+    });
+  });
+}
