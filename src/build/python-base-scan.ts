@@ -10,9 +10,7 @@ import { join, posix } from "node:path";
 import { z } from "zod";
 import { writeFileAtomic } from "../cache/atomic-file.js";
 import type { Image } from "../image/index.js";
-import { listLayerFiles } from "../inspect/layer-files.js";
-import { applyLayer } from "../inspect/merged-files.js";
-import type { ImageFileInfo } from "../map/index.js";
+import { readMergedFiles } from "../inspect/merged-files.js";
 import { headerBlock, isDistMetadataFile, isPythonBinary } from "../python/base-dists.js";
 
 export interface BaseScan {
@@ -29,20 +27,16 @@ const ScanSchema = z.object({ v: z.literal(1), bins: z.array(z.string()), metada
 const LIB_DIR = /^\/(?:usr\/)?(?:local\/)?lib(?:64|32)?(?:\/[a-z0-9_]+-linux-gnu[a-z]*)?\/[^/]+\.so(?:\.[0-9.]+)?$|^\/opt\/conda\/lib\/[^/]+\.so(?:\.[0-9.]+)?$|^\/usr\/local\/cuda[^/]*\/(?:lib64|targets\/[^/]+\/lib)\/[^/]+\.so(?:\.[0-9.]+)?$/;
 
 function relevant(path: string): boolean {
-  return isDistMetadataFile(path) || isPythonBinary(path) || LIB_DIR.test(path) || posix.basename(path).startsWith(".wh.");
+  return isDistMetadataFile(path) || isPythonBinary(path) || LIB_DIR.test(path);
 }
 
 async function scanLayers(image: Image): Promise<BaseScan> {
-  const present = new Map<string, ImageFileInfo>();
+  const merged = await readMergedFiles(image, relevant, isDistMetadataFile);
+  const present = merged.files;
   const contents = new Map<string, string>();
-  for (const layer of await image.layers()) {
-    const listing = await listLayerFiles(layer, isDistMetadataFile);
-    applyLayer(present, listing.files.filter((f) => relevant(f.path)));
-    for (const [path, buf] of listing.contents) {
-      const text = buf.toString("utf8");
-      contents.set(path, path.endsWith("requires.txt") ? text : headerBlock(text));
-    }
-    for (const p of contents.keys()) if (!present.has(p)) contents.delete(p);
+  for (const [path, buf] of merged.contents) {
+    const text = buf.toString("utf8");
+    contents.set(path, path.endsWith("requires.txt") ? text : headerBlock(text));
   }
   const bins: string[] = [], libs = new Set<string>();
   for (const [path, f] of present) {

@@ -2,8 +2,9 @@
  * Merge layer listings the way an overlay filesystem does: later layers win, `.wh.<name>` deletes
  * a path (and everything below it), `.wh..wh..opq` hides what lower layers had in that directory.
  */
+import type { Image } from "../image/index.js";
 import type { ImageFileInfo } from "../map/index.js";
-import type { TarFileInfo } from "./layer-files.js";
+import { listLayerFiles, type TarFileInfo } from "./layer-files.js";
 
 const WHITEOUT = ".wh.";
 const OPAQUE = ".wh..wh..opq";
@@ -29,4 +30,29 @@ export function applyLayer(files: Map<string, ImageFileInfo>, layer: readonly Ta
     if (f.type === "other") continue;
     files.set(f.path, { type: f.type, mode: f.mode, uid: f.uid, gid: f.gid, mtime: f.mtime, size: f.size });
   }
+}
+
+export interface MergedFiles {
+  /** Paths `relevant` accepted that exist in the merged image. */
+  files: Map<string, ImageFileInfo>;
+  /** Contents of the files `capture` accepted that exist in the merged image (capped as in listLayerFiles). */
+  contents: Map<string, Buffer>;
+}
+
+/**
+ * One streaming pass over an image's layers, merged as the container would see them: metadata of
+ * the `relevant` paths and the bytes of the `capture` files (which should also be relevant).
+ * Whiteouts always count, so a file deleted by a later layer is gone.
+ */
+export async function readMergedFiles(image: Image, relevant: (path: string) => boolean, capture: (path: string) => boolean): Promise<MergedFiles> {
+  const files = new Map<string, ImageFileInfo>();
+  const contents = new Map<string, Buffer>();
+  const keep = (f: TarFileInfo) => relevant(f.path) || f.path.slice(f.path.lastIndexOf("/") + 1).startsWith(WHITEOUT);
+  for (const layer of await image.layers()) {
+    const listing = await listLayerFiles(layer, capture);
+    applyLayer(files, listing.files.filter(keep));
+    for (const [path, buf] of listing.contents) contents.set(path, buf);
+    for (const p of contents.keys()) if (!files.has(p)) contents.delete(p);
+  }
+  return { files, contents };
 }

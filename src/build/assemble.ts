@@ -1,0 +1,128 @@
+/**
+ * The part of a build every MAP format shares: a scratch folder, a lazy registry client and sink
+ * preflight around the format's own planning (`runBuild`), then writing the planned layers (in
+ * parallel, cached), appending them to the base with the format's config changes and delivering
+ * the image to every sink (`assembleImage`).
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { MapBuildError, isMapBuildError } from "../errors.js";
+import { appendLayers, layerForFamily, type ConfigChanges, type History, type Image, type LayerAddition } from "../image/index.js";
+import type { FileLayer } from "../layer/index.js";
+import { openLayerCache, writeLayerCached } from "../cache/index.js";
+import { parseReference } from "../reference/index.js";
+import type { ImageReference } from "../reference/types.js";
+import { RegistryClient } from "../registry/index.js";
+import { silentLogger, type Logger } from "../progress.js";
+import type { SinkContext } from "../sinks/index.js";
+import type { PlannedLayer } from "./map-entries.js";
+import type { LayerSummary, OutputSummary, PackageMapOptions, PackageMapResult } from "./options.js";
+import { runBounded } from "./run-bounded.js";
+
+/** The options both formats share (PackageMapOptions minus the legacy-only fields). */
+export type CommonBuildOptions = Pick<
+  PackageMapOptions,
+  | "tag" | "compression" | "compressionLevel" | "noCache" | "cacheDir" | "sourceDateEpoch" | "tmpDir" | "sinks"
+  | "keychain" | "insecureRegistries" | "registryTuning" | "progress" | "logger" | "signal"
+>;
+
+export interface BuildContext {
+  tag: ImageReference;
+  work: string;
+  logger: Logger;
+  client: () => RegistryClient;
+  sinkContext: SinkContext;
+  cache: Awaited<ReturnType<typeof openLayerCache>> | undefined;
+  /** Layers written so far: their temp files go when the build ends. */
+  built: FileLayer[];
+}
+
+export async function runBuild<R>(opts: CommonBuildOptions, body: (ctx: BuildContext) => Promise<R>): Promise<R> {
+  if (opts.sinks.length === 0) throw new MapBuildError("E_USAGE", "no output chosen", { hint: "choose at least one output for the image" });
+  const logger = opts.logger ?? silentLogger;
+  const tag = parseReference(opts.tag);
+  let client: RegistryClient | undefined;
+  const getClient = () => (client ??= new RegistryClient({ ...opts.registryTuning, keychain: opts.keychain, insecureRegistries: opts.insecureRegistries, logger }));
+  const sinkContext: SinkContext = { name: tag, registry: getClient, progress: opts.progress, signal: opts.signal };
+  for (const sink of opts.sinks) await sink.preflight?.(sinkContext);
+  const work = await mkdtemp(join(opts.tmpDir ?? tmpdir(), "map-build-"));
+  const built: FileLayer[] = [];
+  try {
+    const cache = opts.noCache || !opts.cacheDir ? undefined : await openLayerCache({ dir: opts.cacheDir });
+    return await body({ tag, work, logger, client: getClient, sinkContext, cache, built });
+  } catch (e) {
+    if (opts.signal?.aborted && !isMapBuildError(e)) throw new MapBuildError("E_INTERRUPTED", "interrupted", { cause: e });
+    throw e;
+  } finally {
+    await Promise.all(built.map((l) => l.dispose().catch(() => {})));
+    await rm(work, { recursive: true, force: true });
+    await client?.close().catch(() => {});
+  }
+}
+
+export interface AssembleInput {
+  base: Image;
+  family: Parameters<typeof layerForFamily>[1];
+  /** New layers, least often changed first. */
+  planned: readonly PlannedLayer[];
+  changes: ConfigChanges;
+  /** `created_by` of the config-only step (ENV, LABEL, USER, …) in the image history. */
+  configStep: string;
+}
+
+export type AssembledImage = Omit<PackageMapResult, "appJson" | "pkgJson" | "warnings">;
+
+export async function assembleImage(ctx: BuildContext, opts: CommonBuildOptions, input: AssembleInput): Promise<AssembledImage> {
+  const { planned, family } = input;
+  const mtime = opts.sourceDateEpoch ?? 0;
+  const fromCache = new Set<number>();
+  const layers = await runBounded(planned, undefined, async (p, i) => {
+    const compression = opts.compression === "none" || !p.compressible ? "none" : "gzip";
+    const { layer, cached } = await writeLayerCached(ctx.cache, p.entries, {
+      compression,
+      level: opts.compressionLevel,
+      family,
+      tmpDir: ctx.work,
+      mtime,
+      id: p.id,
+      progress: opts.progress,
+      signal: opts.signal,
+    });
+    if (cached) {
+      fromCache.add(i);
+      opts.progress?.({ id: p.id, phase: "cached", bytes: await layer.size() });
+    }
+    ctx.built.push(layer); // dispose() deletes temp files only; cached blobs stay
+    return layer;
+  });
+
+  const created = new Date(mtime * 1000).toISOString().replace(/\.000Z$/, "Z");
+  const additions: LayerAddition[] = planned.map((p, i) => ({ layer: layerForFamily(layers[i]!, family), history: { created, created_by: p.createdBy } }));
+  const configHistory: History[] = [{ created, created_by: input.configStep, empty_layer: true }];
+  const image = appendLayers(input.base, additions, { created, configHistory, changes: input.changes });
+
+  const outputs: OutputSummary[] = [];
+  for (const sink of opts.sinks) outputs.push(await sink.write(image, ctx.sinkContext));
+  const manifest = await image.manifest();
+  const baseCount = manifest.layers.length - planned.length;
+  const summaries: LayerSummary[] = await Promise.all(
+    (await image.layers()).map(async (l, i) => ({
+      role: i < baseCount ? "base" : planned[i - baseCount]!.id,
+      digest: await l.digest(),
+      diffId: await l.diffId(),
+      size: await l.size(),
+      mediaType: await l.mediaType(),
+      origin: i < baseCount ? ("base" as const) : fromCache.has(i - baseCount) ? ("cached" as const) : ("built" as const),
+    })),
+  );
+  const rawManifest = await image.rawManifest();
+  return {
+    digest: await image.digest(),
+    tag: ctx.tag.toString(),
+    mediaType: await image.mediaType(),
+    size: rawManifest.length + manifest.config.size + manifest.layers.reduce((n, l) => n + l.size, 0),
+    layers: summaries,
+    outputs,
+  };
+}
