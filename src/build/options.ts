@@ -37,6 +37,20 @@ export interface PackageMapOptions {
   indexUrl?: string;
   extraIndexUrls?: string[];
   pythonVersion?: string;
+  /** Index hosts (host or host:port) reached without TLS verification (pip's trusted-host). */
+  trustedHosts?: string[];
+  /** Pre-releases may satisfy requirements. */
+  pre?: boolean;
+  /** Use no index at all, only local wheel folders (pip's no-index). */
+  noIndex?: boolean;
+  /** The index used when none is configured; "" for none. */
+  defaultIndexUrl?: string;
+  /** Write the resolved set here as pylock.toml. */
+  lockFile?: string;
+  /** Install exactly this pylock.toml. */
+  locked?: string;
+  /** An extension module needing a library neither its wheel nor the base has fails the build (else a warning). */
+  strictLibs?: boolean;
 
   // layers
   compression?: "gzip" | "none";

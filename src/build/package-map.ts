@@ -35,6 +35,7 @@ export async function packageMap(opts: PackageMapOptions): Promise<PackageMapRes
     // 3. python dependencies and the SDK (may tell us the SDK version)
     const pip = await requirementsList(app, opts);
     const python = await pythonLayers(pip, opts, {
+      app,
       base: base.image,
       baseConfig,
       baseLabel: base.label,

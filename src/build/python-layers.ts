@@ -6,12 +6,15 @@
 import { mkdir, symlink } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { MapBuildError } from "../errors.js";
+import { writeFileAtomic } from "../cache/atomic-file.js";
 import type { Image, ImageConfig, PlatformSpec } from "../image/index.js";
-import { pep440ToSemver } from "../map/index.js";
+import type { LayerEntry } from "../layer/entry.js";
+import { pep440ToSemver, type AppInfo } from "../map/index.js";
 import type { Logger } from "../progress.js";
 import type { PlannedLayer } from "./map-entries.js";
 import type { PackageMapOptions } from "./options.js";
 import type { RequirementsList } from "./requirements-list.js";
+import { importsSdk } from "./sdk-import.js";
 
 export const SDK_DIST = "monai-deploy-app-sdk";
 
@@ -28,7 +31,13 @@ export interface PythonLayers {
   warnings: string[];
 }
 
+function lockEntry(target: { dataDir?: string; uid?: number; gid?: number }, text: string): LayerEntry {
+  const data = Buffer.from(text, "utf8");
+  return { type: "file", path: `${target.dataDir ?? "/root/.local"}/pylock.toml`, mode: 0o644, uid: target.uid ?? 0, gid: target.gid ?? 0, size: data.length, source: { kind: "bytes", data } };
+}
+
 export interface PythonLayerContext {
+  app: AppInfo;
   base: Image;
   baseConfig: ImageConfig;
   baseLabel: string;
@@ -39,23 +48,32 @@ export interface PythonLayerContext {
   logger: Logger;
 }
 
+/** The SDK requirement: the given wheel's version, else --sdk-version, else the legacy format's line (0.5.x). */
+function sdkRequirement(opts: PackageMapOptions): string {
+  const fromWheel = opts.sdkWheel ? /^[^-]+-([^-]+)-/.exec(basename(opts.sdkWheel))?.[1] : undefined;
+  const pin = fromWheel ?? opts.sdkVersion;
+  return pin ? `${SDK_DIST}==${pin}` : `${SDK_DIST}>=0.5,<0.6`;
+}
+
 export async function pythonLayers(pip: RequirementsList, opts: PackageMapOptions, ctx: PythonLayerContext): Promise<PythonLayers> {
-  const wantSdk = !opts.noSdk;
   const sources = [...(opts.wheelhouse ?? []), ...(opts.findLinks ?? [])];
-  const hasIndex = Boolean(opts.indexUrl || opts.extraIndexUrls?.length);
-  if (wantSdk && !opts.sdkWheel && sources.length === 0 && !hasIndex) {
+  const hasIndex = !opts.noIndex && Boolean(opts.indexUrl || opts.extraIndexUrls?.length || opts.defaultIndexUrl);
+  const wantSdk = !opts.noSdk && (opts.sdkWheel !== undefined || (await importsSdk(ctx.app)));
+  if (!opts.noSdk && !wantSdk) ctx.logger.info("the app does not import monai.deploy: no App SDK is installed");
+  if (wantSdk && !opts.sdkWheel && sources.length === 0 && !hasIndex && !opts.locked) {
     throw new MapBuildError("E_USAGE", "no MONAI Deploy App SDK to install", {
       hint: "pass --sdk-wheel FILE (a monai_deploy_app_sdk wheel), a --wheelhouse or --index-url that has it, or --no-sdk if the app does not import monai.deploy at run time",
     });
   }
-  const nothingToInstall = !wantSdk && pip.pipPackages.length === 0 && pip.requirementsFiles.length === 0;
+  const nothingToInstall = !wantSdk && !opts.locked && pip.pipPackages.length === 0 && pip.requirementsFiles.length === 0;
   if (nothingToInstall) return { layers: [], sdkRequires: [], installed: [], warnings: [] };
 
   // loaded only when there is something to install: most builds never need the resolver
-  const [{ normalizeName, resolvePythonDeps }, { readWheelMetadata }, { pythonTarget }] = await Promise.all([
+  const [{ normalizeName, resolvePythonDeps }, { readWheelMetadata }, { pythonTarget }, { formatPylock }] = await Promise.all([
     import("../python/index.js"),
     import("../python/wheel-metadata.js"),
     import("./python-target.js"),
+    import("../python/pylock.js"),
   ]);
   const pipPackages = [...pip.pipPackages];
   if (opts.sdkWheel) {
@@ -65,7 +83,7 @@ export async function pythonLayers(pip: RequirementsList, opts: PackageMapOption
     await symlink(resolve(opts.sdkWheel), join(dir, basename(opts.sdkWheel)));
     sources.unshift(dir);
   }
-  if (wantSdk) pipPackages.push(SDK_DIST);
+  if (wantSdk) pipPackages.push(sdkRequirement(opts));
 
   const { target, installed: inBase } = await pythonTarget(ctx.base, ctx.baseLabel, ctx.platform, opts.pythonVersion, ctx.logger, opts.noCache ? undefined : ctx.cacheDir);
   ctx.logger.debug(`python target: ${target.pythonVersion} (${target.pythonPath ?? "python3"}), ${inBase.size} distributions found in the base`);
@@ -76,6 +94,11 @@ export async function pythonLayers(pip: RequirementsList, opts: PackageMapOption
     wheelhouses: sources,
     indexUrl: opts.indexUrl,
     extraIndexUrls: opts.extraIndexUrls,
+    trustedHosts: opts.trustedHosts,
+    noIndex: opts.noIndex,
+    defaultIndexUrl: opts.defaultIndexUrl,
+    locked: opts.locked,
+    pre: opts.pre,
     cacheDir: join(ctx.cacheDir, "wheels"),
     installed: inBase,
     signal: opts.signal,
@@ -85,12 +108,15 @@ export async function pythonLayers(pip: RequirementsList, opts: PackageMapOption
   const sdkWheel = deps.wheels.find((w) => normalizeName(w.name) === SDK_DIST);
   const sdkRequires = sdkWheel ? (await readWheelMetadata(sdkWheel.file)).requiresDist.filter((r) => !/\bextra\s*==/.test(r)) : [];
   const sdkVersion = sdk ? pep440ToSemver(sdk.version) : undefined;
+  const lock = deps.wheels.map((w) => ({ name: w.name, version: w.version, filename: w.filename, sha256: w.sha256, ...(w.location ? { location: w.location } : {}) }));
+  if (opts.lockFile) await writeFileAtomic(resolve(opts.lockFile), formatPylock(lock));
   if (deps.entries.length === 0) return { layers: [], sdkVersion, sdkRequires, installed: deps.installed, warnings: deps.warnings };
   return {
     layers: [
       {
         id: "python-deps",
-        entries: deps.entries,
+        // the resolved set, in the image too (host paths left out: the digest must not depend on them)
+        entries: [...deps.entries, lockEntry(deps.installTarget, formatPylock(lock.map(({ location, ...l }) => (location && /^https?:/.test(location) ? { ...l, location } : l))))],
         createdBy: `map-build: pip install --user ${deps.installed.map((d) => `${d.name}==${d.version}`).join(" ")}`,
         compressible: true,
       },

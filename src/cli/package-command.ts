@@ -47,6 +47,11 @@ export interface PackageFlags {
   indexUrl?: string;
   extraIndexUrl?: string[];
   pythonVersion?: string;
+  trustedHost?: string[];
+  pre?: boolean;
+  lockFile?: string;
+  locked?: string;
+  strictLibs?: boolean;
   compression: "gzip" | "none";
   compressionLevel?: number;
   cacheDir?: string;
@@ -104,6 +109,11 @@ export function packageCommand(name = "package"): Command {
     .option("--index-url <url>", "PEP 503/691 simple index for wheels")
     .option("--extra-index-url <url>", "additional simple index (repeatable)", collect)
     .option("--python-version <X.Y>", "python version of the base image (default: detected)")
+    .option("--trusted-host <host>", "like pip --trusted-host: no TLS verification for this index host (repeatable)", collect)
+    .option("--pre", "let pre-release versions satisfy requirements, like pip --pre")
+    .option("--lock-file <file>", "write the resolved Python packages (versions, wheel sha256) to FILE as pylock.toml")
+    .option("--locked <file>", "install exactly the packages of a pylock.toml written by --lock-file; refuse anything else")
+    .option("--strict-libs", "fail when an extension module needs a shared library neither its wheel nor the base has")
     .addOption(new Option("--compression <kind>", "compression of new layers").choices(["gzip", "none"]).default("gzip"))
     .option("--compression-level <0-9>", "gzip level for new layers", parseCompressionLevel)
     .option("--cache-dir <dir>", "layer cache folder (default: $XDG_CACHE_HOME/map-build)")

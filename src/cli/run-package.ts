@@ -1,4 +1,5 @@
 /** Turns parsed `package` flags into a packageMap() call and prints the result. */
+import { homedir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { MapBuildError } from "../errors.js";
 import { DEFAULT_BASE_IMAGE, sourceDateEpoch } from "../defaults.js";
@@ -11,6 +12,7 @@ import { createLogger } from "./logger.js";
 import { outputSinks } from "./default-output.js";
 import { buildKeychain } from "./credentials.js";
 import { registryTuningFromEnv } from "./registry-tuning.js";
+import { PUBLIC_INDEX_URL, readPipConfig } from "../python/pip-config.js";
 
 export interface PackageDeps {
   packageMap(options: PackageMapOptions): Promise<PackageMapResult>;
@@ -29,6 +31,8 @@ export async function runPackage(appPath: string, flags: PackageFlags, io: CliIO
   const { sinks, defaulted } = await outputSinks(flags, io, here);
   if (defaulted) logger.info(defaulted);
   const view = createProgressView(io.stderr, verbosity === "debug" || verbosity === "info");
+  const pip = await readPipConfig(io.env, io.env.HOME || homedir());
+  if (pip.files.length) logger.debug(`pip configuration read from ${pip.files.join(", ")}`);
   const options: PackageMapOptions = {
     appPath: here(appPath),
     tag: flags.tag,
@@ -49,9 +53,17 @@ export async function runPackage(appPath: string, flags: PackageFlags, io: CliIO
     noSdk: !flags.sdk,
     sdkWheel: here(flags.sdkWheel),
     wheelhouse: flags.wheelhouse?.map(hereDir),
-    findLinks: flags.findLinks?.map(hereDir),
-    indexUrl: flags.indexUrl,
-    extraIndexUrls: flags.extraIndexUrl,
+    // flags first, then pip's own configuration (PIP_* variables, pip.conf), as pip would
+    findLinks: [...(flags.findLinks?.map(hereDir) ?? []), ...pip.findLinks],
+    indexUrl: flags.indexUrl ?? pip.indexUrl,
+    extraIndexUrls: [...(flags.extraIndexUrl ?? []), ...pip.extraIndexUrls],
+    trustedHosts: [...(flags.trustedHost ?? []), ...pip.trustedHosts],
+    pre: flags.pre ?? pip.pre,
+    noIndex: pip.noIndex,
+    defaultIndexUrl: io.env.MAP_BUILD_DEFAULT_INDEX_URL ?? PUBLIC_INDEX_URL,
+    lockFile: here(flags.lockFile),
+    locked: here(flags.locked),
+    strictLibs: flags.strictLibs,
     pythonVersion: flags.pythonVersion,
     compression: flags.compression,
     compressionLevel: flags.compressionLevel,

@@ -4,7 +4,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { parse as parseToml } from "smol-toml";
+import { parse as parseToml, stringify as toToml } from "smol-toml";
 import { sha256HexForPath } from "../digest.js";
 import { MapBuildError } from "../errors.js";
 import { parseMarker } from "./markers.js";
@@ -106,4 +106,26 @@ export function pylockRequirements(pkgs: readonly LockedPackage[], origin = "pyl
     if (p.marker) r.marker = p.marker;
     return r;
   });
+}
+
+/** One installed wheel as a lock records it. */
+export interface LockEntry {
+  name: string;
+  version: string;
+  filename: string;
+  sha256: string;
+  /** URL (no credentials) or absolute path. */
+  location?: string;
+}
+
+/** PEP 751 text for a resolved set (sorted by name: the same set always gives the same bytes). */
+export function formatPylock(entries: readonly LockEntry[]): string {
+  const packages = [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((e) => {
+    const isUrl = e.location !== undefined && /^[a-z][a-z0-9+.-]*:\/\//i.test(e.location);
+    const wheel: Record<string, unknown> = { name: e.filename };
+    if (e.location !== undefined) wheel[isUrl ? "url" : "path"] = e.location;
+    wheel["hashes"] = { sha256: e.sha256 };
+    return { name: e.name, version: e.version, wheels: [wheel] };
+  });
+  return `${toToml({ "lock-version": "1.0", "created-by": "map-build", packages })}\n`;
 }

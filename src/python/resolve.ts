@@ -3,6 +3,7 @@
  * sources + target → layer entries for the user site, plus what pkg.json lists.
  */
 import { createHash } from "node:crypto";
+import { fileURLToPath } from "node:url";
 import type { Dispatcher } from "undici";
 import { MapBuildError } from "../errors.js";
 import type { LayerEntry } from "../layer/entry.js";
@@ -27,6 +28,14 @@ export interface ResolvePythonDepsOptions {
   /** `--index-url`; no index is contacted unless one is given here or in a requirements file. */
   indexUrl?: string;
   extraIndexUrls?: string[];
+  /** Index hosts (host or host:port) reached without TLS verification. */
+  trustedHosts?: string[];
+  /** No index at all (pip's no-index): only wheel folders and locks. */
+  noIndex?: boolean;
+  /** Used when no index is given anywhere else. */
+  defaultIndexUrl?: string;
+  /** Install exactly this pylock.toml: its wheels are the only source. */
+  locked?: string;
   /** Index credentials (override those in the URLs). */
   indexAuth?: { username: string; password: string };
   dispatcher?: Dispatcher;
@@ -76,14 +85,26 @@ export async function resolvePythonDeps(opts: ResolvePythonDepsOptions): Promise
     requirements.push(...pylockRequirements(pkgs, f));
     sources.push(lockSource(pkgs, http));
   }
-  for (const d of [...(opts.wheelhouses ?? []), ...set.findLinks]) {
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(d)) {
-      throw new MapBuildError("E_PYTHON_DEPS", `--find-links URL ${d} is not supported`, { hint: "download the wheels into a directory and pass it with --wheelhouse, or use --index-url for a simple index" });
+  if (opts.locked) {
+    // only the lock's wheels: anything the requirements need beyond it fails as missing
+    const pkgs = await readPylock(opts.locked);
+    requirements.push(...pylockRequirements(pkgs, opts.locked));
+    sources.push(lockSource(pkgs, http));
+  } else {
+    for (const d of [...(opts.wheelhouses ?? []), ...set.findLinks]) {
+      if (/^file:\/\//i.test(d)) sources.push(directorySource(fileURLToPath(d)));
+      else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(d)) {
+        throw new MapBuildError("E_PYTHON_DEPS", `find-links URL ${d} is not supported`, { hint: "download the wheels into a directory and use it as a wheel folder, or name the URL as a simple index" });
+      } else sources.push(directorySource(d));
     }
-    sources.push(directorySource(d));
+    const primary = opts.indexUrl ?? set.indexUrls.at(-1) ?? (opts.defaultIndexUrl || undefined);
+    const indexUrls = opts.noIndex ? [] : [...(primary ? [primary] : []), ...(opts.extraIndexUrls ?? []), ...set.extraIndexUrls];
+    const trusted = new Set(opts.trustedHosts ?? []);
+    for (const u of [...new Set(indexUrls)]) {
+      const host = /^[a-z]+:\/\/(?:[^@/]*@)?([^/]+)/i.exec(u)?.[1] ?? "";
+      sources.push(simpleIndexSource(u, { ...http, ...(opts.indexAuth ?? {}), trusted: trusted.has(host) || trusted.has(host.replace(/:\d+$/, "")) }));
+    }
   }
-  const indexUrls = [...(opts.indexUrl ? [opts.indexUrl] : set.indexUrls.slice(-1)), ...(opts.extraIndexUrls ?? []), ...set.extraIndexUrls];
-  for (const u of [...new Set(indexUrls)]) sources.push(simpleIndexSource(u, { ...http, ...(opts.indexAuth ?? {}) }));
 
   const installTarget = userSiteTarget(opts.target, opts.install);
   if (!requirements.length) {

@@ -23,6 +23,8 @@ export interface SelectedWheel {
   /** Local path of the verified wheel. */
   file: string;
   sha256: string;
+  /** Where it came from (absolute path or URL without credentials), for lock files. */
+  location?: string;
   /** Extras whose dependencies were included. */
   extras: string[];
   /** Origins of the requirements that pulled it in. */
@@ -330,6 +332,7 @@ export async function selectWheels(opts: SelectOptions): Promise<SelectResult> {
     const f = await fetchVerified(w, [], w.wheel.name);
     result.wheels.push({
       name, version: pin.cand.version, filename: w.wheel.filename, file: f.file, sha256: f.sha256,
+      ...(w.location !== undefined ? { location: w.location } : {}),
       extras: [...pin.extras].sort(), requestedBy: es.map((e) => e.by ?? e.req.origin),
     });
     const have = installed.get(name);

@@ -3,15 +3,17 @@
  * undici (basic auth, proxies from the environment), or the files a pylock.toml names. A source
  * only lists and fetches; choosing is select.ts's job.
  */
-import { readdir } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { readdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { Readable } from "node:stream";
-import { EnvHttpProxyAgent, fetch, type Dispatcher } from "undici";
+import { fileURLToPath } from "node:url";
+import { EnvHttpProxyAgent, type Dispatcher } from "undici";
 import { MapBuildError } from "../errors.js";
 import { normalizeName } from "./names.js";
 import type { LockedPackage } from "./pylock.js";
-import { parseSimpleHtml, parseSimpleJson, type IndexFile } from "./simple-index.js";
-import { WheelCache } from "./wheel-cache.js";
+import { parseSimpleHtml, parseSimpleJson } from "./simple-index.js";
+import { fileSink, httpGet, memorySink, type GetOptions } from "./http-get.js";
+import { sha256File, WheelCache } from "./wheel-cache.js";
 import { parseWheelFilename, type WheelFilename } from "./wheel-tags.js";
 
 export interface WheelCandidate {
@@ -22,6 +24,8 @@ export interface WheelCandidate {
   yanked?: boolean;
   /** Where it was listed, for messages (directory or redacted URL). */
   origin: string;
+  /** Where it is, for a lock file: an absolute path or a URL without credentials. */
+  location?: string;
   /** A local path to the verified wheel. */
   fetch(): Promise<string>;
 }
@@ -65,7 +69,7 @@ export function directorySource(dir: string): WheelSource {
       const w = parseWheelFilename(f);
       if (w) {
         const path = join(abs, f);
-        slot(w.name).wheels.push({ wheel: w, origin: abs, fetch: async () => path });
+        slot(w.name).wheels.push({ wheel: w, origin: abs, location: path, fetch: async () => path });
       } else if (SDIST.test(f)) {
         const n = sdistName(f);
         if (n) slot(n).sdists.push(f);
@@ -91,6 +95,12 @@ export interface IndexSourceOptions {
   /** Defaults to an EnvHttpProxyAgent (HTTP_PROXY/HTTPS_PROXY/NO_PROXY). */
   dispatcher?: Dispatcher;
   signal?: AbortSignal;
+  /** Skip TLS verification for this index (pip's trusted-host). */
+  trusted?: boolean;
+  /** Tries per request (default 4) and the first backoff delay. */
+  attempts?: number;
+  minDelayMs?: number;
+  onRetry?: (attempt: number, why: string) => void;
 }
 
 function redact(u: URL): string {
@@ -109,13 +119,55 @@ function httpError(status: number, what: string, url: string): MapBuildError {
 
 function networkError(e: unknown, what: string, url: string): MapBuildError {
   if (e instanceof MapBuildError) return e;
-  const err = e as Error & { cause?: { code?: string; message?: string } };
+  const err = e as Error & { code?: string; cause?: { code?: string; message?: string } };
   if (err?.name === "AbortError") return new MapBuildError("E_INTERRUPTED", "interrupted", { cause: e });
-  const detail = err?.cause?.code ?? err?.cause?.message ?? err?.message;
+  const detail = err?.code ?? err?.cause?.code ?? err?.cause?.message ?? err?.message;
   return new MapBuildError("E_NETWORK", `${what}: cannot reach ${url} (${detail})`, { hint: "check the index URL, the network and HTTP(S)_PROXY / NO_PROXY", cause: e });
 }
 
-/** A PEP 503 / PEP 691 simple repository. */
+function dispatcherFor(opts: Pick<IndexSourceOptions, "dispatcher" | "trusted">): Dispatcher {
+  return opts.dispatcher ?? new EnvHttpProxyAgent(opts.trusted ? { connect: { rejectUnauthorized: false } } : {});
+}
+
+/** Download `u` into the cache, verifying `expected` before anything is kept. */
+async function downloadTo(cache: WheelCache, u: URL, filename: string, expected: string | undefined, get: Omit<GetOptions, "signal">, signal: AbortSignal | undefined, claimedBy: string): Promise<string> {
+  if (expected) {
+    const hit = await cache.get(expected);
+    if (hit) return hit;
+  }
+  const what = `download ${filename}`;
+  if (u.protocol === "file:") {
+    const path = fileURLToPath(u);
+    const sha256 = await sha256File(path).catch((e: unknown) => { throw new MapBuildError("E_PYTHON_DEPS", `${what}: cannot read ${path}: ${(e as Error).message}`, { hint: "check the file:// index", cause: e }); });
+    if (expected && sha256 !== expected) throw mismatch(filename, u, sha256, expected, claimedBy);
+    return path;
+  }
+  let status = 0;
+  const stored = await cache.fill(expected, async (tmp) => {
+    const h = { hash: createHash("sha256"), update(c: Buffer) { this.hash.update(c); }, reset() { this.hash = createHash("sha256"); } };
+    const sink = fileSink(tmp, h);
+    try {
+      const r = await httpGet(u, { ...get, ...(signal ? { signal } : {}) }, sink);
+      status = r.status;
+    } catch (e) {
+      try { sink.close(); } catch { /* the network error is the one to report */ }
+      throw networkError(e, what, redact(u));
+    }
+    sink.close();
+    if (status < 200 || status >= 300) throw httpError(status, what, redact(u));
+    return h.hash.digest("hex");
+  });
+  if (!stored.path) throw mismatch(filename, u, stored.sha256, expected!, claimedBy);
+  return stored.path;
+}
+
+function mismatch(filename: string, u: URL, got: string, expected: string, claimedBy: string): MapBuildError {
+  return new MapBuildError("E_DIGEST_MISMATCH", `${filename} from ${redact(u)} has sha256 ${got}, ${claimedBy} says ${expected}`, {
+    hint: claimedBy === "pylock.toml" ? "the server serves a different file than the lock recorded; regenerate the lock or check the server" : "the index or a proxy serves corrupted or substituted files; retry, or check the index",
+  });
+}
+
+/** A PEP 503 / PEP 691 simple repository, over HTTP(S) or a file:// directory tree. */
 export function simpleIndexSource(indexUrl: string, opts: IndexSourceOptions): WheelSource {
   const base = new URL(indexUrl.endsWith("/") ? indexUrl : `${indexUrl}/`);
   const user = opts.username ?? decodeURIComponent(base.username);
@@ -123,70 +175,43 @@ export function simpleIndexSource(indexUrl: string, opts: IndexSourceOptions): W
   base.username = "";
   base.password = "";
   const auth = user || pass ? `Basic ${Buffer.from(`${user}:${pass}`).toString("base64")}` : undefined;
-  const dispatcher = opts.dispatcher ?? new EnvHttpProxyAgent();
   const cache = new WheelCache(opts.cacheDir);
   const shown = redact(base);
-
-  // Credentials go only to the index's own origin (files on a CDN must not receive them).
-  const headersFor = (u: URL, accept?: string): Record<string, string> => {
-    const h: Record<string, string> = { "user-agent": "map-build" };
-    if (accept) h["accept"] = accept;
-    if (auth && u.origin === base.origin) h["authorization"] = auth;
-    return h;
-  };
-  const get = async (u: URL, what: string, accept?: string) => {
-    try {
-      const init: Parameters<typeof fetch>[1] = { headers: headersFor(u, accept), dispatcher, redirect: "follow" };
-      if (opts.signal) init.signal = opts.signal;
-      return await fetch(u, init);
-    } catch (e) {
-      throw networkError(e, what, redact(u));
-    }
+  const accept = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01";
+  const get: Omit<GetOptions, "signal"> = {
+    dispatcher: dispatcherFor(opts),
+    // Credentials go only to the index's own origin (files on a CDN must not receive them).
+    headers: (u) => ({ "user-agent": "map-build", accept, ...(auth && u.origin === base.origin ? { authorization: auth } : {}) }),
+    ...(opts.attempts ? { attempts: opts.attempts } : {}),
+    ...(opts.minDelayMs !== undefined ? { minDelayMs: opts.minDelayMs } : {}),
+    ...(opts.onRetry ? { onRetry: opts.onRetry } : {}),
   };
 
-  const download = async (f: IndexFile): Promise<string> => {
-    if (f.sha256) {
-      const hit = await cache.get(f.sha256);
-      if (hit) return hit;
+  const page = async (name: string): Promise<{ body: string; json: boolean; url: string } | undefined> => {
+    const u = new URL(`${normalizeName(name)}/`, base);
+    if (u.protocol === "file:") {
+      // pip reads a file:// project directory's index.html
+      const body = await readFile(join(fileURLToPath(u), "index.html"), "utf8").catch(() => undefined);
+      return body === undefined ? undefined : { body, json: false, url: u.toString() };
     }
-    const u = new URL(f.url);
-    const res = await get(u, `download ${f.filename}`);
-    if (!res.ok || !res.body) {
-      await res.body?.cancel();
-      throw httpError(res.status, `download ${f.filename}`, redact(u));
-    }
-    let stored: Awaited<ReturnType<WheelCache["put"]>>;
+    const sink = memorySink();
+    let r;
     try {
-      stored = await cache.put(Readable.fromWeb(res.body as import("node:stream/web").ReadableStream));
+      r = await httpGet(u, { ...get, ...(opts.signal ? { signal: opts.signal } : {}) }, sink);
     } catch (e) {
-      throw networkError(e, `download ${f.filename}`, redact(u));
+      throw networkError(e, `list ${name}`, redact(u));
     }
-    if (f.sha256 && stored.sha256 !== f.sha256) {
-      await cache.discard(stored.path);
-      throw new MapBuildError("E_DIGEST_MISMATCH", `${f.filename} from ${redact(u)} has sha256 ${stored.sha256}, the index says ${f.sha256}`, {
-        hint: "the index or a proxy serves corrupted or substituted files; retry, or check the index",
-      });
-    }
-    return stored.path;
+    if (r.status === 404) return undefined;
+    if (r.status < 200 || r.status >= 300) throw httpError(r.status, `list ${name}`, redact(u));
+    return { body: sink.text(), json: /json/.test(r.headers["content-type"] ?? ""), url: redact(new URL(r.url)) };
   };
 
   return {
     description: shown,
     async list(name) {
-      const page = new URL(`${normalizeName(name)}/`, base);
-      const res = await get(page, `list ${name}`, "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01");
-      if (res.status === 404) {
-        await res.body?.cancel();
-        return { wheels: [], sdists: [] };
-      }
-      if (!res.ok) {
-        await res.body?.cancel();
-        throw httpError(res.status, `list ${name}`, redact(page));
-      }
-      const body = await res.text();
-      const ctype = res.headers.get("content-type") ?? "";
-      const pageUrl = redact(new URL(res.url || page.toString()));
-      const files = /json/.test(ctype) ? parseSimpleJson(body, pageUrl) : parseSimpleHtml(body, pageUrl);
+      const p = await page(name);
+      if (!p) return { wheels: [], sdists: [] };
+      const files = p.json ? parseSimpleJson(p.body, p.url) : parseSimpleHtml(p.body, p.url);
       const out: PackageListing = { wheels: [], sdists: [] };
       for (const f of files) {
         const w = parseWheelFilename(f.filename);
@@ -195,7 +220,10 @@ export function simpleIndexSource(indexUrl: string, opts: IndexSourceOptions): W
           continue;
         }
         if (w.name !== normalizeName(name)) continue;
-        const c: WheelCandidate = { wheel: w, origin: shown, yanked: f.yanked, fetch: () => download(f) };
+        const c: WheelCandidate = {
+          wheel: w, origin: shown, yanked: f.yanked, location: f.url,
+          fetch: () => downloadTo(cache, new URL(f.url), f.filename, f.sha256, get, opts.signal, "the index"),
+        };
         if (f.sha256) c.sha256 = f.sha256;
         if (f.requiresPython) c.requiresPython = f.requiresPython;
         out.wheels.push(c);
@@ -209,19 +237,16 @@ export function simpleIndexSource(indexUrl: string, opts: IndexSourceOptions): W
 export function lockSource(pkgs: readonly LockedPackage[], opts: Omit<IndexSourceOptions, "username" | "password">): WheelSource {
   const byName = new Map<string, PackageListing>();
   const cache = new WheelCache(opts.cacheDir);
+  const get: Omit<GetOptions, "signal"> = { dispatcher: dispatcherFor(opts), headers: () => ({ "user-agent": "map-build" }), ...(opts.attempts ? { attempts: opts.attempts } : {}) };
   for (const p of pkgs) {
     const l = byName.get(p.name) ?? { wheels: [], sdists: [] };
     for (const lw of p.wheels) {
       const w = parseWheelFilename(lw.filename);
       if (!w) continue;
       const c: WheelCandidate = {
-        wheel: w, sha256: lw.sha256, origin: "pylock.toml",
-        fetch: async () => {
-          if (lw.path) return lw.path; // hash checked by select.ts like any local wheel
-          const hit = await cache.get(lw.sha256);
-          if (hit) return hit;
-          return downloadUrl(lw.url!, lw.filename, lw.sha256, opts, cache);
-        },
+        wheel: w, sha256: lw.sha256, origin: "pylock.toml", location: lw.url ?? lw.path!,
+        // a local path's hash is checked by select.ts like any local wheel
+        fetch: async () => lw.path ?? downloadTo(cache, new URL(lw.url!), lw.filename, lw.sha256, get, opts.signal, "pylock.toml"),
       };
       l.wheels.push(c);
     }
@@ -229,27 +254,4 @@ export function lockSource(pkgs: readonly LockedPackage[], opts: Omit<IndexSourc
     byName.set(p.name, l);
   }
   return { description: "pylock.toml", list: async (name) => byName.get(normalizeName(name)) ?? { wheels: [], sdists: [] } };
-}
-
-async function downloadUrl(url: string, filename: string, sha256: string, opts: Omit<IndexSourceOptions, "username" | "password">, cache: WheelCache): Promise<string> {
-  const u = new URL(url);
-  const dispatcher = opts.dispatcher ?? new EnvHttpProxyAgent();
-  let res;
-  try {
-    res = await fetch(u, { dispatcher, headers: { "user-agent": "map-build" }, ...(opts.signal ? { signal: opts.signal } : {}) });
-  } catch (e) {
-    throw networkError(e, `download ${filename}`, redact(u));
-  }
-  if (!res.ok || !res.body) {
-    await res.body?.cancel();
-    throw httpError(res.status, `download ${filename}`, redact(u));
-  }
-  const stored = await cache.put(Readable.fromWeb(res.body as import("node:stream/web").ReadableStream));
-  if (stored.sha256 !== sha256) {
-    await cache.discard(stored.path);
-    throw new MapBuildError("E_DIGEST_MISMATCH", `${filename} from ${redact(u)} has sha256 ${stored.sha256}, pylock.toml says ${sha256}`, {
-      hint: "the server serves a different file than the lock recorded; regenerate the lock or check the server",
-    });
-  }
-  return stored.path;
 }

@@ -4,11 +4,9 @@
  * re-downloaded instead of trusted (style.md §10).
  */
 import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
+import { createReadStream } from "node:fs";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import type { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { sha256HexForPath } from "../digest.js";
 
 export async function sha256File(path: string): Promise<string> {
@@ -37,29 +35,28 @@ export class WheelCache {
     return undefined;
   }
 
-  /** Store a stream; returns its path and sha256. The caller checks the digest it expected. */
-  async put(body: Readable): Promise<{ path: string; sha256: string; size: number }> {
+  /**
+   * Fill a temp file with `write` (which returns the sha256 of what it wrote) and keep it under that
+   * digest — unless `expected` is given and differs: then nothing is kept and `path` is undefined.
+   */
+  async fill(expected: string | undefined, write: (tmp: string) => Promise<string>): Promise<{ path?: string; sha256: string }> {
     const dir = join(this.dir, "sha256");
     await mkdir(dir, { recursive: true });
     const tmp = join(dir, `.tmp-${process.pid}-${randomBytes(6).toString("hex")}`);
-    const h = createHash("sha256");
-    let size = 0;
+    let sha256: string;
     try {
-      await pipeline(body, async function* (src: AsyncIterable<Buffer>) {
-        for await (const c of src) {
-          h.update(c);
-          size += c.length;
-          yield c;
-        }
-      }, createWriteStream(tmp));
+      sha256 = await write(tmp);
     } catch (e) {
       await rm(tmp, { force: true });
       throw e;
     }
-    const sha256 = h.digest("hex");
+    if (expected !== undefined && sha256 !== expected) {
+      await rm(tmp, { force: true });
+      return { sha256 };
+    }
     const path = this.pathFor(sha256);
     await rename(tmp, path);
-    return { path, sha256, size };
+    return { path, sha256 };
   }
 
   async discard(path: string): Promise<void> {

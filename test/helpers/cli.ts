@@ -31,8 +31,13 @@ export interface CliOptions {
   entry?: keyof typeof CLI_ENTRIES;
 }
 
+/**
+ * The host's pip configuration stays out of builds (PIP_CONFIG_FILE=/dev/null loads no pip.conf,
+ * PIP_* variables are dropped) and no public index is used unless a test names one.
+ */
 function mergeEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
+  const env: NodeJS.ProcessEnv = { ...process.env, PIP_CONFIG_FILE: "/dev/null", MAP_BUILD_DEFAULT_INDEX_URL: "" };
+  for (const k of Object.keys(env)) if (k.startsWith("PIP_") && k !== "PIP_CONFIG_FILE") delete env[k];
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
     else env[k] = v;

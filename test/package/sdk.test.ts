@@ -14,41 +14,11 @@ import { startDockerd, type TestDockerd } from "../helpers/dockerd.js";
 import { pushPythonBase } from "../helpers/python-base.js";
 import { startRegistry, type TestRegistry } from "../helpers/registry.js";
 import { makeTempDir } from "../helpers/tmp.js";
-import { writeWheel, type WheelSpec } from "../python/wheel-factory.js";
+import { SDKDEP, sdkWheel, writeWheel } from "../python/wheel-factory.js";
 import { buildContext, buildLayout, exampleArgs, type BuildContext } from "./build.js";
 import { EXAMPLE_APP, EXAMPLE_INPUT, EXAMPLE_MODEL, EXPECTED_SCORES } from "./fixtures.js";
 
 const SITE = "/root/.local/lib/python3.11/site-packages";
-
-function sdkWheel(version: string): WheelSpec {
-  return {
-    name: "monai-deploy-app-sdk",
-    version,
-    files: {
-      // `monai` stays a namespace package, as in the real SDK (MONAI core shares it)
-      "monai/deploy/__init__.py": `__version__ = "${version}"\n`,
-      "monai/deploy/core/__init__.py": [
-        "import sdkdep",
-        "",
-        "class Application:",
-        "    \"\"\"Stand-in: compose() at construction, like the SDK.\"\"\"",
-        "    def __init__(self, *args, **kwargs):",
-        "        self.compose()",
-        "",
-        "def resource(**kwargs):",
-        "    return lambda cls: cls",
-        "",
-        "def env(**kwargs):",
-        "    return lambda cls: cls",
-        "",
-      ].join("\n"),
-    },
-    requires: ["sdkdep>=1.0"],
-    requiresPython: ">=3.8",
-  };
-}
-
-const SDKDEP: WheelSpec = { name: "sdkdep", version: "1.1", files: { "sdkdep/__init__.py": "OK = True\n" } };
 
 describe("map-build package: the App SDK", () => {
   let registry: TestRegistry;

@@ -107,3 +107,34 @@ export const STABLEABI: WheelSpec = {
   name: "stableabi", version: "1.0", tag: "cp38-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64",
   files: { "stableabi/__init__.py": "ABI = 'abi3'\n" },
 };
+
+/** A stand-in monai-deploy-app-sdk wheel (monai.deploy.core with Application/env/resource), needing sdkdep. */
+export function sdkWheel(version: string): WheelSpec {
+  return {
+    name: "monai-deploy-app-sdk",
+    version,
+    files: {
+      // `monai` stays a namespace package, as in the real SDK (MONAI core shares it)
+      "monai/deploy/__init__.py": `__version__ = "${version}"\n`,
+      "monai/deploy/core/__init__.py": [
+        "import sdkdep",
+        "",
+        "class Application:",
+        "    \"\"\"Stand-in: compose() at construction, like the SDK.\"\"\"",
+        "    def __init__(self, *args, **kwargs):",
+        "        self.compose()",
+        "",
+        "def resource(**kwargs):",
+        "    return lambda cls: cls",
+        "",
+        "def env(**kwargs):",
+        "    return lambda cls: cls",
+        "",
+      ].join("\n"),
+    },
+    requires: ["sdkdep>=1.0"],
+    requiresPython: ">=3.8",
+  };
+}
+
+export const SDKDEP: WheelSpec = { name: "sdkdep", version: "1.1", files: { "sdkdep/__init__.py": "OK = True\n" } };

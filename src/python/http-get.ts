@@ -1,0 +1,141 @@
+/**
+ * GET for index pages and wheel files: redirects followed (credentials only to the origin that
+ * asked for them), transient failures retried with the registry client's backoff, and bodies taken
+ * through undici's dispatch handler without ever pausing the parser. undici 7 asserts
+ * (`assert(!this.paused)`, an uncaught exception) when a server ends a close-delimited HTTP/1.0
+ * body while fetch() is applying backpressure; consuming each chunk synchronously avoids that.
+ */
+import { closeSync, openSync, writeSync } from "node:fs";
+import type { Dispatcher } from "undici";
+import { MapBuildError } from "../errors.js";
+import { backoffDelay, isRetryableError, isRetryableStatus, parseRetryAfter, sleep } from "../registry/retry.js";
+
+export interface GetOptions {
+  dispatcher: Dispatcher;
+  /** Headers for a URL (the caller decides where credentials go). */
+  headers: (u: URL) => Record<string, string>;
+  signal?: AbortSignal;
+  /** Tries per request, the first included (default 4). */
+  attempts?: number;
+  /** First backoff delay (default 200 ms). */
+  minDelayMs?: number;
+  /** Called before each retry (tests count them). */
+  onRetry?: (attempt: number, why: string) => void;
+}
+
+export interface GetResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** The final URL after redirects. */
+  url: string;
+}
+
+/** Receives a 2xx body; must not throw (it runs inside undici's parser): keep the error instead. */
+type Sink = { data(chunk: Buffer): void; reset(): void };
+
+function once(dispatcher: Dispatcher, u: URL, headers: Record<string, string>, sink: Sink, signal?: AbortSignal): Promise<GetResponse> {
+  return new Promise((resolve, reject) => {
+    let res: GetResponse | undefined;
+    const ok = () => res !== undefined && res.status >= 200 && res.status < 300;
+    dispatcher.dispatch({ origin: u.origin, path: `${u.pathname}${u.search}`, method: "GET", headers, ...(signal ? { signal } : {}) }, {
+      onRequestStart() {},
+      onResponseStart(_c: unknown, status: number, h: Record<string, string | string[] | undefined>) {
+        const flat: Record<string, string> = {};
+        for (const [k, v] of Object.entries(h)) if (v !== undefined) flat[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : v;
+        res = { status, headers: flat, url: u.toString() };
+        if (ok()) sink.reset();
+      },
+      onResponseData(_c: unknown, chunk: Buffer) {
+        if (ok()) sink.data(chunk);
+      },
+      onResponseEnd() {
+        resolve(res!);
+      },
+      onResponseError(_c: unknown, err: Error) {
+        reject(err);
+      },
+    } as unknown as Dispatcher.DispatchHandler);
+  });
+}
+
+/** GET `url`, feeding a 2xx body to `sink` (reset before each try); follows up to 5 redirects. */
+export async function httpGet(url: URL, opts: GetOptions, sink: Sink): Promise<GetResponse> {
+  const attempts = opts.attempts ?? 4;
+  const retry = { attempts, minDelayMs: opts.minDelayMs ?? 200, maxDelayMs: 10_000 };
+  for (let attempt = 1; ; attempt++) {
+    let why: string;
+    let wait: number | undefined;
+    try {
+      let u = url;
+      for (let hop = 0; ; hop++) {
+        const r = await once(opts.dispatcher, u, opts.headers(u), sink, opts.signal);
+        const loc = r.headers["location"];
+        if ([301, 302, 303, 307, 308].includes(r.status) && loc && hop < 5) {
+          u = new URL(loc, u);
+          continue;
+        }
+        if (!isRetryableStatus(r.status) || attempt >= attempts) return r;
+        why = `HTTP ${r.status}`;
+        wait = parseRetryAfter(r.headers["retry-after"], retry.maxDelayMs);
+        break;
+      }
+    } catch (e) {
+      if (opts.signal?.aborted) throw new MapBuildError("E_INTERRUPTED", "interrupted", { cause: e });
+      if (!isRetryableError(e) || attempt >= attempts) throw e;
+      why = (e as { code?: string }).code ?? (e as Error).message;
+    }
+    opts.onRetry?.(attempt, why);
+    await sleep(wait ?? backoffDelay(attempt, retry), opts.signal);
+  }
+}
+
+/** A body held in memory (index pages), refused above `limit` bytes. */
+export function memorySink(limit = 64 * 1024 * 1024): Sink & { text(): string } {
+  let chunks: Buffer[] = [];
+  let size = 0;
+  return {
+    data(c) {
+      size += c.length;
+      if (size <= limit) chunks.push(c);
+    },
+    reset() { chunks = []; size = 0; },
+    text() {
+      if (size > limit) throw new MapBuildError("E_PYTHON_DEPS", `response larger than ${limit} bytes`, { hint: "check the index URL" });
+      return Buffer.concat(chunks).toString("utf8");
+    },
+  };
+}
+
+/** A body written straight to `path` (truncated on each try), with a tap for hashing. */
+export function fileSink(path: string, tap: { update(c: Buffer): void; reset(): void }): Sink & { close(): void } {
+  let fd: number | undefined;
+  let error: unknown;
+  return {
+    data(c) {
+      if (error) return;
+      try {
+        fd ??= openSync(path, "w", 0o644);
+        writeSync(fd, c);
+        tap.update(c);
+      } catch (e) {
+        error = e;
+      }
+    },
+    reset() {
+      try {
+        if (fd !== undefined) closeSync(fd);
+        fd = openSync(path, "w", 0o644);
+        error = undefined;
+        tap.reset();
+      } catch (e) {
+        error = e;
+      }
+    },
+    /** Closes the file; throws what writing it failed with. */
+    close() {
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
+      if (error) throw error;
+    },
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * Issue 16, sources like pip and the SDK by default, through `map-build package`: PIP_INDEX_URL,
+ * a pip.conf (PIP_CONFIG_FILE) and a file:// index each supply a stand-in SDK to an app that imports
+ * monai.deploy, with no wheel flag (newest 0.5.x chosen); an app without that import needs no SDK
+ * and no flag. Unpinned requirements needing backtracking resolve to pip's own choice, and
+ * `--lock-file` then `--locked` (index gone) reproduces the same image digest.
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { cp, mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { pushPythonBase } from "../helpers/python-base.js";
+import { startRegistry, type TestRegistry } from "../helpers/registry.js";
+import { makeTempDir } from "../helpers/tmp.js";
+import { BACKTRACK_REQUIREMENTS, backtrackIndex } from "../python/backtrack-index.js";
+import { startIndex, type IndexFileSpec, type IndexServer } from "../python/index-server.js";
+import { SDKDEP, makeWheel, sdkWheel } from "../python/wheel-factory.js";
+import { buildContext, buildLayout, type BuildContext } from "./build.js";
+import { EXAMPLE_APP } from "./fixtures.js";
+
+const SITE = "/root/.local/lib/python3.11/site-packages";
+const FIXTURE = join(import.meta.dirname, "..", "python", "fixtures", "backtrack-pip.json");
+
+describe("map-build package: pip's sources, the SDK by default, lock files", () => {
+  let registry: TestRegistry;
+  let index: IndexServer;
+  let backtrack: IndexServer;
+  let tmp: { dir: string; cleanup: () => Promise<void> };
+  let ctx: BuildContext;
+  let fileIndex: string;
+
+  before(async () => {
+    tmp = await makeTempDir("mb-pkg-pipsrc-");
+    const projects: Record<string, IndexFileSpec[]> = { "monai-deploy-app-sdk": [], sdkdep: [] };
+    for (const v of ["0.5.0", "0.5.1", "0.6.0"]) {
+      const w = makeWheel(sdkWheel(v));
+      projects["monai-deploy-app-sdk"]!.push({ filename: w.filename, bytes: w.bytes, sha256: w.sha256 });
+    }
+    const dep = makeWheel(SDKDEP);
+    projects["sdkdep"]!.push({ filename: dep.filename, bytes: dep.bytes, sha256: dep.sha256 });
+    // the same projects as a file:// tree: simple/<name>/index.html + files/
+    fileIndex = join(tmp.dir, "pypi");
+    for (const [name, files] of Object.entries(projects)) {
+      await mkdir(join(fileIndex, "simple", name), { recursive: true });
+      await mkdir(join(fileIndex, "files"), { recursive: true });
+      for (const f of files) await writeFile(join(fileIndex, "files", f.filename), f.bytes);
+      await writeFile(join(fileIndex, "simple", name, "index.html"), files.map((f) => `<a href="../../files/${f.filename}#sha256=${f.sha256}">${f.filename}</a>`).join("\n"));
+    }
+    [registry, index, backtrack] = await Promise.all([startRegistry(), startIndex(projects), backtrackIndex()]);
+    ctx = await buildContext(tmp.dir, await pushPythonBase(registry.host));
+  });
+  after(async () => {
+    await Promise.allSettled([registry?.stop(), index?.close(), backtrack?.close()]);
+    await tmp?.cleanup();
+  });
+
+  const sdkOf = async (env: NodeJS.ProcessEnv) => {
+    const { image } = await buildLayout(ctx, ["package", EXAMPLE_APP, "-t", "x:1", "-b", ctx.base], { env });
+    assert.match(image.text(`${SITE}/monai/deploy/__init__.py`), /__version__ = "0\.5\.1"/, "newest 0.5.x");
+    assert.ok(image.files.has(`${SITE}/sdkdep/__init__.py`));
+    assert.equal(image.pkgJson["sdk-version"], "0.5.1");
+    assert.match(image.text("/root/.local/pylock.toml"), /name = "monai-deploy-app-sdk"\nversion = "0.5.1"/);
+    return image;
+  };
+
+  it("PIP_INDEX_URL supplies the SDK to an app importing monai.deploy: no wheel flag", async () => {
+    await sdkOf({ PIP_INDEX_URL: index.url });
+    assert.ok(index.requests.some((q) => q.path === "/simple/monai-deploy-app-sdk/"));
+  });
+
+  it("so does a pip.conf named by PIP_CONFIG_FILE, and a file:// index", async () => {
+    const conf = join(tmp.dir, "pip.conf");
+    await writeFile(conf, `[global]\nindex-url =\n    ${index.url}\n`);
+    await sdkOf({ PIP_CONFIG_FILE: conf });
+    await sdkOf({ PIP_INDEX_URL: pathToFileURL(join(fileIndex, "simple")).toString() });
+  });
+
+  it("an app that never imports monai.deploy builds with no SDK and no flag", async () => {
+    const app = join(tmp.dir, "plain-app");
+    await mkdir(app);
+    await writeFile(join(app, "__main__.py"), 'print("plain")\n');
+    const r = await buildLayout(ctx, ["package", app, "-t", "x:1", "-b", ctx.base], { env: { PIP_INDEX_URL: index.url } });
+    assert.ok(![...r.image.files.keys()].some((p) => p.includes("monai/deploy")));
+    assert.match(r.stderr, /does not import monai\.deploy: no App SDK is installed/);
+  });
+
+  it("unpinned requirements resolve to pip's choice; --lock-file then --locked gives the same digest", async () => {
+    const app = join(tmp.dir, "resolve-app");
+    await cp(EXAMPLE_APP, app, { recursive: true });
+    await writeFile(join(app, "requirements.txt"), `${BACKTRACK_REQUIREMENTS.join("\n")}\n`);
+    const lock = join(tmp.dir, "pylock.toml");
+    const args = ["package", app, "-t", "x:1", "-b", ctx.base, "--no-sdk", "--json"];
+    const first = await buildLayout(ctx, [...args, "--index-url", backtrack.url, "--lock-file", lock]);
+    const pip = JSON.parse(await readFile(FIXTURE, "utf8")) as { install: string[] };
+    const text = await readFile(lock, "utf8");
+    const locked = [...text.matchAll(/name = "([^"]+)"\nversion = "([^"]+)"/g)].map((m) => `${m[1]}==${m[2]}`);
+    assert.deepEqual(locked, pip.install);
+    for (const spec of pip.install) assert.ok(first.image.files.has(`${SITE}/${spec.replace("==", "-").replace(/^app-(.)/, "app_$1")}.dist-info/METADATA`), spec);
+    await backtrack.close(); // --locked downloads from the lock's URLs: now only the cache has them
+    const again = await buildLayout(ctx, [...args, "--locked", lock]);
+    assert.equal(JSON.parse(again.stdout).digest, JSON.parse(first.stdout).digest);
+  });
+});

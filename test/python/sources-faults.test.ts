@@ -1,0 +1,105 @@
+/**
+ * Index and download faults against raw loopback servers: an HTTP/1.0 server that ends bodies by
+ * closing the connection (undici 7's fetch crashed the process on it), connection resets, 5xx,
+ * truncated bodies and a wrong sha256 — retried, or a clear error with nothing left in the cache.
+ */
+import assert from "node:assert/strict";
+import { readdir } from "node:fs/promises";
+import { createServer, type Server, type Socket } from "node:net";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { isMapBuildError } from "../../src/errors.js";
+import { simpleIndexSource } from "../../src/python/sources.js";
+import { makeTempDir } from "../helpers/tmp.js";
+import { makeWheel } from "./wheel-factory.js";
+
+const wheel = makeWheel({ name: "faulty", version: "1.0", files: { "faulty/__init__.py": "X = 1\n".repeat(50_000) } });
+const big = Buffer.from(wheel.bytes);
+
+/** Serves /simple/faulty/ and /files/<wheel>; `plan` picks what each file request gets. */
+function rawServer(plan: (n: number, s: Socket) => void): Promise<{ url: string; server: Server; fileRequests: () => number }> {
+  let files = 0;
+  const server = createServer((s) => {
+    s.on("error", () => {});
+    s.once("data", (d) => {
+      const path = /^GET (\S+)/.exec(d.toString("latin1"))?.[1] ?? "/";
+      if (path.startsWith("/simple/faulty/")) {
+        const html = `<a href="/files/${wheel.filename}#sha256=${wheel.sha256}">${wheel.filename}</a>`;
+        // HTTP/1.0, no Content-Length: the body ends when the server closes
+        s.write(`HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n${html}`, () => s.end());
+        return;
+      }
+      plan(++files, s);
+    });
+  });
+  return new Promise((r) => server.listen(0, "127.0.0.1", () => r({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/simple/`, server, fileRequests: () => files })));
+}
+
+const close10 = (s: Socket, body: Buffer) => { s.write("HTTP/1.0 200 OK\r\nContent-Type: application/octet-stream\r\n\r\n"); s.write(body, () => s.end()); };
+
+describe("index faults", () => {
+  let tmp: { dir: string; cleanup: () => Promise<void> };
+  const servers: Server[] = [];
+  let n = 0;
+  before(async () => { tmp = await makeTempDir("mb-src-faults-"); });
+  after(async () => {
+    for (const s of servers) s.close();
+    await tmp?.cleanup();
+  });
+  const fetchFrom = async (plan: (n: number, s: Socket) => void, attempts = 3) => {
+    const srv = await rawServer(plan);
+    servers.push(srv.server);
+    const cacheDir = join(tmp.dir, `cache-${++n}`);
+    const retries: string[] = [];
+    const src = simpleIndexSource(srv.url, { cacheDir, attempts, minDelayMs: 0, onRetry: (_a, why) => retries.push(why) });
+    const listing = await src.list("faulty");
+    assert.equal(listing.wheels.length, 1);
+    const cached = async () => (await readdir(join(cacheDir, "sha256")).catch(() => [] as string[])).filter((f) => !f.startsWith("."));
+    return { result: listing.wheels[0]!.fetch(), retries, cached, srv };
+  };
+
+  it("an HTTP/1.0 close-delimited index and download work (and do not crash the process)", async () => {
+    for (let i = 0; i < 3; i++) {
+      const { result, cached } = await fetchFrom((_n, s) => close10(s, big));
+      assert.match(await result, /sha256/);
+      assert.deepEqual(await cached(), [wheel.sha256]);
+    }
+  });
+
+  it("a reset and a 503 are retried", async () => {
+    const { result, retries, cached } = await fetchFrom((k, s) => {
+      if (k === 1) s.resetAndDestroy();
+      else if (k === 2) s.end("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n");
+      else s.end(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${big.length}\r\nConnection: close\r\n\r\n`), big]));
+    });
+    await result;
+    assert.equal(retries.length, 2, retries.join(", "));
+    assert.deepEqual(await cached(), [wheel.sha256]);
+  });
+
+  it("a truncated body is retried; still truncated, a clear failure and nothing cached", async () => {
+    const truncated = (s: Socket) => { s.write(`HTTP/1.1 200 OK\r\nContent-Length: ${big.length}\r\n\r\n`); s.write(big.subarray(0, big.length >> 1), () => s.destroy()); };
+    const ok = await fetchFrom((k, s) => (k === 1 ? truncated(s) : s.end(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${big.length}\r\nConnection: close\r\n\r\n`), big]))));
+    await ok.result;
+    assert.equal(ok.retries.length, 1);
+    const bad = await fetchFrom((_k, s) => truncated(s), 2);
+    await assert.rejects(bad.result, (e: unknown) => isMapBuildError(e) && e.code === "E_NETWORK" && /download faulty-1\.0/.test(e.message));
+    assert.deepEqual(await bad.cached(), []);
+  });
+
+  it("a close-delimited body cut short, and a wrong file: E_DIGEST_MISMATCH, nothing cached", async () => {
+    const cut = await fetchFrom((_k, s) => close10(s, big.subarray(0, big.length >> 1)));
+    await assert.rejects(cut.result, (e: unknown) => isMapBuildError(e) && e.code === "E_DIGEST_MISMATCH" && /the index says/.test(e.message));
+    assert.deepEqual(await cut.cached(), []);
+    const other = await fetchFrom((_k, s) => close10(s, Buffer.from("not the wheel")));
+    await assert.rejects(other.result, (e: unknown) => isMapBuildError(e) && e.code === "E_DIGEST_MISMATCH");
+    assert.deepEqual(await other.cached(), []);
+  });
+
+  it("a persistent 500 fails with the status after the tries", async () => {
+    const { result, retries } = await fetchFrom((_k, s) => s.end("HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n"));
+    await assert.rejects(result, (e: unknown) => isMapBuildError(e) && /HTTP 500/.test(e.message));
+    assert.equal(retries.length, 2);
+  });
+});
