@@ -35,6 +35,8 @@ export interface LayerCacheOptions {
   env?: NodeJS.ProcessEnv;
   /** See stat-index.ts; default 2000 ms (FAT timestamps have 2 s resolution). */
   racyWindowMs?: number;
+  /** The clock the racy window is measured with (ms since the epoch); default Date.now. */
+  now?: () => number;
   /** The automatic prune keeps entries used this recently (other builds may be pushing them); default 10 min. */
   pruneGraceMs?: number;
   /** Bound on remembered input files; default 200 000 (a few MB of JSON). */
@@ -110,6 +112,7 @@ export class LayerCache {
       racyWindowMs: opts.racyWindowMs ?? DEFAULT_RACY_WINDOW_MS,
       maxRecords: opts.maxIndexedFiles ?? DEFAULT_MAX_INDEXED_FILES,
       counters: this.stats,
+      now: opts.now,
     });
   }
 

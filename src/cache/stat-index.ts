@@ -55,13 +55,16 @@ export class StatIndex {
   readonly #racyWindowMs: number;
   readonly #maxRecords: number;
   readonly #counters: StatIndexCounters;
+  readonly #now: () => number;
   #records: Map<string, IndexRecord> | undefined;
   #loading: Promise<Map<string, IndexRecord>> | undefined;
   #dirty = false;
   #saving: Promise<void> = Promise.resolve();
 
-  constructor(file: string, opts: { racyWindowMs: number; maxRecords: number; counters: StatIndexCounters }) {
+  /** `now` (ms since the epoch) is injectable so tests decide what is racy without sleeping. */
+  constructor(file: string, opts: { racyWindowMs: number; maxRecords: number; counters: StatIndexCounters; now?: () => number }) {
     this.#file = file;
+    this.#now = opts.now ?? Date.now;
     this.#racyWindowMs = opts.racyWindowMs;
     this.#maxRecords = opts.maxRecords;
     this.#counters = opts.counters;
@@ -76,8 +79,8 @@ export class StatIndex {
     if (rec && sameStat(rec, before)) {
       this.#counters.indexHits++;
       // Last-seen only orders eviction; refreshing it hourly spares a rewrite of the index per build.
-      if (Date.now() - rec[6] > SEEN_REFRESH_MS) {
-        rec[6] = Date.now();
+      if (this.#now() - rec[6] > SEEN_REFRESH_MS) {
+        rec[6] = this.#now();
         this.#dirty = true;
       }
       return snapshot(abs, before, rec[5], false);
@@ -88,7 +91,7 @@ export class StatIndex {
     const after = await statFile(abs);
     const racy = this.isRacy(before);
     if (!racy && sameStats(before, after)) {
-      records.set(abs, [String(before.dev), String(before.ino), Number(before.size), String(before.mtimeNs), String(before.ctimeNs), sha256, Date.now()]);
+      records.set(abs, [String(before.dev), String(before.ino), Number(before.size), String(before.mtimeNs), String(before.ctimeNs), sha256, this.#now()]);
       this.#dirty = true;
     } else {
       records.delete(abs);
@@ -101,7 +104,7 @@ export class StatIndex {
   /** True when the file's timestamps are too close to now to prove that it has not changed since. */
   isRacy(st: BigIntStats): boolean {
     const newest = st.mtimeNs > st.ctimeNs ? st.mtimeNs : st.ctimeNs;
-    return Date.now() - Number(newest / 1_000_000n) < this.#racyWindowMs;
+    return this.#now() - Number(newest / 1_000_000n) < this.#racyWindowMs;
   }
 
   /** Write the index back if it changed, merged with what other processes saved meanwhile. */

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { makeTempDir } from "../helpers/tmp.js";
 import { pythonBaseLayout, PYTHON_BASE_TAG } from "../helpers/python-base.js";
 import { REPO_ROOT, runCli } from "../helpers/cli.js";
-import { validateImage } from "../harness/validate.js";
+import { validateImage } from "../helpers/validate/validate.js";
 
 interface Result {
   digest: string;

@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { join } from "node:path";
-import { corruptLayout } from "../harness/corrupt.js";
-import { clearSkopeoBlobInfoCache, formatVerdicts, validateImage, type ValidationReport } from "../harness/validate.js";
+import { corruptLayout } from "../helpers/validate/corrupt.js";
+import { clearSkopeoBlobInfoCache, formatVerdicts, validateImage, type ValidationReport } from "../helpers/validate/validate.js";
 import { startContainerd, type TestContainerd } from "../helpers/containerd.js";
 import { startDockerd, type TestDockerd } from "../helpers/dockerd.js";
 import { pushPythonBase, pythonBaseLayout, PYTHON_BASE_TAG } from "../helpers/python-base.js";

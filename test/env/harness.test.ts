@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { join } from "node:path";
-import { formatVerdicts, validateImage } from "../harness/validate.js";
+import { formatVerdicts, validateImage } from "../helpers/validate/validate.js";
 import { startContainerd, type TestContainerd } from "../helpers/containerd.js";
 import { startDockerd, type TestDockerd } from "../helpers/dockerd.js";
 import { pushPythonBase, pythonBaseLayout, PYTHON_BASE_TAG } from "../helpers/python-base.js";

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { formatVerdicts, validateImage } from "../harness/validate.js";
+import { formatVerdicts, validateImage } from "../helpers/validate/validate.js";
 import { pushPythonBase, pythonBaseLayout, PYTHON_BASE_TAG } from "../helpers/python-base.js";
 import { startRegistry, type TestRegistry } from "../helpers/registry.js";
 import { run } from "../helpers/run.js";

@@ -13,7 +13,7 @@ import { pushPythonBase } from "../helpers/python-base.js";
 import { startRegistry, type TestRegistry } from "../helpers/registry.js";
 import { runOk } from "../helpers/run.js";
 import { makeTempDir } from "../helpers/tmp.js";
-import { formatVerdicts, validateImage } from "../harness/validate.js";
+import { formatVerdicts, validateImage } from "../helpers/validate/validate.js";
 import { EXAMPLE_APP, EXAMPLE_MODEL } from "../package/fixtures.js";
 import { buildEnv, copyVerified, inspectPushed } from "./setup.js";
 

@@ -143,8 +143,11 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         res.writeHead(up.statusCode ?? 502, out);
         pump(up, res, entry, fault);
       };
-      if (fault?.kind === "delay-headers") setTimeout(send, fault.ms);
-      else send();
+      if (fault?.kind === "delay-headers") {
+        // a client that gives up first never gets the answer (so a long delay holds nothing open)
+        const timer = setTimeout(send, fault.ms);
+        res.on("close", () => clearTimeout(timer));
+      } else send();
     });
     upstream.on("error", () => res.destroy());
     // the client went away (reset, timeout): stop talking to the registry too

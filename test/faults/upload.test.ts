@@ -116,7 +116,8 @@ describe("faults while pushing (end to end)", () => {
     assert.equal(puts.length, 2);
     assert.equal(puts[0]!.status, 429);
     const waited = puts[1]!.at - puts[0]!.respondedAt!;
-    assert.ok(waited >= 950 && waited < 2000, `waited ${waited} ms after Retry-After: 1`);
+    // a lower bound only: a loaded machine can make any wait longer, never shorter
+    assert.ok(waited >= 950, `waited ${waited} ms after Retry-After: 1`);
     await assertPushedIntact(ref, r.stdout);
   });
 

@@ -2,7 +2,7 @@
  * A loopback registry with bearer-token auth plus its token server (test/token-server.ts), for one
  * test file. stop() stops both and removes their temp dirs.
  */
-import { startTokenServer, type TokenServer, type TokenServerOptions } from "../token-server.js";
+import { startTokenServer, type TokenServer, type TokenServerOptions } from "./token-server.js";
 import { startRegistry, type TestRegistry } from "./registry.js";
 
 export interface TokenRegistry {

@@ -7,7 +7,7 @@ import { writeDockerTarball } from "../../src/sinks/docker-tarball.js";
 import { writeOciLayout } from "../../src/sinks/oci-layout.js";
 import type { Image } from "../../src/image/image.js";
 import { makeTempDir } from "../helpers/tmp.js";
-import { validateImage } from "../harness/validate.js";
+import { validateImage } from "../helpers/validate/validate.js";
 import { BIG, buildTestImage, LONG } from "./test-image.js";
 
 const run = { cmd: ["sh", "-c", "hello.sh && cat /app/link && stat -c %s /models/big.bin"], stdout: `hello-from-layer\nnested b\n${BIG}` };

@@ -44,7 +44,7 @@ case "$server" in
   helper-only.example.com:5000) printf '{"Username":"helperuser","Secret":"helper-pass-ghi"}\\n' ;;
   broken.example.com) echo "keyring locked, leaky-stderr-secret" >&2; echo "leaky-stderr-secret"; exit 3 ;;
   garbage.example.com) echo "this is garbage-secret-out" ;;
-  slow.example.com) sleep 5 ;;
+  slow.example.com) sleep 600 ;;
   *) echo "credentials not found in native keychain"; exit 1 ;;
 esac
 `;
@@ -240,11 +240,11 @@ describe("keychains", () => {
       const garbage = await collectError(k.resolve("garbage.example.com"));
       assertNoSecret(garbage);
       assert.match(garbage.message, /malformed output/);
-      const t0 = Date.now();
+      // The helper never answers within the test: only the timeout (which kills its process group, else
+      // this file would hang on the sleeping child) can produce this error.
       const slow = await collectError(k.resolve("slow.example.com"));
       assertNoSecret(slow);
       assert.match(slow.message, /did not answer/);
-      assert.ok(Date.now() - t0 < 3000);
     });
 
     it("malformed config files are E_USAGE errors naming the file, without secrets", async () => {
