@@ -32,3 +32,6 @@ export function sourceDateEpoch(env: NodeJS.ProcessEnv): number {
 
 /** Largest manifest, index or config map-build reads into memory, from any source (registry, layout, archive). */
 export const MAX_JSON_DOCUMENT_BYTES = 16 * 1024 * 1024;
+
+/** Larger than any real requirements file, even one with hashes for every wheel. */
+export const MAX_REQUIREMENTS_BYTES = 8 * 1024 * 1024;

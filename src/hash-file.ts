@@ -4,12 +4,12 @@
  * bench measured ~38 MB of such garbage per pass before the collector caught up.
  */
 import { createHash, type Hash } from "node:crypto";
-import { open } from "node:fs/promises";
+import { openRegularFile } from "./open-regular.js";
 
 const CHUNK = 1024 * 1024;
 
 async function feed(hash: Hash, path: string, buf: Buffer, signal?: AbortSignal): Promise<void> {
-  const fh = await open(path, "r");
+  const fh = await openRegularFile(path); // a FIFO swapped in must not block a libuv worker for ever
   try {
     for (;;) {
       signal?.throwIfAborted();

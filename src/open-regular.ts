@@ -6,7 +6,8 @@
  * regular file, and the very file that was planned when its identity is known.
  */
 import { constants } from "node:fs";
-import { open, type FileHandle } from "node:fs/promises";
+import { open, realpath, type FileHandle } from "node:fs/promises";
+import { isAbsolute, relative, resolve } from "node:path";
 
 /** dev and ino as decimal strings (bigint stats, JSON-safe). */
 export interface FileIdentity {
@@ -21,11 +22,11 @@ export interface OpenRegularOptions {
   expect?: FileIdentity;
 }
 
-/** Why a path could not be opened as the planned regular file; `cause` is the system error if any. */
-export class NotRegularFileError extends Error {
+/** Why a path could not be read as the planned regular file; `cause` is the system error if any. */
+export class InputFileError extends Error {
   constructor(readonly path: string, readonly reason: string, options?: { cause: unknown }) {
     super(`${path} ${reason}`, options);
-    this.name = "NotRegularFileError";
+    this.name = "InputFileError";
   }
 }
 
@@ -43,7 +44,7 @@ function kindOf(st: import("node:fs").BigIntStats): string {
 }
 
 /**
- * The open file, or a NotRegularFileError for a FIFO/device/socket/folder, a symlink (with
+ * The open file, or a InputFileError for a FIFO/device/socket/folder, a symlink (with
  * `noFollow`) or a different file than `expect`. System errors (ENOENT, EACCES) are thrown as they are.
  */
 export async function openRegularFile(path: string, opts: OpenRegularOptions = {}): Promise<FileHandle> {
@@ -53,19 +54,42 @@ export async function openRegularFile(path: string, opts: OpenRegularOptions = {
     fh = await open(path, flags);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ELOOP" && opts.noFollow) {
-      throw new NotRegularFileError(path, "became a symlink after it was read", { cause: e });
+      throw new InputFileError(path, "became a symlink after it was read", { cause: e });
     }
     throw e;
   }
   try {
     const st = await fh.stat({ bigint: true });
-    if (!st.isFile()) throw new NotRegularFileError(path, `is ${kindOf(st)}`);
+    if (!st.isFile()) throw new InputFileError(path, `is ${kindOf(st)}`);
     if (opts.expect && (String(st.dev) !== opts.expect.dev || String(st.ino) !== opts.expect.ino)) {
-      throw new NotRegularFileError(path, "was replaced by another file after it was read");
+      throw new InputFileError(path, "was replaced by another file after it was read");
     }
     return fh;
   } catch (e) {
     await fh.close().catch(() => {});
     throw e;
   }
+}
+
+/** A small regular file in memory; refused (InputFileError) when larger than `limit` bytes. */
+export async function readRegularFile(path: string, limit: number, opts: OpenRegularOptions = {}): Promise<Buffer> {
+  const fh = await openRegularFile(path, opts);
+  try {
+    const { size } = await fh.stat();
+    if (size > limit) throw new InputFileError(path, `is ${size} bytes, more than ${limit}`);
+    return await fh.readFile();
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * `path` resolved through symlinks when that lies inside `root` (also resolved), else undefined.
+ * A path that does not exist yet is judged as written.
+ */
+export async function realPathInside(path: string, root: string): Promise<string | undefined> {
+  const realRoot = await realpath(root).catch(() => resolve(root));
+  const real = await realpath(path).catch(() => resolve(path));
+  const rel = relative(realRoot, real);
+  return rel === ".." || rel.startsWith("../") || isAbsolute(rel) ? undefined : real;
 }

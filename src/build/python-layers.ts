@@ -90,6 +90,7 @@ export async function pythonLayers(pip: RequirementsList, opts: PackageMapOption
   const deps = await resolvePythonDeps({
     target,
     requirementsFiles: pip.requirementsFiles,
+    ...(pip.confineTo ? { requirementsRoot: pip.confineTo } : {}),
     pipPackages,
     wheelhouses: sources,
     indexUrl: opts.indexUrl,

@@ -3,9 +3,11 @@
  * (its bytes also become the image's requirements.txt); otherwise the App class's
  * `@env(pip_packages=…)` plus the app folder's own requirements.txt.
  */
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { join } from "node:path";
+import { MAX_REQUIREMENTS_BYTES } from "../defaults.js";
 import { MapBuildError } from "../errors.js";
+import { InputFileError, readRegularFile } from "../open-regular.js";
 import type { AppInfo } from "../map/index.js";
 import type { PackageMapOptions } from "./options.js";
 
@@ -14,6 +16,8 @@ export interface RequirementsList {
   requirementsTxt: string;
   pipPackages: string[];
   requirementsFiles: string[];
+  /** Set when requirementsFiles are the app's own: what they include must stay in this folder. */
+  confineTo?: string;
 }
 
 export async function requirementsList(app: AppInfo, opts: Pick<PackageMapOptions, "requirements">): Promise<RequirementsList> {
@@ -21,14 +25,18 @@ export async function requirementsList(app: AppInfo, opts: Pick<PackageMapOption
     if (!opts.requirements.endsWith(".txt")) {
       throw new MapBuildError("E_USAGE", `--requirements ${opts.requirements} is not a .txt file`, { hint: "pass a pip requirements file ending in .txt" });
     }
-    const text = await readFile(opts.requirements, "utf8").catch((cause: unknown) => {
-      throw new MapBuildError("E_USAGE", `cannot read --requirements ${opts.requirements}`, { cause, hint: "check the path and its permissions" });
+    const bytes = await readRegularFile(opts.requirements, MAX_REQUIREMENTS_BYTES).catch((cause: unknown) => {
+      const why = cause instanceof InputFileError ? `: it ${cause.reason}` : "";
+      throw new MapBuildError("E_USAGE", `cannot read --requirements ${opts.requirements}${why}`, { cause, hint: "check the path and its permissions" });
     });
+    const text = bytes.toString("utf8");
     return { requirementsTxt: text, pipPackages: [], requirementsFiles: [opts.requirements] };
   }
   const own = join(app.root, "requirements.txt");
   const hasOwn = app.kind === "folder" && (await stat(own).then((s) => s.isFile(), () => false));
-  return { requirementsTxt: app.pipPackages.join("\n"), pipPackages: app.pipPackages, requirementsFiles: hasOwn ? [own] : [] };
+  const list: RequirementsList = { requirementsTxt: app.pipPackages.join("\n"), pipPackages: app.pipPackages, requirementsFiles: hasOwn ? [own] : [] };
+  if (hasOwn) list.confineTo = app.root;
+  return list;
 }
 
 /**

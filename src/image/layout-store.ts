@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { MAX_JSON_DOCUMENT_BYTES } from "../defaults.js";
 import { MapBuildError } from "../errors.js";
-import { NotRegularFileError, openRegularFile } from "../open-regular.js";
+import { InputFileError, readRegularFile } from "../open-regular.js";
 import { digestAlgorithm, digestHex, type Digest } from "../digest.js";
 import { indexTar, readMember, type TarMember } from "./tar-index.js";
 
@@ -41,23 +41,11 @@ export function directoryStore(dir: string): LayoutStore {
 }
 
 /** A manifest/index/config file, refused before reading when it is larger than any should be (or a FIFO). */
-async function readSmallFile(path: string): Promise<Buffer | undefined> {
-  const fh = await openRegularFile(path).catch((e: unknown) => {
-    if (e instanceof NotRegularFileError) throw new MapBuildError("E_INPUT_FORMAT", e.message, { hint: "an OCI layout holds regular files only; copy it again" });
+function readSmallFile(path: string): Promise<Buffer | undefined> {
+  return readRegularFile(path, MAX_JSON_DOCUMENT_BYTES).catch((e: unknown) => {
+    if (e instanceof InputFileError) throw new MapBuildError("E_INPUT_FORMAT", e.message, { hint: "the layout is damaged or not an OCI image layout; copy it again" });
     return undefined;
   });
-  if (!fh) return undefined;
-  try {
-    const { size } = await fh.stat();
-    if (size > MAX_JSON_DOCUMENT_BYTES) {
-      throw new MapBuildError("E_INPUT_FORMAT", `${path} is ${size} bytes, more than a manifest, index or config should be (${MAX_JSON_DOCUMENT_BYTES})`, {
-        hint: "the layout is damaged or not an OCI image layout; copy it again",
-      });
-    }
-    return await fh.readFile();
-  } finally {
-    await fh.close();
-  }
 }
 
 export async function archiveStore(file: string, members?: Map<string, TarMember>, transport = "oci-archive"): Promise<LayoutStore> {

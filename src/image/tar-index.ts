@@ -3,7 +3,7 @@
  * reading contents, so a multi-GB `docker save` archive is served by offset with flat memory.
  * Handles ustar prefixes, PAX `path`/`size` records and GNU long names (what docker and skopeo write).
  */
-import { NotRegularFileError, openRegularFile } from "../open-regular.js";
+import { InputFileError, openRegularFile } from "../open-regular.js";
 import { MAX_JSON_DOCUMENT_BYTES } from "../defaults.js";
 import { MapBuildError } from "../errors.js";
 
@@ -72,7 +72,7 @@ function parsePax(b: Buffer): Record<string, string> {
  */
 export async function indexTar(file: string, what = "archive"): Promise<Map<string, TarMember>> {
   const fh = await openRegularFile(file).catch((cause: unknown) => {
-    const why = cause instanceof NotRegularFileError ? `: it ${cause.reason}` : "";
+    const why = cause instanceof InputFileError ? `: it ${cause.reason}` : "";
     throw new MapBuildError("E_INPUT_FORMAT", `cannot open the ${what} ${file}${why}`, { hint: `check the path of the ${what}`, cause });
   });
   const members = new Map<string, TarMember>();

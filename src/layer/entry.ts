@@ -4,10 +4,14 @@
  * the layer writer sorts them, adds missing parent directories and streams them to a tar.
  */
 import type { Readable } from "node:stream";
+import type { FileIdentity } from "../open-regular.js";
 
 export type EntrySource =
-  /** A file on disk, read when the layer is written. */
-  | { kind: "file"; path: string }
+  /**
+   * A file on disk, read when the layer is written. With `identity` (a planned walk) it is opened
+   * without following a symlink and must still be that very regular file (open-regular.ts).
+   */
+  | { kind: "file"; path: string; identity?: FileIdentity }
   /** Generated content held in memory (manifests, scripts, RECORD files). */
   | { kind: "bytes"; data: Uint8Array }
   /** Content opened lazily (e.g. a member of a wheel); must yield exactly `size` bytes. */

@@ -8,10 +8,11 @@
  * escape hatch is not honoured by all image tools. Any valid UTF-8 name is kept, newlines and
  * other control characters included: the tar writer stores it in a length-prefixed pax record.
  */
-import { lstat, open, readdir, readlink, realpath, stat } from "node:fs/promises";
+import { lstat, readdir, readlink, realpath, stat } from "node:fs/promises";
 import type { BigIntStats } from "node:fs";
 import { join, posix, relative, sep } from "node:path";
 import { MapBuildError } from "../errors.js";
+import { InputFileError, identityOf, openRegularFile } from "../open-regular.js";
 import type { FileEntry, HardlinkEntry, LayerEntry } from "./entry.js";
 import { DEFAULT_OMIT_PARENT_DIRS } from "./normalize-entries.js";
 
@@ -68,7 +69,7 @@ export async function planFromDisk(mappings: readonly DiskMapping[], opts: PlanO
   const inodes = new Map<string, FileEntry[]>();
 
   const addFile = (hostPath: string, target: string, st: BigIntStats): void => {
-    const entry: FileEntry = { type: "file", path: target, mode: fileMode(st), ...ids, size: Number(st.size), source: { kind: "file", path: hostPath } };
+    const entry: FileEntry = { type: "file", path: target, mode: fileMode(st), ...ids, size: Number(st.size), source: { kind: "file", path: hostPath, identity: identityOf(st) } };
     out.push(entry);
     if (st.nlink > 1n) {
       const key = `${st.dev}:${st.ino}`;
@@ -85,8 +86,10 @@ export async function planFromDisk(mappings: readonly DiskMapping[], opts: PlanO
       throw inputError(`cannot read ${m.source}: ${(err as Error).message}`, "check that the path exists and is readable", err);
     });
     if (st.isFile()) {
-      await checkReadable(m.source);
-      addFile(m.source, target, st);
+      // read through its real path, so the file is later opened without following a symlink
+      const hostPath = await realpath(m.source);
+      await checkReadable(hostPath, st);
+      addFile(hostPath, target, st);
       continue;
     }
     if (!st.isDirectory()) throw specialFile(m.source, st);
@@ -122,7 +125,7 @@ export async function planFromDisk(mappings: readonly DiskMapping[], opts: PlanO
         if (opts.ignore?.(childRel, cst.isDirectory())) return { kind: "skip" };
         if (cst.isDirectory()) return { kind: "dir", hostPath, childRel, imagePath };
         if (cst.isFile()) {
-          await checkReadable(hostPath);
+          await checkReadable(hostPath, cst);
           return { kind: "file", hostPath, imagePath, st: cst };
         }
         if (cst.isSymbolicLink()) {
@@ -203,11 +206,12 @@ async function checkSymlink(hostPath: string, rel: string, linkTarget: string, r
 }
 
 /** Open and close: catches EACCES at plan time instead of halfway through a layer. */
-async function checkReadable(hostPath: string): Promise<void> {
+async function checkReadable(hostPath: string, st: BigIntStats): Promise<void> {
   try {
-    const fh = await open(hostPath, "r");
+    const fh = await openRegularFile(hostPath, { noFollow: true, expect: identityOf(st) });
     await fh.close();
   } catch (err) {
+    if (err instanceof InputFileError) throw inputError(err.message, "do not change the input files during the build, then run it again", err);
     throw inputError(`cannot read ${hostPath}: ${(err as Error).message}`, `make it readable by this user (chmod a+r ${hostPath}) or exclude it`, err);
   }
 }

@@ -2,10 +2,10 @@
  * The tar bytes of a normalised entry list, as an async generator so that `stream.pipeline` pulls
  * it at the pace of the slowest stage (gzip, disk): nothing is buffered beyond one read chunk.
  */
-import { createReadStream } from "node:fs";
-import { open, type FileHandle } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { MapBuildError, isMapBuildError } from "../errors.js";
+import { InputFileError, openRegularFile } from "../open-regular.js";
 import type { FileEntry, LayerEntry } from "./entry.js";
 import { END_OF_ARCHIVE, encodeHeader, padding } from "./tar-header.js";
 
@@ -79,9 +79,10 @@ async function* fileContent(e: FileEntry, reuse?: Buffer): AsyncGenerator<Buffer
         yield* readInto(e, src.path, reuse);
         return;
       }
+      const fh = await openPlanned(e, src.path);
       // Read at most size + 1 bytes: one byte too many proves the file grew since planning,
       // without reading the rest of a file that may keep growing (a log, a download in progress).
-      const stream = createReadStream(src.path, { start: 0, end: e.size, highWaterMark: READ_CHUNK });
+      const stream = fh.createReadStream({ start: 0, end: e.size, highWaterMark: READ_CHUNK });
       try {
         for await (const chunk of stream) yield chunk as Buffer;
       } catch (err) {
@@ -112,12 +113,7 @@ async function* fileContent(e: FileEntry, reuse?: Buffer): AsyncGenerator<Buffer
 
 /** Up to size + 1 bytes of a file, each chunk a view of `buf` (see TarChunkOptions.reuseBuffer). */
 async function* readInto(e: FileEntry, path: string, buf: Buffer): AsyncGenerator<Buffer> {
-  let fh: FileHandle;
-  try {
-    fh = await open(path, "r");
-  } catch (err) {
-    throw readFailed(e, path, err);
-  }
+  const fh = await openPlanned(e, path);
   try {
     let left = e.size + 1; // one byte too many proves the file grew since planning
     while (left > 0) {
@@ -136,6 +132,16 @@ async function* readInto(e: FileEntry, path: string, buf: Buffer): AsyncGenerato
   }
 }
 
+/** The planned file itself: never a FIFO (which would hang the process) nor a symlink swapped in. */
+async function openPlanned(e: FileEntry, path: string): Promise<FileHandle> {
+  const identity = e.source.kind === "file" ? e.source.identity : undefined;
+  try {
+    return await openRegularFile(path, identity ? { noFollow: true, expect: identity } : {});
+  } catch (err) {
+    throw readFailed(e, path, err);
+  }
+}
+
 function changedSize(e: FileEntry, how: "grew" | "shrank"): MapBuildError {
   const where = e.source.kind === "file" ? e.source.path : e.path;
   return new MapBuildError("E_LAYER_INPUT", `${where} ${how} while the layer was being written (planned ${e.size} bytes)`, {
@@ -145,6 +151,11 @@ function changedSize(e: FileEntry, how: "grew" | "shrank"): MapBuildError {
 
 function readFailed(e: FileEntry, hostPath: string | undefined, err: unknown): MapBuildError {
   if (isMapBuildError(err)) return err;
+  if (err instanceof InputFileError) {
+    return new MapBuildError("E_LAYER_INPUT", `${err.message}, so it cannot go into ${e.path}`, {
+      hint: "do not change the input files during the build, then run it again", cause: err,
+    });
+  }
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   const where = hostPath ?? e.path;
   const hint =

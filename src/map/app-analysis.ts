@@ -3,9 +3,11 @@
  * subclass, its module (→ the command), `version`, `@resource` and `@env` — without importing the
  * app (bug B14). Values that are not literals are reported in `unresolved` with the flag to pass.
  */
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
+import { MAX_REQUIREMENTS_BYTES } from "../defaults.js";
 import { MapBuildError } from "../errors.js";
+import { InputFileError, readRegularFile, realPathInside } from "../open-regular.js";
 import type { PyFloat } from "./python-json.js";
 import { evalLiteral, splitCallArgs, type CallArg } from "./python-literal.js";
 import { PythonSyntaxError, tokenize, type LogicalLine, type Token } from "./python-tokens.js";
@@ -71,11 +73,15 @@ function lastPart(name: string): string {
   return name.slice(name.lastIndexOf(".") + 1);
 }
 
+/** Far beyond any hand-written module; a bigger .py is generated data, not something to scan. */
+const MAX_SOURCE_BYTES = 16 * 1024 * 1024;
+
 async function parseFile(path: string): Promise<LogicalLine[]> {
   let src: string;
   try {
-    src = await readFile(path, "utf8");
+    src = (await readRegularFile(path, MAX_SOURCE_BYTES)).toString("utf8");
   } catch (e) {
+    if (e instanceof InputFileError) throw appInvalid(e.message, "the app's Python files must be regular files of sane size", e);
     // EACCES (unreadable), EISDIR, EIO…: the user's file, not a bug in map-build
     const code = (e as NodeJS.ErrnoException).code ?? "error";
     throw appInvalid(`cannot read ${path} (${code})`, "make the app's files readable by the user running map-build", e);
@@ -197,7 +203,13 @@ async function readDecorators(cls: ClassDef, info: AppInfo, cwd: string): Promis
       else if (v.ok && typeof v.value === "string") {
         // BaseEnv: a str is a requirements path, read relative to the packaging process's cwd.
         const reqPath = resolve(cwd, v.value);
-        const text = await readFile(reqPath, "utf8").catch(() => undefined);
+        // the app names this file: only its own folder or the working folder, never any host file
+        const inside = (await realPathInside(reqPath, info.root)) ?? (await realPathInside(reqPath, cwd));
+        if (!inside) {
+          info.unresolved.push({ field: "pip_packages", flag: "--requirements", reason: `@env requirements file ${reqPath} is outside the app folder and the working folder` });
+          continue;
+        }
+        const text = await readRegularFile(inside, MAX_REQUIREMENTS_BYTES, { noFollow: true }).then((b) => b.toString("utf8"), () => undefined);
         if (text === undefined) {
           info.unresolved.push({ field: "pip_packages", flag: "--requirements", reason: `@env requirements file ${reqPath} does not exist` });
           continue;

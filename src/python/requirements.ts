@@ -3,9 +3,10 @@
  * specifiers, extras, markers, hashes, `-r`/`-c` includes and index options. Editable installs,
  * URLs, VCS and local paths are refused (they need a build step or a network fetch pip would do).
  */
-import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
+import { MAX_REQUIREMENTS_BYTES } from "../defaults.js";
 import { MapBuildError } from "../errors.js";
+import { InputFileError, readRegularFile, realPathInside } from "../open-regular.js";
 import { parseRequirement, type Requirement } from "./requirement.js";
 
 export interface RequirementsSet {
@@ -62,6 +63,18 @@ export interface ParseRequirementsOptions {
   baseDir: string;
   /** Files being read (include-cycle detection). */
   stack?: string[];
+  /**
+   * An app's own requirements: `-r`/`-c` includes and local `--find-links` must stay inside this
+   * folder, as they did when pip ran inside the image (explicit `--requirements` files are not confined).
+   */
+  confineTo?: string;
+}
+
+const CONFINED_HINT = "an app's requirements.txt may only name files inside the app folder; pass other files with --requirements";
+
+/** `path` (resolved through symlinks) when it is inside `root`; fails naming only what the line wrote. */
+async function confinedPath(path: string, root: string, origin: string, written: string): Promise<string> {
+  return (await realPathInside(path, root)) ?? fail(origin, `"${written}" is outside the app folder`, CONFINED_HINT);
 }
 
 /** Parse requirements text into `into` (or a new set). */
@@ -119,8 +132,10 @@ async function parseOptionLine(toks: string[], origin: string, opts: ParseRequir
     const flag = t.startsWith("--") ? t.split("=")[0]! : t.slice(0, 2);
     switch (flag) {
       case "-r": case "--requirement": case "-c": case "--constraint": {
-        const path = resolve(opts.baseDir, valueOf(flag, t));
-        const sub = await readRequirementsFile(path, opts.stack ?? [], emptyRequirementsSet());
+        const written = valueOf(flag, t);
+        const path = resolve(opts.baseDir, written);
+        if (opts.confineTo) await confinedPath(path, opts.confineTo, origin, written);
+        const sub = await readRequirementsFile(path, opts.stack ?? [], emptyRequirementsSet(), opts.confineTo);
         const target = flag === "-c" || flag === "--constraint" ? into.constraints : into.requirements;
         target.push(...sub.requirements);
         into.constraints.push(...sub.constraints);
@@ -135,7 +150,11 @@ async function parseOptionLine(toks: string[], origin: string, opts: ParseRequir
       case "--extra-index-url": into.extraIndexUrls.push(valueOf(flag, t)); break;
       case "-f": case "--find-links": {
         const v = valueOf(flag, t);
-        into.findLinks.push(/^[a-z][a-z0-9+.-]*:\/\//i.test(v) ? v : resolve(opts.baseDir, v.replace(/^file:(\/\/)?/, "")));
+        if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) into.findLinks.push(v);
+        else {
+          const dir = resolve(opts.baseDir, v.replace(/^file:(\/\/)?/, ""));
+          into.findLinks.push(opts.confineTo ? await confinedPath(dir, opts.confineTo, origin, v) : dir);
+        }
         break;
       }
       case "--pre": into.pre = true; break;
@@ -155,22 +174,30 @@ async function parseOptionLine(toks: string[], origin: string, opts: ParseRequir
   }
 }
 
-/** Read a requirements file and its includes (relative to the including file). */
-export async function readRequirementsFile(path: string, stack: string[] = [], into = emptyRequirementsSet()): Promise<RequirementsSet> {
+/**
+ * Read a requirements file and its includes (relative to the including file). With `confineTo`
+ * (an app's own file) the file and everything it names must be inside that folder.
+ */
+export async function readRequirementsFile(path: string, stack: string[] = [], into = emptyRequirementsSet(), confineTo?: string): Promise<RequirementsSet> {
   const abs = resolve(path);
   if (stack.includes(abs)) {
     fail(abs, `requirements include cycle: ${[...stack, abs].join(" → ")}`, "remove the -r line that points back");
   }
+  // confined: read the checked real path without following a symlink swapped in since
+  const readPath = confineTo ? await confinedPath(abs, confineTo, abs, abs) : abs;
   let text: string;
   try {
-    text = await readFile(abs, "utf8");
+    text = (await readRegularFile(readPath, MAX_REQUIREMENTS_BYTES, { noFollow: Boolean(confineTo) })).toString("utf8");
   } catch (e) {
-    throw new MapBuildError("E_PYTHON_DEPS", `cannot read requirements file ${abs}: ${(e as Error).message}`, {
+    const why = e instanceof InputFileError ? `it ${e.reason}` : (e as Error).message;
+    throw new MapBuildError("E_PYTHON_DEPS", `cannot read requirements file ${abs}: ${why}`, {
       hint: "check the path given to --requirements or in the -r line", cause: e,
     });
   }
   into.files.push(abs);
-  return parseRequirementsText(text, { origin: abs, baseDir: dirname(abs), stack: [...stack, abs] }, into);
+  const opts: ParseRequirementsOptions = { origin: abs, baseDir: dirname(abs), stack: [...stack, abs] };
+  if (confineTo) opts.confineTo = confineTo;
+  return parseRequirementsText(text, opts, into);
 }
 
 /**

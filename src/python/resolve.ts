@@ -19,6 +19,8 @@ export interface ResolvePythonDepsOptions {
   target: TargetEnv;
   /** requirements.txt paths (`-r` includes are followed). */
   requirementsFiles?: string[];
+  /** The app folder when `requirementsFiles` are the app's own: their includes must stay inside it. */
+  requirementsRoot?: string;
   /** The static `@env(pip_packages=[…])` strings. */
   pipPackages?: string[];
   /** PEP 751 lock files. */
@@ -76,7 +78,7 @@ export function userSiteTarget(t: TargetEnv, over: Partial<InstallTarget> = {}):
 
 export async function resolvePythonDeps(opts: ResolvePythonDepsOptions): Promise<ResolvePythonDepsResult> {
   const set = emptyRequirementsSet();
-  for (const f of opts.requirementsFiles ?? []) await readRequirementsFile(f, [], set);
+  for (const f of opts.requirementsFiles ?? []) await readRequirementsFile(f, [], set, opts.requirementsRoot);
   const requirements: Requirement[] = [...set.requirements, ...parsePipPackages(opts.pipPackages ?? [])];
   const sources: WheelSource[] = [];
   const http = { cacheDir: opts.cacheDir, ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };

@@ -6,6 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { execFileSync } from "node:child_process";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ExitCode } from "../../src/cli/exit-codes.js";
 import { pythonBaseLayout, PYTHON_BASE_TAG } from "../helpers/python-base.js";
@@ -48,5 +50,41 @@ describe("hostile PEP 691 index", () => {
     await assertCleanFailure(sb, r, { exit: ExitCode.input, code: "E_PYTHON_DEPS", message: "invalid sha256", outputs: [tarball] });
     await canary.assertIntact();
     assert.ok(!index.requests.some((q) => q.path === "/files/w.whl"), "nothing downloaded for a listing with a bad hash");
+  });
+});
+
+describe("hostile app requirements", () => {
+  let sb: Sandbox;
+  before(async () => {
+    sb = await makeSandbox();
+  });
+  after(() => sb.cleanup());
+
+  const SECRET = "root:$6$secret-hash-line:19000:0:99999:7:::";
+  for (const c of [
+    { name: "-r to a host file", req: (secret: string) => `-r ${secret}\n` },
+    { name: "-c climbing out of the app", req: () => "-c ../shadow\n" },
+  ]) {
+    it(`${c.name}: exit 3, the file's content is never printed`, async () => {
+      const secret = join(sb.root, "shadow");
+      await writeFile(secret, `${SECRET}\n`);
+      const canary = await plantCanary(sb.root);
+      const app = await writeApp(sb, { "requirements.txt": c.req(secret) });
+      const tarball = join(sb.root, "out.tar");
+      const r = await runMb(sb, ["package", app, "-t", "a:1", ...base, "--tarball", tarball]);
+      await assertCleanFailure(sb, r, { exit: ExitCode.input, code: "E_PYTHON_DEPS", message: "outside the app folder", outputs: [tarball] });
+      assert.ok(!r.stderr.includes("secret-hash"), r.stderr);
+      await canary.assertIntact();
+    });
+  }
+
+  it("--requirements is a FIFO: a clear error at once, no hang", async () => {
+    const app = await writeApp(sb);
+    const fifo = join(sb.root, "reqs.txt");
+    await rm(fifo, { force: true });
+    execFileSync("mkfifo", [fifo]);
+    const tarball = join(sb.root, "out.tar");
+    const r = await runMb(sb, ["package", app, "-t", "a:1", ...base, "--requirements", fifo, "--tarball", tarball]);
+    await assertCleanFailure(sb, r, { exit: ExitCode.usage, code: "E_USAGE", message: "is a fifo", outputs: [tarball] });
   });
 });
