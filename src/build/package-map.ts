@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { hostPlatform, imageFamily, parsePlatform } from "../image/index.js";
-import { analyzeApp, mapConfigChanges, planModels, renderExecutor, renderManifests, type ModelPlan } from "../map/index.js";
+import { analyzeApp, buildFactLabels, mapConfigChanges, planModels, renderExecutor, renderManifests, type ModelPlan } from "../map/index.js";
 import { resolveAppMetadata } from "./app-metadata.js";
 import { assembleImage, runBuild } from "./assemble.js";
 import { openBaseImage } from "./base-image.js";
@@ -93,7 +93,7 @@ export async function packageMap(opts: PackageMapOptions): Promise<PackageMapRes
       planned,
       changes: {
         env: changes.env,
-        labels: changes.labels,
+        labels: { ...changes.labels, ...buildFactLabels({ noSdk: Boolean(opts.noSdk) }) },
         workingDir: changes.workingDir,
         user: changes.user,
         entrypoint: changes.entrypoint,

@@ -2,39 +2,64 @@
 import { Command } from "commander";
 import { hostPlatform, parsePlatform } from "../image/index.js";
 import type { InspectReport } from "../inspect/inspect-map.js";
-import { openBaseImage } from "../build/base-image.js";
-import { RegistryClient } from "../registry/index.js";
-import { defaultKeychain } from "../registry/keychain/index.js";
 import { collect } from "./validate-flags.js";
-import { registryTuningFromEnv } from "./registry-tuning.js";
 import { ExitCode } from "./exit-codes.js";
 import { formatBytes } from "./progress-view.js";
+import { createProgressView } from "./progress-view.js";
+import { imageOpener, type RegistryFlags } from "./open-images.js";
 import type { CliIO } from "./io.js";
 
-export interface InspectFlags {
+export interface InspectFlags extends RegistryFlags {
   json?: boolean;
   platform?: string;
-  insecureRegistry?: string[];
   base?: boolean | string;
   readBaseLayers?: boolean;
   sdk: boolean;
 }
 
-export function inspectCommand(): Command {
-  return new Command("inspect")
-    .description("Show a MAP's manifests, environment and layers, and run the MAP conformance checklist")
-    .argument("<image>", "registry reference, oci:DIR[:tag], oci-archive:FILE[:tag] or docker-archive:FILE[:tag]")
-    .option("--json", "print the report as JSON")
+export const IMAGE_ARGUMENT = "registry reference, oci:DIR[:tag], oci-archive:FILE[:tag], docker-archive:FILE[:tag], or the path of a layout or archive";
+
+/** The registry options `inspect` and `diff` share. */
+export function addRegistryOptions(cmd: Command): Command {
+  return cmd
     .option("--platform <os/arch>", "platform to pick from a multi-platform image")
     .option("--insecure-registry <host>", "use plain HTTP for this registry (repeatable)", collect)
+    .option("--username <user>", "registry user (with --password-stdin)")
+    .option("--password-stdin", "read the registry password from stdin");
+}
+
+export function inspectCommand(): Command {
+  return addRegistryOptions(
+    new Command("inspect")
+      .description("Show a MAP's manifests, environment and layers, and run the MAP conformance checklist")
+      .argument("<image>", IMAGE_ARGUMENT)
+      .option("--json", "print the report as JSON"),
+  )
     .option("--base <image>", "base image to compare with (default: the image's `base` label)")
     .option("--no-base", "do not open the base image (skips the PATH and base-layer comparisons)")
     .option("--read-base-layers", "also read every base layer (slow for big bases)")
-    .option("--no-sdk", "the MAP was built with --no-sdk: the SDK checks (21, 26) do not apply")
-    .addHelpText("after", "\nExit status: 0 when every check passes, 10 when the MAP does not conform.\n\nExample:\n  map-build inspect docker-archive:word-score.tar --no-sdk\n");
+    .option("--no-sdk", "the MAP was built without the SDK (only needed for MAPs built before map-build recorded it)")
+    .addHelpText(
+      "after",
+      "\nExit status: 0 when every check passes, 10 when the MAP does not conform or the image is not a MAP.\nThe checklist: docs/checklist.md in the map-build package.\n\nExample:\n  map-build inspect word-score.tar\n",
+    );
 }
 
-function render(r: InspectReport): string {
+function checkLines(r: InspectReport): string[] {
+  if (!r.checklist) return [`verdict     ${r.verdict}`];
+  const lines = [`checklist   ${r.checklist} (docs/checklist.md)`];
+  for (const k of r.checks) {
+    const mark = k.status === "fail" ? "FAIL" : k.status;
+    lines.push(`  ${mark.padEnd(4)} ${String(k.id).padStart(2)} ${k.title}${k.detail && k.status !== "pass" ? ` — ${k.detail}` : ""}`);
+    if (k.hint) lines.push(`          fix: ${k.hint}`);
+  }
+  const { passed, failed, skipped } = r.summary;
+  lines.push(`${passed} passed, ${failed} failed, ${skipped} skipped${skipped ? " (need a container engine, or do not apply)" : ""}`);
+  lines.push(`verdict     ${r.verdict}`);
+  return lines;
+}
+
+export function renderInspect(r: InspectReport): string {
   const c = r.config.config ?? {};
   const lines = [
     `image       ${r.digest}`,
@@ -48,45 +73,42 @@ function render(r: InspectReport): string {
     ...Object.entries(c.Labels ?? {}).map(([k, v]) => `  ${k}=${v}`),
     "layers",
     ...r.layers.map((l) => {
-      const what = l.added ? (l.holds ?? []).join(" ") : "base";
+      const what = l.added ? (l.holds ?? []).join(" ") : l.holds ? `base: ${l.holds.join(" ")}` : "base";
       return `  ${String(l.index).padStart(2)}  ${formatBytes(l.size).padStart(9)}  ${l.digest.slice(0, 19)}  ${what}${l.createdBy ? `  (${l.createdBy.slice(0, 60)})` : ""}`;
     }),
   ];
-  if (r.appJson) lines.push("/etc/monai/app.json", ...r.appJson.split("\n").map((l) => `  ${l}`));
-  if (r.pkgJson) lines.push("/etc/monai/pkg.json", ...r.pkgJson.split("\n").map((l) => `  ${l}`));
-  lines.push("conformance (map-format §4)");
-  for (const k of r.checks) {
-    const mark = k.skipped ? "skip" : k.ok ? "ok  " : "FAIL";
-    lines.push(`  ${mark} ${String(k.id).padStart(2)} ${k.title}${k.detail && (!k.ok || k.skipped) ? ` — ${k.detail}` : ""}`);
+  for (const [path, value] of Object.entries(r.manifests)) {
+    const text = typeof value === "string" ? value : JSON.stringify(value, null, 4);
+    lines.push(path, ...text.split("\n").map((l) => `  ${l}`));
   }
-  const failed = r.checks.filter((k) => !k.ok).length;
-  lines.push(failed ? `${failed} check(s) failed` : `all ${r.checks.filter((k) => !k.skipped).length} checks passed`);
+  lines.push(...checkLines(r));
   return `${lines.join("\n")}\n`;
 }
 
 export async function runInspect(image: string, flags: InspectFlags, io: CliIO): Promise<number> {
   const platform = flags.platform ? parsePlatform(flags.platform) : hostPlatform();
-  let client: RegistryClient | undefined;
-  const tuning = registryTuningFromEnv(io.env);
-  const getClient = () =>
-    (client ??= new RegistryClient({ ...tuning, keychain: defaultKeychain({ env: io.env }), insecureRegistries: flags.insecureRegistry ?? [] }));
+  const baseFlag = typeof flags.base === "string" ? flags.base : undefined;
+  const opener = await imageOpener([image, ...(baseFlag ? [baseFlag] : [])], platform, flags, io);
+  const view = createProgressView(io.stderr, true);
   try {
-    const opened = await openBaseImage(image, platform, getClient, io.signal);
+    const opened = await opener.open(image);
     const config = await opened.image.config();
-    const baseName = typeof flags.base === "string" ? flags.base : flags.base === false ? undefined : config.config?.Labels?.base;
+    const baseName = baseFlag ?? (flags.base === false ? undefined : config.config?.Labels?.base);
     let base;
     if (baseName) {
       try {
-        base = (await openBaseImage(baseName, platform, getClient, io.signal)).image;
+        base = (await opener.open(baseName)).image;
       } catch (e) {
         io.stderr.write(`warning: cannot open the base ${baseName} (${(e as Error).message}); base comparisons skipped\n`);
       }
     }
     const { inspectMap } = await import("../inspect/inspect-map.js");
-    const report = await inspectMap(opened.image, { base, readBaseLayers: flags.readBaseLayers, noSdk: !flags.sdk });
-    io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : render(report));
+    const report = await inspectMap(opened.image, { base, readBaseLayers: flags.readBaseLayers, noSdk: !flags.sdk, progress: view.sink });
+    view.finish();
+    io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderInspect(report));
     return report.ok ? ExitCode.ok : ExitCode.nonConformant;
   } finally {
-    await client?.close().catch(() => {});
+    view.finish();
+    await opener.close();
   }
 }

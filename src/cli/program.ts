@@ -6,6 +6,7 @@ import { verbosityFrom, type CliIO } from "./io.js";
 import { runPackage, type PackageDeps } from "./run-package.js";
 import { inspectCommand, runInspect, type InspectFlags } from "./inspect-command.js";
 import { cacheCommand } from "./cache-command.js";
+import { diffCommand, runDiff, type DiffFlags } from "./diff-command.js";
 import { rejectRepeatedValues } from "./single-use.js";
 
 export interface GlobalFlags {
@@ -35,6 +36,11 @@ export function buildProgram(name: string, io: CliIO, deps: PackageDeps, setExit
     setExit(await runInspect(image, flags, io));
   });
   program.addCommand(inspect);
+  const diff = diffCommand().exitOverride();
+  diff.action(async (a: string, b: string, flags: DiffFlags) => {
+    setExit(await runDiff(a, b, flags, io));
+  });
+  program.addCommand(diff);
   program.addCommand(cacheCommand(io, setExit));
 
   // addCommand() copies no settings to sub-commands: without this their help and errors went to

@@ -86,7 +86,9 @@ export async function runPackage(appPath: string, flags: PackageFlags, io: CliIO
   }
   for (const w of result.warnings) logger.warn(w);
   if (flags.json) {
-    io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    // the manifests as objects, not JSON-in-a-string: `jq .appJson.command` works
+    const manifests = { appJson: JSON.parse(result.appJson) as unknown, pkgJson: JSON.parse(result.pkgJson) as unknown };
+    io.stdout.write(`${JSON.stringify({ ...result, ...manifests }, null, 2)}\n`);
   } else {
     for (const o of result.outputs) {
       logger.info(`${o.kind}: ${o.target}${o.digest ? ` (${o.digest})` : ""}`);

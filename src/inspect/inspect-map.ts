@@ -4,17 +4,21 @@
  * when asked, since a real base is 10–20 GB.
  */
 import type { Image, ImageConfig } from "../image/index.js";
-import { checkConformance, type ConformanceResult, type ImageFileInfo } from "../map/index.js";
+import type { ImageFileInfo } from "../map/index.js";
+import type { ProgressSink } from "../progress.js";
 import { listLayerFiles, type TarFileInfo } from "./layer-files.js";
 import { applyLayer } from "./merged-files.js";
+import { CHECKLISTS, NOT_A_MAP, noSdkReason, summarize, type CheckSummary, type InspectCheck } from "./checklists.js";
 
 export interface InspectOptions {
   /** The base image (from the `base` label or given), for PATH and base-layer checks (15, 23). */
   base?: Image;
   /** Also read every base layer: full file view and diff_id checks for all layers. */
   readBaseLayers?: boolean;
-  /** The MAP was built with --no-sdk: items 21 and 26 do not apply. */
+  /** The MAP was built without the SDK (for images older than the build-facts label). */
   noSdk?: boolean;
+  /** Download progress of the layers read, as `layer N`. */
+  progress?: ProgressSink;
 }
 
 export interface InspectedLayer {
@@ -35,14 +39,29 @@ export interface InspectReport {
   digest: string;
   mediaType: string;
   config: ImageConfig;
-  appJson?: string;
-  pkgJson?: string;
+  /** The MAP manifests found, by path: parsed JSON, or the text when it does not parse. */
+  manifests: Record<string, unknown>;
   layers: InspectedLayer[];
-  checks: ConformanceResult[];
+  /** Which checklist ran; absent when the image is not a MAP. */
+  checklist?: string;
+  checks: InspectCheck[];
+  summary: CheckSummary;
+  /** One line: "conforms", "does not conform (N failed)" or "not a MAP (…)". */
+  verdict: string;
   ok: boolean;
 }
 
-const WANTED = new Set(["/etc/monai/app.json", "/etc/monai/pkg.json", "/opt/monai/app/requirements.txt"]);
+const WANTED = new Set(CHECKLISTS.flatMap((c) => c.wanted));
+const MANIFEST_RE = /^\/etc\/(monai|holoscan)\/[^/]+\.(json|ya?ml)$/;
+
+function manifestValue(buf: Buffer): unknown {
+  const text = buf.toString("utf8");
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
 
 /** Indexes of the layers map-build added: history entries it wrote, mapped onto non-empty layers. */
 function addedLayerIndexes(config: ImageConfig, layerCount: number): Set<number> {
@@ -95,7 +114,7 @@ export async function inspectMap(image: Image, opts: InspectOptions = {}): Promi
     if (createdBy) entry.createdBy = createdBy;
     const read = added.size === 0 || added.has(i) || opts.readBaseLayers;
     if (read) {
-      const listing = await listLayerFiles(layer, WANTED);
+      const listing = await listLayerFiles(layer, (p) => WANTED.has(p) || MANIFEST_RE.test(p), { id: `layer ${i}`, progress: opts.progress });
       diffIds[i] = listing.diffId;
       entry.files = listing.files.length;
       entry.holds = holds(listing.files);
@@ -113,31 +132,44 @@ export async function inspectMap(image: Image, opts: InspectOptions = {}): Promi
   if (added.size === 0) added = new Set(out.filter((l) => l.added).map((l) => l.index));
 
   const baseConfig = opts.base ? await opts.base.config() : undefined;
-  const checks = checkConformance({
-    appJson: contents.get("/etc/monai/app.json"),
-    pkgJson: contents.get("/etc/monai/pkg.json"),
-    requirementsTxt: contents.get("/opt/monai/app/requirements.txt"),
-    config,
-    files,
-    addedLayerPaths: addedPaths,
-    addedLayerEntryOrder: addedOrder,
-    baseConfig,
-    layerDiffIds: diffIds.length === layers.length && !diffIds.includes(undefined as never) ? diffIds : undefined,
-  }).map((c) => (opts.noSdk && (c.id === 21 || c.id === 26) ? { ...c, ok: true, skipped: true, detail: "built with --no-sdk" } : c));
+  const checklist = CHECKLISTS.find((c) => c.applies(files));
+  const checks: InspectCheck[] = checklist
+    ? checklist.run(
+        {
+          appJson: contents.get("/etc/monai/app.json"),
+          pkgJson: contents.get("/etc/monai/pkg.json"),
+          requirementsTxt: contents.get("/opt/monai/app/requirements.txt"),
+          config,
+          files,
+          addedLayerPaths: addedPaths,
+          addedLayerEntryOrder: addedOrder,
+          baseConfig,
+          layerDiffIds: diffIds.length === layers.length && !diffIds.includes(undefined as never) ? diffIds : undefined,
+        },
+        noSdkReason(config.config?.Labels, opts.noSdk),
+      )
+    : [];
   // the check of 23 with only added layers read: their diff_ids must match the config
   for (const l of out) {
-    if (diffIds[l.index] && diffIds[l.index] !== l.diffId) {
-      checks.push({ id: 23, title: "layer diff_id matches rootfs.diff_ids", ok: false, detail: `layer ${l.index} hashes to ${diffIds[l.index]}, config says ${l.diffId}` });
+    if (checklist && diffIds[l.index] && diffIds[l.index] !== l.diffId) {
+      checks.push({ id: 23, title: "layer diff_id matches rootfs.diff_ids", status: "fail", detail: `layer ${l.index} hashes to ${diffIds[l.index]}, config says ${l.diffId}`, hint: "the image is corrupt: copy or rebuild it" });
     }
   }
-  return {
+  const manifests: Record<string, unknown> = {};
+  for (const [path, buf] of [...contents].sort(([a], [b]) => a.localeCompare(b))) if (MANIFEST_RE.test(path) && files.has(path)) manifests[path] = manifestValue(buf);
+  const summary = summarize(checks);
+  const ok = Boolean(checklist) && summary.failed === 0;
+  const report: InspectReport = {
     digest: await image.digest(),
     mediaType: await image.mediaType(),
     config,
-    appJson: contents.get("/etc/monai/app.json")?.toString("utf8"),
-    pkgJson: contents.get("/etc/monai/pkg.json")?.toString("utf8"),
+    manifests,
     layers: out,
     checks,
-    ok: checks.every((c) => c.ok),
+    summary,
+    verdict: !checklist ? (Object.keys(manifests).length ? "a MAP of a format this map-build has no checklist for" : NOT_A_MAP) : ok ? "conforms" : `does not conform (${summary.failed} failed)`,
+    ok,
   };
+  if (checklist) report.checklist = checklist.name;
+  return report;
 }

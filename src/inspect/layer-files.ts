@@ -4,12 +4,13 @@
  */
 import { createHash } from "node:crypto";
 import { pipeline } from "node:stream/promises";
-import { Transform, type Writable } from "node:stream";
+import { Transform, type Readable, type Writable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { extract } from "tar-stream";
 import type { Layer } from "../image/image.js";
 import { isGzipLayer } from "../image/media-types.js";
 import { MapBuildError } from "../errors.js";
+import type { ProgressSink } from "../progress.js";
 
 export type FileType = "file" | "dir" | "symlink" | "hardlink" | "other";
 
@@ -24,6 +25,16 @@ export interface TarFileInfo {
   mtime: number;
   size: number;
   linkname?: string;
+  /** sha256 of a regular file's contents, when asked for (`hashFiles`). */
+  sha256?: string;
+}
+
+export interface ListOptions {
+  /** Progress events for reading the layer's bytes, under this id. */
+  id?: string;
+  progress?: ProgressSink;
+  /** Hash every regular file's contents (for `diff`). */
+  hashFiles?: boolean;
 }
 
 export interface LayerListing {
@@ -56,8 +67,28 @@ function typeOf(t: string | null | undefined): FileType {
   }
 }
 
+/** The layer's bytes, reporting `download` progress as they pass. */
+function counted(source: Readable, id: string, total: number, progress: ProgressSink | undefined): Readable {
+  if (!progress) return source;
+  let bytes = 0;
+  progress({ id, phase: "download", bytes, total });
+  return source.pipe(
+    new Transform({
+      transform(chunk: Buffer, _e, cb) {
+        bytes += chunk.length;
+        progress({ id, phase: "download", bytes, total });
+        cb(null, chunk);
+      },
+    }),
+  );
+}
+
 /** `wanted`: exact paths, or a test on each path (files whose contents the caller needs). */
-export async function listLayerFiles(layer: Layer, wanted: ReadonlySet<string> | ((path: string) => boolean) = new Set()): Promise<LayerListing> {
+export async function listLayerFiles(
+  layer: Layer,
+  wanted: ReadonlySet<string> | ((path: string) => boolean) = new Set(),
+  opts: ListOptions = {},
+): Promise<LayerListing> {
   const wants = typeof wanted === "function" ? wanted : (p: string) => wanted.has(p);
   const files: TarFileInfo[] = [];
   const contents = new Map<string, Buffer>();
@@ -85,13 +116,16 @@ export async function listLayerFiles(layer: Layer, wanted: ReadonlySet<string> |
     const capture = info.type === "file" && wants(path);
     const chunks: Buffer[] = [];
     let captured = 0;
+    const fileHash = opts.hashFiles && info.type === "file" ? createHash("sha256") : undefined;
     stream.on("data", (c: Buffer) => {
+      fileHash?.update(c);
       if (capture && captured < MAX_CAPTURE) {
         chunks.push(c);
         captured += c.length;
       }
     });
     stream.on("end", () => {
+      if (fileHash) info.sha256 = `sha256:${fileHash.digest("hex")}`;
       if (capture) contents.set(path, Buffer.concat(chunks).subarray(0, MAX_CAPTURE));
       next();
     });
@@ -101,9 +135,10 @@ export async function listLayerFiles(layer: Layer, wanted: ReadonlySet<string> |
   // tar-stream's extract is a streamx Writable, which node's pipeline drives like a node one
   const sink = ex as unknown as Writable;
   try {
-    const source = await layer.open();
+    const source = counted(await layer.open(), opts.id ?? (await layer.digest()), await layer.size(), opts.progress);
     if (gzip) await pipeline(source, createGunzip(), tap, sink);
     else await pipeline(source, tap, sink);
+    opts.progress?.({ id: opts.id ?? (await layer.digest()), phase: "done", bytes: await layer.size(), total: await layer.size() });
   } catch (cause) {
     if (cause instanceof MapBuildError) throw cause;
     throw new MapBuildError("E_INPUT_FORMAT", `layer ${await layer.digest()} is not a readable tar: ${(cause as Error).message}`, {

@@ -16,3 +16,4 @@ export {
   MAP_MANIFEST_DIR, MAP_USER_BIN, DOCKER_DEFAULT_PATH, type MapLayoutOptions, type MapConfigChanges,
 } from "./layout.js";
 export { checkConformance, type ConformanceInput, type ConformanceResult, type ImageFileInfo } from "./conformance.js";
+export { buildFactLabels, readBuildFacts, SDK_LABEL, type BuildFacts } from "./build-facts.js";

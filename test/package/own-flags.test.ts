@@ -66,7 +66,7 @@ describe("map-build package: map-build's own flags and reproducibility", () => {
     const result = JSON.parse(r.stdout) as {
       digest: string; tag: string; size: number; mediaType: string;
       layers: { role: string; digest: string; size: number; origin: string }[];
-      outputs: { kind: string; target: string }[]; appJson: string; pkgJson: string;
+      outputs: { kind: string; target: string }[]; appJson: unknown; pkgJson: unknown;
     };
     assert.equal(result.digest, r.image.manifestDigest);
     assert.equal(result.tag, "localhost/word-score:1.0");
@@ -74,7 +74,8 @@ describe("map-build package: map-build's own flags and reproducibility", () => {
     assert.deepEqual(result.layers.map((l) => l.role), ["base", "model:word_weights", "app", "map"]);
     assert.ok(result.size > result.layers.reduce((n, l) => n + l.size, 0));
     assert.deepEqual(result.outputs, [{ kind: "oci-layout", target: r.dir }]);
-    assert.equal(result.appJson, r.image.text("/etc/monai/app.json"));
+    assert.deepEqual(result.appJson, JSON.parse(r.image.text("/etc/monai/app.json")), "manifests are JSON objects, not strings");
+    assert.deepEqual(result.pkgJson, JSON.parse(r.image.text("/etc/monai/pkg.json")));
     assert.equal(r.stderr, "", "--json keeps stderr quiet on success");
   });
 
