@@ -20,6 +20,8 @@ export interface ProgressEvent {
   /** Expected total bytes, when known. */
   total?: number;
   detail?: string;
+  /** The output this event belongs to (`push host/repo`, `tarball x.tar`); absent while building. */
+  output?: string;
 }
 
 export type ProgressSink = (event: ProgressEvent) => void;

@@ -19,6 +19,7 @@ import type { SinkContext } from "../sinks/index.js";
 import type { PlannedLayer } from "./map-entries.js";
 import type { LayerSummary, OutputSummary, PackageMapOptions, PackageMapResult } from "./options.js";
 import { runBounded } from "./run-bounded.js";
+import { outputLabel, roleTable, sinkProgress } from "./progress-roles.js";
 
 /** The options both formats share (PackageMapOptions minus the legacy-only fields). */
 export type CommonBuildOptions = Pick<
@@ -103,9 +104,17 @@ export async function assembleImage(ctx: BuildContext, opts: CommonBuildOptions,
   const image = appendLayers(input.base, additions, { created, configHistory, changes: input.changes });
 
   const outputs: OutputSummary[] = [];
-  for (const sink of opts.sinks) outputs.push(await sink.write(image, ctx.sinkContext));
   const manifest = await image.manifest();
   const baseCount = manifest.layers.length - planned.length;
+  const roles = roleTable({
+    layers: manifest.layers.map((l, i) => ({ digest: l.digest, role: i < baseCount ? undefined : planned[i - baseCount]!.id })),
+    manifestDigest: await image.digest(),
+    configDigest: manifest.config.digest,
+  });
+  for (const sink of opts.sinks) {
+    const progress = sinkProgress(opts.progress, roles, outputLabel(sink, ctx.tag));
+    outputs.push(await sink.write(image, { ...ctx.sinkContext, progress }));
+  }
   const summaries: LayerSummary[] = await Promise.all(
     (await image.layers()).map(async (l, i) => ({
       role: i < baseCount ? "base" : planned[i - baseCount]!.id,

@@ -60,7 +60,7 @@ export function renderDiff(d: ImageDiff): string {
 export async function runDiff(a: string, b: string, flags: DiffFlags, io: CliIO): Promise<number> {
   const platform = flags.platform ? parsePlatform(flags.platform) : hostPlatform();
   const opener = await imageOpener([a, b], platform, flags, io);
-  const view = createProgressView(io.stderr, true);
+  const view = createProgressView(io.stderr, true, { signal: io.signal });
   try {
     const [ia, ib] = [(await opener.open(a)).image, (await opener.open(b)).image];
     const { diffImages } = await import("../inspect/diff-images.js");

@@ -89,7 +89,7 @@ export async function runInspect(image: string, flags: InspectFlags, io: CliIO):
   const platform = flags.platform ? parsePlatform(flags.platform) : hostPlatform();
   const baseFlag = typeof flags.base === "string" ? flags.base : undefined;
   const opener = await imageOpener([image, ...(baseFlag ? [baseFlag] : [])], platform, flags, io);
-  const view = createProgressView(io.stderr, true);
+  const view = createProgressView(io.stderr, true, { signal: io.signal });
   try {
     const opened = await opener.open(image);
     const config = await opened.image.config();

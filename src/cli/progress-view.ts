@@ -1,96 +1,156 @@
 /**
- * Renders core progress events on stderr. On a TTY: one line per item, redrawn at most 10×/s,
- * with bytes and throughput. Otherwise: a log line when an item changes phase, and every 10 s
- * for long transfers, so CI logs stay readable.
+ * Renders core progress events on stderr, as docker buildx and crane do. On a terminal: one row
+ * per layer and output (`app`, `model:seg`, `push host/repo  base 1/5`), redrawn at most 10×/s,
+ * with human units, percent, rate and ETA, a rate frozen when a row finishes, and an overall line
+ * with the elapsed time. In a pipe: a timestamped line when a row finishes, and at least every
+ * 10 s for a long transfer, so CI runners that kill silent jobs do not. The clock is injected.
  */
-import type { ProgressEvent, ProgressSink } from "../progress.js";
 import type { Writable } from "node:stream";
+import type { ProgressEvent, ProgressSink } from "../progress.js";
+import { formatBytes, formatDuration } from "./units.js";
+import { summarize, type Row } from "./progress-summary.js";
 
-interface Item {
-  id: string;
-  phase: string;
-  bytes: number;
-  total?: number;
-  detail?: string;
-  startedAt: number;
-  lastLogAt: number;
-}
+export { formatBytes, formatDuration };
 
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ["KiB", "MiB", "GiB", "TiB"];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
+/** A pipe gets a line for a running transfer this often (CI runners kill jobs silent for minutes). */
+export const PIPE_INTERVAL_MS = 10_000;
+/** Long enough to announce when it starts in a pipe. */
+const BIG = 16 * 1024 * 1024;
+/** Rows drawn on a terminal; older finished rows fold into one line. */
+const MAX_ROWS = 20;
 
-/** Blob digests are long; 12 hex digits identify one in a log as well as `docker` does. */
-function label(id: string): string {
-  return /^sha256:[a-f0-9]{64}$/.test(id) ? id.slice(0, 19) : id;
-}
+const ACTIVE: Record<string, string> = { build: "building", download: "reading", upload: "uploading", write: "writing" };
+const FINAL: Record<string, string> = { exists: "exists", mounted: "mounted", cached: "cached", done: "done" };
 
-function describe(item: Item, now: number): string {
-  const secs = Math.max((now - item.startedAt) / 1000, 0.001);
-  const amount = item.total ? `${formatBytes(item.bytes)}/${formatBytes(item.total)}` : formatBytes(item.bytes);
-  const rate = item.bytes > 0 && secs > 0.2 ? ` ${formatBytes(item.bytes / secs)}/s` : "";
-  const detail = item.detail ? ` ${item.detail}` : "";
-  const bytes = item.bytes > 0 || item.total ? ` ${amount}${rate}` : "";
-  return `${label(item.id).padEnd(24)} ${item.phase.padEnd(8)}${bytes}${detail}`;
+export interface ProgressViewOptions {
+  /** Milliseconds; Date.now by default. */
+  now?: () => number;
+  /** Start a timer that calls tick() (default true); tests call tick() themselves. */
+  timer?: boolean;
+  /** On abort (Ctrl-C) the view stops drawing and leaves its last frame as it is. */
+  signal?: AbortSignal;
 }
 
 export interface ProgressView {
   sink: ProgressSink;
-  /** Erase the live area (TTY) before printing the final result. */
-  finish(): void;
+  /** Redraw (terminal) or log long transfers (pipe); called by the timer. */
+  tick(): void;
+  /** Stop, draw the last frame, and with `summary` print the closing summary. */
+  finish(opts?: { summary?: boolean }): void;
 }
 
-export function createProgressView(stream: Writable & { isTTY?: boolean; columns?: number }, enabled: boolean): ProgressView {
-  if (!enabled) return { sink: () => {}, finish: () => {} };
-  const items = new Map<string, Item>();
-  const tty = Boolean(stream.isTTY);
-  let drawn = 0;
-  let timer: NodeJS.Timeout | undefined;
+type Stream = Writable & { isTTY?: boolean; columns?: number };
 
-  const redraw = () => {
-    timer = undefined;
-    const now = Date.now();
-    const width = (stream.columns ?? 100) - 1;
-    const lines = [...items.values()].map((it) => describe(it, now).slice(0, width));
+function rate(row: Row, now: number): number | undefined {
+  if (row.word in FINAL && row.word !== "done") return undefined; // nothing was transferred
+  const secs = ((row.finishedAt ?? now) - row.startedAt) / 1000;
+  return secs >= 0.5 && row.bytes > 0 ? row.bytes / secs : undefined;
+}
+
+export function describeRow(row: Row, now: number, width = 36): string {
+  const parts = [row.label.padEnd(width), row.word.padEnd(9)];
+  const done = row.finishedAt !== undefined;
+  if (done && (row.total ?? row.bytes) > 0) parts.push(formatBytes(row.total ?? row.bytes));
+  else if (row.total) parts.push(`${formatBytes(row.bytes)}/${formatBytes(row.total)}`, `${Math.floor((100 * row.bytes) / row.total)}%`);
+  else if (row.bytes) parts.push(formatBytes(row.bytes));
+  const r = rate(row, now);
+  if (r !== undefined) parts.push(`${formatBytes(r)}/s`);
+  if (!done && r && row.total && row.bytes < row.total) parts.push(`ETA ${formatDuration((row.total - row.bytes) / r)}`);
+  return parts.join(" ").trimEnd();
+}
+
+export function createProgressView(stream: Stream, enabled: boolean, opts: ProgressViewOptions = {}): ProgressView {
+  if (!enabled) return { sink: () => {}, tick: () => {}, finish: () => {} };
+  const now = opts.now ?? Date.now;
+  const start = now();
+  const tty = Boolean(stream.isTTY);
+  const rows = new Map<string, Row>();
+  let drawn = 0;
+  let stopped = false;
+  const stamp = (t: number) => `[${formatDuration((t - start) / 1000).padStart(6)}]`;
+  const labelWidth = () => Math.min(48, Math.max(16, ...[...rows.values()].map((r) => r.label.length)));
+
+  const overall = (t: number): string => {
+    const all = [...rows.values()];
+    const finished = all.filter((r) => r.finishedAt !== undefined).length;
+    const active = all.filter((r) => r.finishedAt === undefined && r.total);
+    const moved = active.reduce((n, r) => n + r.bytes, 0);
+    const total = active.reduce((n, r) => n + (r.total ?? 0), 0);
+    return `[+] ${formatDuration((t - start) / 1000)}  ${finished}/${all.length} done${total ? `  ${formatBytes(moved)}/${formatBytes(total)} in flight` : ""}`;
+  };
+
+  const draw = () => {
+    const t = now();
+    const width = (stream.columns || 100) - 1;
+    const all = [...rows.values()];
+    const running = all.filter((r) => r.finishedAt === undefined);
+    const finished = all.filter((r) => r.finishedAt !== undefined);
+    const room = Math.max(0, MAX_ROWS - running.length);
+    const hidden = Math.max(0, finished.length - room);
+    const w = labelWidth();
+    const lines = [overall(t)];
+    if (hidden) lines.push(`… ${hidden} more done`);
+    for (const r of [...finished.slice(hidden), ...running]) lines.push(describeRow(r, t, w));
     let out = drawn > 0 ? `\x1b[${drawn}A` : "";
-    for (const l of lines) out += `\x1b[2K${l}\n`;
+    for (const l of lines) out += `\x1b[2K${l.slice(0, width)}\n`;
     drawn = lines.length;
     stream.write(out);
   };
 
+  const log = (row: Row, t: number) => {
+    row.lastLogAt = t;
+    stream.write(`${stamp(t)} ${describeRow(row, t, labelWidth())}\n`);
+  };
+
   const sink: ProgressSink = (e: ProgressEvent) => {
-    const now = Date.now();
-    let item = items.get(e.id);
-    const phaseChanged = !item || item.phase !== e.phase;
-    if (!item || phaseChanged) {
-      item = { id: e.id, phase: e.phase, bytes: 0, startedAt: now, lastLogAt: now };
-      items.set(e.id, item);
+    if (stopped) return;
+    const t = now();
+    const key = `${e.output ?? ""}\0${e.id}`;
+    let row = rows.get(key);
+    if (row?.finishedAt !== undefined) return; // `done` after `exists`/`mounted` keeps the first word
+    if (!row || (e.phase in ACTIVE && row.phase !== e.phase)) {
+      row = { label: e.output ? `${e.output}  ${e.id}` : e.id, output: e.output, id: e.id, phase: e.phase, word: "", bytes: 0, startedAt: row?.startedAt ?? t, lastLogAt: t };
+      rows.set(key, row);
     }
-    item.bytes = e.bytes ?? item.bytes;
-    if (e.total !== undefined) item.total = e.total;
-    if (e.detail !== undefined) item.detail = e.detail;
-    if (tty) {
-      timer ??= setTimeout(redraw, 100);
-    } else if (phaseChanged || e.phase === "done" || now - item.lastLogAt > 10_000) {
-      item.lastLogAt = now;
-      stream.write(`${describe(item, now)}\n`);
+    row.phase = e.phase;
+    if (e.phase in ACTIVE) row.activity = e.phase;
+    if (e.bytes !== undefined) row.bytes = e.bytes;
+    if (e.total !== undefined) row.total = e.total;
+    const finalWord = FINAL[e.phase] ?? (e.phase === "write" && row.total && row.bytes >= row.total ? "written" : undefined);
+    if (finalWord) {
+      row.word = finalWord;
+      row.finishedAt = t;
+      if (row.total === undefined && e.phase !== "done") row.total = row.bytes;
+      if (!tty) log(row, t);
+    } else {
+      row.word = ACTIVE[e.phase] ?? e.phase;
+      if (!tty && row.bytes === 0 && (row.total ?? 0) >= BIG && row.lastLogAt === row.startedAt) log(row, t);
     }
   };
 
+  const tick = () => {
+    if (stopped) return;
+    if (tty) return rows.size ? draw() : undefined;
+    const t = now();
+    for (const row of rows.values()) if (row.finishedAt === undefined && t - row.lastLogAt >= PIPE_INTERVAL_MS) log(row, t);
+  };
+
+  const timer = opts.timer === false ? undefined : setInterval(tick, tty ? 100 : 1000);
+  timer?.unref();
+  const stop = () => {
+    stopped = true;
+    if (timer) clearInterval(timer);
+  };
+  opts.signal?.addEventListener("abort", stop, { once: true });
+
   return {
     sink,
-    finish() {
-      if (timer) clearTimeout(timer);
-      if (tty && items.size) redraw();
-      timer = undefined;
+    tick,
+    finish(f = {}) {
+      if (stopped) return;
+      if (tty && rows.size) draw();
+      stop();
+      if (f.summary && rows.size) stream.write(`${summarize([...rows.values()], (now() - start) / 1000)}\n`);
     },
   };
 }

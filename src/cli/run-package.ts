@@ -30,7 +30,7 @@ export async function runPackage(appPath: string, flags: PackageFlags, io: CliIO
   const logger = createLogger(io.stderr, verbosity);
   const { sinks, defaulted } = await outputSinks(flags, io, here);
   if (defaulted) logger.info(defaulted);
-  const view = createProgressView(io.stderr, verbosity === "debug" || verbosity === "info");
+  const view = createProgressView(io.stderr, verbosity === "debug" || verbosity === "info", { signal: io.signal });
   const pip = await readPipConfig(io.env, io.env.HOME || homedir());
   if (pip.files.length) logger.debug(`pip configuration read from ${pip.files.join(", ")}`);
   const options: PackageMapOptions = {
@@ -81,6 +81,7 @@ export async function runPackage(appPath: string, flags: PackageFlags, io: CliIO
   let result: PackageMapResult;
   try {
     result = await deps.packageMap(options);
+    view.finish({ summary: true });
   } finally {
     view.finish();
   }

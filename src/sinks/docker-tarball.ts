@@ -26,6 +26,7 @@ export async function writeDockerTarball(image: Image, file: string, opts: Docke
 export function dockerTarballSink(file: string, naming: SinkNaming = {}): Sink {
   return {
     kind: "tarball",
+    target: file,
     preflight: () => expectOutputFile(naming.option ?? "tarball", file, "my_app.tar"),
     async write(image, ctx) {
       await writeDockerTarball(image, file, { tags: [ctx.name.toString()], progress: ctx.progress, signal: ctx.signal });

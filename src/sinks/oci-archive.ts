@@ -26,6 +26,7 @@ export async function writeOciArchive(image: Image, file: string, opts: OciArchi
 export function ociArchiveSink(file: string, naming: SinkNaming = {}): Sink {
   return {
     kind: "oci-archive",
+    target: file,
     preflight: () => expectOutputFile(naming.option ?? "oci-archive", file, "my_app.oci.tar"),
     async write(image, ctx) {
       await writeOciArchive(image, file, { tag: ctx.name.tag ?? "latest", progress: ctx.progress, signal: ctx.signal });

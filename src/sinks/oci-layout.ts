@@ -122,6 +122,7 @@ async function writeOciLayoutInto(image: Image, dir: string, opts: OciLayoutOpti
 export function ociLayoutSink(dir: string, naming: SinkNaming = {}): Sink {
   return {
     kind: "oci-layout",
+    target: dir,
     preflight: () => expectOutputDir(naming.option ?? "oci-layout", dir),
     async write(image, ctx) {
       await writeOciLayout(image, dir, { tag: ctx.name.tag ?? "latest", progress: ctx.progress, signal: ctx.signal });

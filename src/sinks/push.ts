@@ -50,7 +50,7 @@ export async function pushImage(client: RegistryClient, image: Image, target: Im
   const blobs: PushedBlob[] = entries.map(([digest]) => ({ digest, action: "exists" }));
   await mapLimit(entries.map((e, i) => [i, ...e] as const), concurrency, async ([i, digest, layer]) => {
     const size = await layer.size();
-    const id = digest.slice(7, 19);
+    const id = digest;
     const action = await client.pushBlob(
       target,
       { digest, size, open: () => layer.open(), source: layer.source },

@@ -30,6 +30,8 @@ export interface SinkSummary {
 export interface Sink {
   /** Short stable name of the output kind, e.g. "tarball", "oci-layout", "push". */
   readonly kind: string;
+  /** Where it writes, when known before the build (file, directory, engine), for progress rows. */
+  readonly target?: string;
   /** Cheap checks before the build starts, so a typo in an output path costs seconds, not a build. */
   preflight?(ctx: SinkContext): Promise<void>;
   /** Deliver `image`; on failure leave no partial output behind. */
