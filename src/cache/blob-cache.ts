@@ -22,6 +22,7 @@ import type { BlobSource, Layer } from "../image/image.js";
 import { VerifyStream } from "../verify-stream.js";
 import { discardBlob } from "./atomic-file.js";
 import { DEFAULT_CACHE_MAX_BYTES, cacheLayout, type CacheLayout } from "./cache-dir.js";
+import { claimCacheDir } from "./cache-tag.js";
 import { blobStat, readEntry, sameBlobStat, writeEntry, type CacheEntry } from "./cache-entry.js";
 import { listBlobs, pruneCache } from "./cache-prune.js";
 import { baseBlobEntriesDir } from "./base-blob-entries.js";
@@ -69,6 +70,7 @@ export async function openBlobCache(opts: BlobCacheOptions): Promise<BlobCache> 
   }
   try {
     for (const d of [layout.blobs, baseBlobEntriesDir(layout), layout.tmp]) await mkdir(d, { recursive: true });
+    await claimCacheDir(layout.dir);
   } catch (err) {
     throw new MapBuildError("E_OUTPUT", `cannot use the cache directory ${layout.dir}: ${(err as Error).message}`, {
       hint: "set MAP_BUILD_CACHE_DIR to a writable directory, or build with --no-cache",

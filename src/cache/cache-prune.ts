@@ -13,6 +13,8 @@ import { digestHex } from "../digest.js";
 import { baseBlobEntriesDir } from "./base-blob-entries.js";
 import type { CacheLayout } from "./cache-dir.js";
 import { readEntry, type CacheEntry } from "./cache-entry.js";
+import { CACHEDIR_TAG, claimCacheDir } from "./cache-tag.js";
+import { MapBuildError } from "../errors.js";
 
 export interface PruneOptions {
   /** Remove least recently used entries until the blobs take at most this many bytes. */
@@ -35,7 +37,15 @@ export interface PrunePolicy {
   keep: ReadonlySet<string>;
   /** Never remove entries used less than this long ago. */
   graceMs: number;
+  /** An explicit prune fails in a folder that is not map-build's cache; an automatic one does nothing there. */
+  refuseForeign?: boolean;
 }
+
+/** The only names prune deletes: what map-build writes (cache-dir.ts, write-layer.ts, atomic-file.ts). */
+const BLOB_NAME = /^[0-9a-f]{64}$/;
+const ENTRY_NAME = /^[0-9a-f]{64}\.json$/;
+const TMP_LAYER_NAME = /^(layer-[0-9a-f]+\.tmp|base-[0-9a-f]{64}\.\d+\.[0-9a-f]+)$/;
+const ATOMIC_TEMP_NAME = /^\.[^/]+\.\d+\.[0-9a-f]+\.tmp$/;
 
 /** A blob without entry younger than this may belong to a put in progress (blob first, entry next). */
 const ORPHAN_GRACE_MS = 60 * 60 * 1000;
@@ -57,7 +67,7 @@ export interface ListedEntry {
 export async function listEntries(layout: CacheLayout, dir = layout.entries): Promise<ListedEntry[]> {
   const out: ListedEntry[] = [];
   for (const name of await readdirOrEmpty(dir)) {
-    if (!name.endsWith(".json") || name.startsWith(".")) continue;
+    if (!ENTRY_NAME.test(name)) continue;
     const path = join(dir, name);
     try {
       const st = await stat(path);
@@ -74,7 +84,7 @@ export async function listEntries(layout: CacheLayout, dir = layout.entries): Pr
 export async function listBlobs(layout: CacheLayout): Promise<Map<string, { size: number; ctimeMs: number }>> {
   const out = new Map<string, { size: number; ctimeMs: number }>();
   for (const name of await readdirOrEmpty(layout.blobs)) {
-    if (name.startsWith(".")) continue;
+    if (!BLOB_NAME.test(name)) continue;
     try {
       const st = await stat(join(layout.blobs, name));
       if (st.isFile()) out.set(name, { size: st.size, ctimeMs: st.ctimeMs });
@@ -87,6 +97,13 @@ export async function listBlobs(layout: CacheLayout): Promise<Map<string, { size
 
 export async function pruneCache(layout: CacheLayout, policy: PrunePolicy, now = Date.now()): Promise<PruneResult> {
   const result: PruneResult = { removed: 0, freedBytes: 0 };
+  const claim = await claimCacheDir(layout.dir);
+  if (!claim.own) {
+    if (!policy.refuseForeign || !claim.foreign.length) return result;
+    throw new MapBuildError("E_USAGE", `${layout.dir} is not a map-build cache (no ${CACHEDIR_TAG}, and it holds ${JSON.stringify(claim.foreign.slice(0, 3).join(", "))}${claim.foreign.length > 3 ? " and more" : ""}): nothing was pruned`, {
+      hint: "point the cache folder at map-build's own cache (default ~/.cache/map-build); prune never deletes files in other folders",
+    });
+  }
   // before blobs: see the file comment
   const entries = [...(await listEntries(layout)), ...(await listEntries(layout, baseBlobEntriesDir(layout)))];
   const blobs = await listBlobs(layout);
@@ -149,10 +166,10 @@ async function removeBlob(layout: CacheLayout, hex: string, blobs: Map<string, {
 
 async function removeStaleTemps(layout: CacheLayout, now: number, result: PruneResult): Promise<void> {
   for (const [dir, isTemp] of [
-    [layout.tmp, (_n: string) => true],
-    [layout.blobs, (n: string) => n.startsWith(".") && n.endsWith(".tmp")],
-    [layout.entries, (n: string) => n.startsWith(".") && n.endsWith(".tmp")],
-    [baseBlobEntriesDir(layout), (n: string) => n.startsWith(".") && n.endsWith(".tmp")],
+    [layout.tmp, (n: string) => TMP_LAYER_NAME.test(n)],
+    [layout.blobs, (n: string) => ATOMIC_TEMP_NAME.test(n)],
+    [layout.entries, (n: string) => ATOMIC_TEMP_NAME.test(n)],
+    [baseBlobEntriesDir(layout), (n: string) => ATOMIC_TEMP_NAME.test(n)],
   ] as const) {
     for (const name of await readdirOrEmpty(dir)) {
       if (!isTemp(name)) continue;

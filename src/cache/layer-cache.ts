@@ -11,6 +11,7 @@ import { MapBuildError } from "../errors.js";
 import { layerFromFile, type FileLayer, type LayerEntry } from "../layer/index.js";
 import { discardBlob, placeFile } from "./atomic-file.js";
 import { DEFAULT_CACHE_MAX_BYTES, cacheLayout, defaultCacheDir, type CacheLayout } from "./cache-dir.js";
+import { claimCacheDir } from "./cache-tag.js";
 import { KEY_RE, blobStat, readEntry, sameBlobStat, writeEntry, type BlobStat } from "./cache-entry.js";
 import { listEntries, pruneCache, listBlobs, type PruneOptions, type PruneResult } from "./cache-prune.js";
 import { describeLayerInputs, inputsUnchanged, type LayerInputs, type LayerKeyOptions } from "./layer-key.js";
@@ -77,6 +78,7 @@ export async function openLayerCache(opts: LayerCacheOptions = {}): Promise<Laye
   }
   try {
     for (const d of [layout.blobs, layout.entries, layout.tmp]) await mkdir(d, { recursive: true });
+    await claimCacheDir(layout.dir);
   } catch (err) {
     throw new MapBuildError("E_OUTPUT", `cannot use the cache directory ${layout.dir}: ${(err as Error).message}`, {
       hint: "set MAP_BUILD_CACHE_DIR to a writable directory, or build with --no-cache",
@@ -199,7 +201,7 @@ export class LayerCache {
    */
   prune(opts: PruneOptions = {}): Promise<PruneResult> {
     const olderThanMs = opts.olderThanDays === undefined ? undefined : opts.olderThanDays * 24 * 60 * 60 * 1000;
-    return pruneCache(this.#layout, { maxBytes: opts.maxBytes ?? this.maxBytes, ...(olderThanMs === undefined ? {} : { olderThanMs }), keep: this.#inUse, graceMs: 0 });
+    return pruneCache(this.#layout, { maxBytes: opts.maxBytes ?? this.maxBytes, ...(olderThanMs === undefined ? {} : { olderThanMs }), keep: this.#inUse, graceMs: 0, refuseForeign: true });
   }
 
   async #autoPrune(): Promise<void> {
