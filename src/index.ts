@@ -4,7 +4,7 @@
  * outputs) are exported for tools that assemble images their own way.
  */
 export { packageMap } from "./build/index.js";
-export type { LayerSummary, OutputSummary, PackageMapOptions, PackageMapResult } from "./build/index.js";
+export type { LayerSummary, OutputSummary, PackageMap1Options, PackageMapOptions, PackageMapResult } from "./build/index.js";
 export { inspectMap, type InspectOptions, type InspectReport } from "./inspect/index.js";
 
 export { MapBuildError, RegistryError, isMapBuildError, type ErrorCode } from "./errors.js";

@@ -1,2 +1,2 @@
 export { packageMap } from "./package-map.js";
-export type { LayerSummary, OutputSummary, PackageMapOptions, PackageMapResult } from "./options.js";
+export type { LayerSummary, OutputSummary, PackageMap1Options, PackageMapOptions, PackageMapResult } from "./options.js";

@@ -5,7 +5,7 @@
  */
 import { basename, join } from "node:path";
 import type { DiskMapping, LayerEntry } from "../layer/index.js";
-import { planFromDisk } from "../layer/index.js";
+import { planFromDisk, type PlanOptions } from "../layer/index.js";
 import { isIgnored, mapDirectories, MAP_APP_DIR, MAP_EXECUTOR_PATH, MAP_MANIFEST_DIR, type AppInfo, type MapConfigChanges, type ModelPlan } from "../map/index.js";
 
 export interface PlannedLayer {
@@ -28,10 +28,10 @@ function generatedFile(path: string, content: string | Uint8Array, mode = 0o644)
 /** Extensions of model formats that are already dense (float weights, zip containers): stored uncompressed. */
 const DENSE_MODEL_EXT = /\.(pt|pth|ts|onnx|safetensors|bin|ckpt|h5|pb|engine|plan|zip|gz|tgz|xz|zst)$/i;
 
-export async function modelLayer(model: ModelPlan): Promise<PlannedLayer> {
+export async function modelLayer(model: Pick<ModelPlan, "name" | "kind" | "sourcePath" | "imageDir">, opts: PlanOptions = {}): Promise<PlannedLayer> {
   const mapping: DiskMapping =
     model.kind === "file" ? { source: model.sourcePath, target: `${model.imageDir}/${basename(model.sourcePath)}` } : { source: model.sourcePath, target: model.imageDir };
-  const entries = await planFromDisk([mapping]);
+  const entries = await planFromDisk([mapping], opts);
   const dense = entries.some((e) => e.type === "file" && DENSE_MODEL_EXT.test(e.path));
   return {
     id: `model:${model.name}`,

@@ -5,6 +5,8 @@ import type { Logger, ProgressSink } from "../progress.js";
 import type { Sink, SinkSummary } from "../sinks/index.js";
 
 export interface PackageMapOptions {
+  /** The legacy MAP of App SDK ≤ 0.5 (the default); `"1.0"` takes PackageMap1Options instead. */
+  format?: "legacy";
   /** A `.py` file (only it is packaged) or a folder holding `__main__.py`. */
   appPath: string;
   /** Image name, `[registry/]repo[:tag]`: the push target, and the name written into archives. */
@@ -101,4 +103,37 @@ export interface PackageMapResult {
   appJson: string;
   pkgJson: string;
   warnings: string[];
+}
+
+/** packageMap() options for a MAP 1.0 (holoscan-cli's `holoscan/monai-deploy package -c app.yaml`). */
+export interface PackageMap1Options
+  extends Pick<
+    PackageMapOptions,
+    | "tag" | "base" | "timeout" | "version" | "sdkVersion" | "noSdk" | "sdkWheel" | "wheelhouse" | "findLinks" | "indexUrl"
+    | "extraIndexUrls" | "pythonVersion" | "compression" | "compressionLevel" | "noCache" | "cacheDir" | "sourceDateEpoch"
+    | "tmpDir" | "sinks" | "keychain" | "insecureRegistries" | "registryTuning" | "progress" | "logger" | "signal"
+  > {
+  format: "1.0";
+  /** A folder with `__main__.py`, a `.py` file (its whole folder is packaged) or an executable. */
+  appPath: string;
+  /** app.yaml. */
+  configPath: string;
+  /** holoscan-cli platform name: x86_64, sbsa, jetson, igx-igpu, igx-dgpu (or a pre-3.0 name). */
+  platform: string;
+  /** igpu | dgpu, for the pre-3.0 `igx-orin-devkit` name. */
+  platformConfig?: string;
+  /** Keep `tag` as given instead of holoscan-cli's `<name>-<platform>-<config>-<arch>:<tag>`. */
+  exactTag?: boolean;
+  sdk?: "monai-deploy" | "holoscan";
+  /** Holoscan SDK version for HOLOSCAN_VERSION and the org.nvidia.holoscan label when no holoscan wheel is installed. */
+  holoscanVersion?: string;
+  models?: string;
+  docs?: string;
+  /** Folders merged into /opt/holoscan/lib (`--add`). */
+  addLibs?: string[];
+  /** Folder copied into /var/holoscan/input (`--input-data`). */
+  inputData?: string;
+  username?: string;
+  uid?: number;
+  gid?: number;
 }

@@ -10,12 +10,13 @@ import { resolveAppMetadata } from "./app-metadata.js";
 import { assembleImage, runBuild } from "./assemble.js";
 import { openBaseImage } from "./base-image.js";
 import { appLayer, modelLayer, skeletonLayer, type PlannedLayer } from "./map-entries.js";
-import type { PackageMapOptions, PackageMapResult } from "./options.js";
+import type { PackageMap1Options, PackageMapOptions, PackageMapResult } from "./options.js";
 import { pythonLayers } from "./python-layers.js";
 import { requirementsList, withSdkRequirements } from "./requirements-list.js";
 import { checkBasePlatform } from "./preflight.js";
 
-export async function packageMap(opts: PackageMapOptions): Promise<PackageMapResult> {
+export async function packageMap(opts: PackageMapOptions | PackageMap1Options): Promise<PackageMapResult> {
+  if (opts.format === "1.0") return (await import("./package-map1.js")).packageMap1(opts);
   const platform = opts.platform ? parsePlatform(opts.platform) : hostPlatform();
   return runBuild(opts, async (ctx) => {
     const { work, logger, client: getClient, cache } = ctx;
@@ -83,7 +84,7 @@ export async function packageMap(opts: PackageMapOptions): Promise<PackageMapRes
     // 5. layers, least often changed first
     const planned: PlannedLayer[] = [
       ...python.layers,
-      ...(await Promise.all(models.map(modelLayer))),
+      ...(await Promise.all(models.map((m) => modelLayer(m)))),
       await appLayer(app, opts.appPath, withSdkRequirements(pip, python.sdkRequires, opts)),
       skeletonLayer(changes, executor, manifests.appJson, manifests.pkgJson),
     ];

@@ -11,6 +11,7 @@ import type { Image, ImageConfig, PlatformSpec } from "../image/index.js";
 import type { LayerEntry } from "../layer/entry.js";
 import { pep440ToSemver, type AppInfo } from "../map/index.js";
 import type { Logger } from "../progress.js";
+import type { InstallTarget } from "../python/index.js";
 import type { PlannedLayer } from "./map-entries.js";
 import type { PackageMapOptions } from "./options.js";
 import type { RequirementsList } from "./requirements-list.js";
@@ -28,7 +29,20 @@ export interface PythonLayers {
    */
   sdkRequires: string[];
   installed: { name: string; version: string }[];
+  /** Normalised name → version of what the base already has (empty when the base was not read). */
+  inBase: ReadonlyMap<string, string>;
+  /** X.Y of the target Python, when anything was resolved. */
+  pythonVersion?: string;
   warnings: string[];
+}
+
+/** A format's own SDK (MAP 1.0: the App SDK or Holoscan, always installed) and the requirement that installs it. */
+export interface SdkChoice {
+  /** Normalised distribution name. */
+  dist: string;
+  requirement: string;
+  /** For the message when there is nowhere to get it from. */
+  label: string;
 }
 
 function lockEntry(target: { dataDir?: string; uid?: number; gid?: number }, text: string): LayerEntry {
@@ -37,7 +51,8 @@ function lockEntry(target: { dataDir?: string; uid?: number; gid?: number }, tex
 }
 
 export interface PythonLayerContext {
-  app: AppInfo;
+  /** The legacy app, to see whether it imports the SDK (unused with `sdk`). */
+  app?: AppInfo;
   base: Image;
   baseConfig: ImageConfig;
   baseLabel: string;
@@ -46,27 +61,38 @@ export interface PythonLayerContext {
   work: string;
   cacheDir: string;
   logger: Logger;
+  /** The SDK to install; default the legacy App SDK when the app imports it. */
+  sdk?: SdkChoice;
+  /** Where to install for a Python X.Y; default the user site of root (`pip install --user` as root). */
+  installFor?: (pythonVersion: string) => Partial<InstallTarget>;
 }
 
+export type PythonLayerOptions = Pick<
+  PackageMapOptions,
+  | "noSdk" | "sdkWheel" | "sdkVersion" | "wheelhouse" | "findLinks" | "indexUrl" | "extraIndexUrls" | "trustedHosts" | "noIndex"
+  | "defaultIndexUrl" | "locked" | "pre" | "lockFile" | "pythonVersion" | "noCache" | "signal"
+>;
+
 /** The SDK requirement: the given wheel's version, else --sdk-version, else the legacy format's line (0.5.x). */
-function sdkRequirement(opts: PackageMapOptions): string {
+function sdkRequirement(opts: PythonLayerOptions): string {
   const fromWheel = opts.sdkWheel ? /^[^-]+-([^-]+)-/.exec(basename(opts.sdkWheel))?.[1] : undefined;
   const pin = fromWheel ?? opts.sdkVersion;
   return pin ? `${SDK_DIST}==${pin}` : `${SDK_DIST}>=0.5,<0.6`;
 }
 
-export async function pythonLayers(pip: RequirementsList, opts: PackageMapOptions, ctx: PythonLayerContext): Promise<PythonLayers> {
+export async function pythonLayers(pip: Pick<RequirementsList, "pipPackages" | "requirementsFiles" | "confineTo">, opts: PythonLayerOptions, ctx: PythonLayerContext): Promise<PythonLayers> {
   const sources = [...(opts.wheelhouse ?? []), ...(opts.findLinks ?? [])];
   const hasIndex = !opts.noIndex && Boolean(opts.indexUrl || opts.extraIndexUrls?.length || opts.defaultIndexUrl);
-  const wantSdk = !opts.noSdk && (opts.sdkWheel !== undefined || (await importsSdk(ctx.app)));
+  const wantSdk = !opts.noSdk && (opts.sdkWheel !== undefined || ctx.sdk !== undefined || (ctx.app !== undefined && (await importsSdk(ctx.app))));
+  const sdkDist = ctx.sdk?.dist ?? SDK_DIST;
   if (!opts.noSdk && !wantSdk) ctx.logger.info("the app does not import monai.deploy: no App SDK is installed");
   if (wantSdk && !opts.sdkWheel && sources.length === 0 && !hasIndex && !opts.locked) {
-    throw new MapBuildError("E_USAGE", "no MONAI Deploy App SDK to install", {
-      hint: "pass --sdk-wheel FILE (a monai_deploy_app_sdk wheel), a --wheelhouse or --index-url that has it, or --no-sdk if the app does not import monai.deploy at run time",
+    throw new MapBuildError("E_USAGE", `no ${ctx.sdk?.label ?? "MONAI Deploy App SDK"} to install`, {
+      hint: `pass --sdk-wheel FILE (a ${sdkDist} wheel), a --wheelhouse or --index-url that has it, or --no-sdk if the app does not import it at run time`,
     });
   }
   const nothingToInstall = !wantSdk && !opts.locked && pip.pipPackages.length === 0 && pip.requirementsFiles.length === 0;
-  if (nothingToInstall) return { layers: [], sdkRequires: [], installed: [], warnings: [] };
+  if (nothingToInstall) return { layers: [], sdkRequires: [], installed: [], inBase: new Map(), warnings: [] };
 
   // loaded only when there is something to install: most builds never need the resolver
   const [{ normalizeName, resolvePythonDeps }, { readWheelMetadata }, { pythonTarget }, { formatPylock }] = await Promise.all([
@@ -83,7 +109,7 @@ export async function pythonLayers(pip: RequirementsList, opts: PackageMapOption
     await symlink(resolve(opts.sdkWheel), join(dir, basename(opts.sdkWheel)));
     sources.unshift(dir);
   }
-  if (wantSdk) pipPackages.push(sdkRequirement(opts));
+  if (wantSdk) pipPackages.push(ctx.sdk?.requirement ?? sdkRequirement(opts));
 
   const { target, installed: inBase } = await pythonTarget(ctx.base, ctx.baseLabel, ctx.platform, opts.pythonVersion, ctx.logger, opts.noCache ? undefined : ctx.cacheDir);
   ctx.logger.debug(`python target: ${target.pythonVersion} (${target.pythonPath ?? "python3"}), ${inBase.size} distributions found in the base`);
@@ -102,16 +128,18 @@ export async function pythonLayers(pip: RequirementsList, opts: PackageMapOption
     pre: opts.pre,
     cacheDir: join(ctx.cacheDir, "wheels"),
     installed: inBase,
+    ...(ctx.installFor ? { install: ctx.installFor(target.pythonVersion) } : {}),
     signal: opts.signal,
   });
   for (const k of deps.skipped) ctx.logger.info(`${k.name} ${k.version} in the base satisfies ${k.requirement}: not installed`);
-  const sdk = deps.installed.find((d) => d.name === SDK_DIST || d.name === "monai_deploy_app_sdk");
-  const sdkWheel = deps.wheels.find((w) => normalizeName(w.name) === SDK_DIST);
+  const sdk = deps.installed.find((d) => normalizeName(d.name) === sdkDist);
+  const sdkWheel = deps.wheels.find((w) => normalizeName(w.name) === sdkDist);
   const sdkRequires = sdkWheel ? (await readWheelMetadata(sdkWheel.file)).requiresDist.filter((r) => !/\bextra\s*==/.test(r)) : [];
   const sdkVersion = sdk ? pep440ToSemver(sdk.version) : undefined;
   const lock = deps.wheels.map((w) => ({ name: w.name, version: w.version, filename: w.filename, sha256: w.sha256, ...(w.location ? { location: w.location } : {}) }));
   if (opts.lockFile) await writeFileAtomic(resolve(opts.lockFile), formatPylock(lock));
-  if (deps.entries.length === 0) return { layers: [], sdkVersion, sdkRequires, installed: deps.installed, warnings: deps.warnings };
+  const known = { installed: deps.installed, inBase: new Map([...inBase].map(([name, d]) => [name, d.version])), pythonVersion: target.pythonVersion, warnings: deps.warnings };
+  if (deps.entries.length === 0) return { layers: [], sdkVersion, sdkRequires, ...known };
   return {
     layers: [
       {
@@ -124,7 +152,6 @@ export async function pythonLayers(pip: RequirementsList, opts: PackageMapOption
     ],
     sdkVersion,
     sdkRequires,
-    installed: deps.installed,
-    warnings: deps.warnings,
+    ...known,
   };
 }

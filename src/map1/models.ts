@@ -13,8 +13,8 @@ import { MAP1_MODELS_DIR } from "./layout.js";
 export interface Map1Model {
   name: string;
   /** Host file or folder. */
-  source: string;
-  kind: "file" | "dir";
+  sourcePath: string;
+  kind: "file" | "folder";
   /** Image folder of the model. */
   imageDir: string;
 }
@@ -30,7 +30,7 @@ export async function planMap1Models(path: string): Promise<Map1Model[]> {
   const st = await stat(path).catch((e: unknown) => {
     throw missing(path, e);
   });
-  const model = (name: string, source: string, kind: "file" | "dir"): Map1Model => ({ name, source, kind, imageDir: `${MAP1_MODELS_DIR}/${name}` });
+  const model = (name: string, sourcePath: string, kind: Map1Model["kind"]): Map1Model => ({ name, sourcePath, kind, imageDir: `${MAP1_MODELS_DIR}/${name}` });
   if (st.isFile()) return [model(pythonStem(basename(path)), path, "file")];
   if (!st.isDirectory()) throw missing(path);
   // a dict upstream: a repeated name keeps its first position and takes the last value
@@ -39,8 +39,8 @@ export async function planMap1Models(path: string): Promise<Map1Model[]> {
   for (const name of (await readdir(path)).sort(byCodePoint)) {
     const child = join(path, name);
     const cst = await stat(child).catch(() => undefined); // dangling links are neither (os.path.isfile/isdir)
-    if (cst?.isFile()) models.set(folderName, model(folderName, path, "dir"));
-    else if (cst?.isDirectory()) models.set(name, model(name, child, "dir"));
+    if (cst?.isFile()) models.set(folderName, model(folderName, path, "folder"));
+    else if (cst?.isDirectory()) models.set(name, model(name, child, "folder"));
   }
   return [...models.values()];
 }

@@ -32,7 +32,8 @@ fatal() { printf '%s [FATAL] %s\\n' "$(date -u '+%Y-%m-%d %H:%M:%S')" "$*" >&2; 
 show_json() {
   if [ ! -f "$2" ]; then printf '%s does not exist!\\n' "$2" >&2; return 1; fi
   echo "============================== $1 =============================="
-  if command -v python3 >/dev/null 2>&1; then python3 -m json.tool "$2"; else cat "$2"; echo; fi
+  # pretty-printed when the image's python has json (python3-minimal has not), else as stored
+  python3 -m json.tool "$2" 2>/dev/null || { cat "$2"; echo; }
 }
 
 show() {

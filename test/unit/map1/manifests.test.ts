@@ -59,9 +59,9 @@ describe("MAP 1.0 manifests: bytes written by holoscan-cli 4.2.0's own code (fix
     await mkdir(join(root, "seg"), { recursive: true });
     await writeFile(join(root, "a.pt"), "x");
     const plan = await planMap1Models(root);
-    assert.deepEqual(plan.map((m) => [m.name, m.kind, m.imageDir, basename(m.source)]), [
-      ["weights", "dir", "/opt/holoscan/models/weights", "weights"],
-      ["seg", "dir", "/opt/holoscan/models/seg", "seg"],
+    assert.deepEqual(plan.map((m) => [m.name, m.kind, m.imageDir, basename(m.sourcePath)]), [
+      ["weights", "folder", "/opt/holoscan/models/weights", "weights"],
+      ["seg", "folder", "/opt/holoscan/models/seg", "seg"],
     ]);
   });
 });

@@ -1,0 +1,176 @@
+/**
+ * packageMap({ format: "1.0" }): a MAP 1.0 as holoscan-cli 4.2.0's `holoscan/monai-deploy package
+ * -c app.yaml` built it (map-format.md §2), without a daemon: app.yaml and the app are read
+ * statically, the run-as user is added by editing the base's account files, Python packages are
+ * installed host-side into that user's site, and nothing runs in the base image.
+ */
+import { access, constants, stat } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { MapBuildError } from "../errors.js";
+import { imageFamily, parsePlatform } from "../image/index.js";
+import { isIgnored } from "../map/index.js";
+import { readAppConfig, versionString } from "../map1/app-config.js";
+import { map1ConfigChanges, userHome, type SdkKind } from "../map1/layout.js";
+import { appCommand, renderMap1Manifests, type AppKind } from "../map1/manifests.js";
+import { planMap1Models } from "../map1/models.js";
+import { holoscanPlatform } from "../map1/platforms.js";
+import { holoscanReleaseVersion, holoscanTag, normalizePep440, pep440BaseVersion } from "../map1/tag-name.js";
+import { renderToolsScript } from "../map1/tools-script.js";
+import { assembleImage, runBuild } from "./assemble.js";
+import { openBaseImage } from "./base-image.js";
+import { docsLayer, folderLayer, libLayer, map1AppLayer, map1SkeletonLayer, ownUserSite, userLayer } from "./map1-entries.js";
+import { modelLayer, type PlannedLayer } from "./map-entries.js";
+import type { PackageMap1Options, PackageMapResult } from "./options.js";
+import { checkBasePlatform } from "./preflight.js";
+import { pythonLayers, type SdkChoice } from "./python-layers.js";
+
+/** What upstream would detect, refusing what needs a compiler. */
+async function appKind(path: string): Promise<{ kind: AppKind; folder: string; file?: string }> {
+  const st = await stat(path).catch((cause: unknown) => {
+    throw new MapBuildError("E_APP_INVALID", `cannot read the application ${path}`, { cause, hint: "pass a folder with __main__.py, a .py file or an executable" });
+  });
+  const exists = (p: string) => stat(p).then(() => true, () => false);
+  if (st.isDirectory()) {
+    if (await exists(join(path, "__main__.py"))) return { kind: "python-module", folder: path };
+    if (await exists(join(path, "CMakeLists.txt"))) {
+      throw new MapBuildError("E_USAGE", "not supported: building C++ applications (CMakeLists.txt)", {
+        hint: "prebuild and pass the binary folder: build the app with the Holoscan build image, then package the executable",
+      });
+    }
+  } else if (st.isFile()) {
+    if (path.endsWith(".py")) return { kind: "python-file", folder: dirname(path), file: basename(path) };
+    if (await access(path, constants.X_OK).then(() => true, () => false)) return { kind: "binary", folder: dirname(path), file: basename(path) };
+  }
+  throw new MapBuildError("E_APP_INVALID", `unable to determine the application type of ${path}`, {
+    hint: "pass a Python folder with __main__.py, a .py file or an executable (C++ apps: prebuild and pass the binary)",
+  });
+}
+
+function sdkChoice(sdk: SdkKind, version: string | undefined): SdkChoice {
+  const dist = sdk === "holoscan" ? "holoscan" : "monai-deploy-app-sdk";
+  return { dist, requirement: version ? `${dist}==${version}` : dist, label: sdk === "holoscan" ? "Holoscan SDK" : "MONAI Deploy App SDK" };
+}
+
+/** The version of the first of `names` installed now or found in the base. */
+function versionOf(names: readonly string[], installed: readonly { name: string; version: string }[], inBase: ReadonlyMap<string, string>): string | undefined {
+  for (const n of names) {
+    const hit = installed.find((d) => d.name.toLowerCase().replace(/[-_.]+/g, "-") === n)?.version ?? inBase.get(n);
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
+const HOLOSCAN_DISTS = ["holoscan", "holoscan-cu12", "holoscan-cu13"];
+
+export async function packageMap1(opts: PackageMap1Options): Promise<PackageMapResult> {
+  const hp = holoscanPlatform(opts.platform, opts.platformConfig);
+  const platform = parsePlatform(hp.oci);
+  const sdk: SdkKind = opts.sdk ?? "monai-deploy";
+  const user = { name: opts.username ?? "holoscan", uid: opts.uid ?? 1000, gid: opts.gid ?? 1000, epoch: opts.sourceDateEpoch ?? 0 };
+  const app = await appKind(opts.appPath);
+  const config = await readAppConfig(opts.configPath);
+  const appVersion = opts.version !== undefined ? normalizePep440(opts.version, "--version") : versionString(config.version);
+  const tag = opts.exactTag ? opts.tag : holoscanTag(opts.tag, hp, appVersion);
+  const sdkVersion = opts.sdkVersion !== undefined ? pep440BaseVersion(opts.sdkVersion) : undefined;
+  const timeout = opts.timeout ?? 0;
+  if (!Number.isSafeInteger(timeout) || timeout < 0) throw new MapBuildError("E_USAGE", `invalid timeout ${timeout}`, { hint: "pass a whole number of seconds" });
+
+  return runBuild({ ...opts, tag }, async (ctx) => {
+    const models = opts.models ? await planMap1Models(opts.models) : [];
+    const base = await openBaseImage(opts.base, platform, ctx.client, opts.signal, { cacheDir: opts.noCache ? undefined : opts.cacheDir });
+    const family = await imageFamily(base.image);
+    const baseConfig = await base.image.config();
+    checkBasePlatform(baseConfig, platform, base.label);
+
+    // the user first: pip installs into its home
+    const account = await userLayer(base.image, user);
+    const home = userHome(user.name);
+    const ids = { uid: user.uid, gid: user.gid };
+
+    const requirementsFile = join(app.folder, "requirements.txt");
+    const hasRequirements = app.kind !== "binary" && (await stat(requirementsFile).then((s) => s.isFile(), () => false));
+    const python =
+      app.kind === "binary"
+        ? undefined
+        : await pythonLayers({ pipPackages: config.pipPackages, requirementsFiles: hasRequirements ? [requirementsFile] : [] }, opts, {
+            base: base.image,
+            baseConfig,
+            baseLabel: base.label,
+            platform,
+            work: ctx.work,
+            cacheDir: opts.cacheDir ?? join(ctx.work, "cache"),
+            logger: ctx.logger,
+            sdk: sdkChoice(sdk, sdkVersion),
+            installFor: (py) => ({
+              sitePackages: `${home}/.local/lib/python${py}/site-packages`,
+              scriptsDir: `${home}/.local/bin`,
+              dataDir: `${home}/.local`,
+              ...ids,
+            }),
+          });
+    const installed = python?.installed ?? [];
+    const inBase = python?.inBase ?? new Map<string, string>();
+    const monaiVersion = sdkVersion ?? versionOf(["monai-deploy-app-sdk"], installed, inBase);
+    const holoscanFound = versionOf(HOLOSCAN_DISTS, installed, inBase);
+    const holoscanVersion =
+      (sdk === "holoscan" ? sdkVersion : undefined) ?? (opts.holoscanVersion ? pep440BaseVersion(opts.holoscanVersion) : undefined) ?? (holoscanFound ? holoscanReleaseVersion(holoscanFound) : undefined);
+    if (!holoscanVersion) {
+      throw new MapBuildError("E_USAGE", "cannot tell the Holoscan SDK version: no holoscan wheel was installed and the base has none", {
+        hint: sdk === "holoscan" ? "pass the Holoscan SDK version (holoscan-cli's --sdk-version)" : "pass the Holoscan SDK version the app runs on (map-build's --holoscan-version)",
+      });
+    }
+    const manifestSdkVersion = sdk === "holoscan" ? holoscanVersion : monaiVersion && pep440BaseVersion(monaiVersion);
+    if (!manifestSdkVersion) {
+      throw new MapBuildError("E_USAGE", "cannot tell the MONAI Deploy App SDK version: it was not installed", { hint: "pass the App SDK version (--sdk-version)" });
+    }
+
+    const manifests = renderMap1Manifests({
+      config,
+      appKind: app.kind,
+      appFile: app.file,
+      sdk,
+      sdkVersion: manifestSdkVersion,
+      timeout,
+      models: models.map((m) => m.name),
+      platformConfig: hp.config,
+    });
+    const libs = opts.addLibs?.length ? await libLayer(opts.addLibs) : undefined;
+    const command = JSON.parse(appCommand(app.kind, app.file)) as string[];
+    const planned: PlannedLayer[] = [
+      account.layer,
+      ...(python?.layers ?? []).map((l) => ({ ...l, entries: ownUserSite(l.entries, home, account.edit.homeMode, ids) })),
+      ...(await Promise.all(models.map((m) => modelLayer(m, { ignore: isIgnored })))),
+      ...(opts.docs ? [await docsLayer(opts.docs)] : []),
+      ...(libs ? [libs.layer] : []),
+      ...(opts.inputData ? [await folderLayer("input-data", opts.inputData, "/var/holoscan/input")] : []),
+      await map1AppLayer(app.folder),
+      map1SkeletonLayer({ appJson: manifests.appJson, pkgJson: manifests.pkgJson, appYaml: config.raw, tools: renderToolsScript(command), uid: user.uid }),
+    ];
+    const changes = map1ConfigChanges({
+      username: user.name,
+      pythonVersion: python?.pythonVersion ?? opts.pythonVersion ?? "3.12",
+      timeout,
+      holoscanVersion,
+      sdk,
+      monaiDeploySdkVersion: monaiVersion && pep440BaseVersion(monaiVersion),
+      base: base.label,
+      tag,
+      title: config.title,
+      version: appVersion,
+      libPaths: libs?.libPaths,
+    });
+    const assembled = await assembleImage(ctx, opts, {
+      base: base.image,
+      family,
+      planned,
+      changes,
+      configStep: "map-build: ENV HOLOSCAN_* PATH LD_LIBRARY_PATH; LABEL base tag org.opencontainers.image.* org.nvidia.holoscan; WORKDIR /var/holoscan; USER; ENTRYPOINT tools",
+    });
+    return {
+      ...assembled,
+      appJson: manifests.appJson.toString("utf8"),
+      pkgJson: manifests.pkgJson.toString("utf8"),
+      warnings: python?.warnings ?? [],
+    };
+  });
+}
