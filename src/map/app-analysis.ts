@@ -7,6 +7,7 @@ import { stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { MAX_REQUIREMENTS_BYTES } from "../defaults.js";
 import { MapBuildError } from "../errors.js";
+import { safeAppFileName } from "./app-file-name.js";
 import { InputFileError, readRegularFile, realPathInside } from "../open-regular.js";
 import type { PyFloat } from "./python-json.js";
 import { evalLiteral, splitCallArgs, type CallArg } from "./python-literal.js";
@@ -305,6 +306,6 @@ export async function analyzeApp(appPath: string, opts: AnalyzeOptions = {}): Pr
       reason: "the Application subclass could not be found, so its version, resources and pip packages are unknown",
     });
   }
-  info.command = MAP_APP_COMMAND_PREFIX + info.mainModuleFile;
+  info.command = MAP_APP_COMMAND_PREFIX + safeAppFileName(info.mainModuleFile);
   return info;
 }

@@ -34,9 +34,9 @@ export function shQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Escape for the inside of sh double quotes. */
-function dq(s: string): string {
-  return s.replace(/[\\"$`]/g, "\\$&");
+/** Escape for the inside of sh double quotes, within `${VAR:=…}` (where `}` would end the word). */
+export function dq(s: string): string {
+  return s.replace(/[\\"$`}]/g, "\\$&");
 }
 
 export function renderExecutor(opts: ExecutorOptions): string {
