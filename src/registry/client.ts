@@ -11,7 +11,7 @@ import { getManifest, headManifest, putManifest, type FetchedManifest, type Mani
 import type { RegistryClientOptions } from "./options.js";
 import { resolveImage, type ResolveImageOptions } from "./remote-image.js";
 import { Transport } from "./transport.js";
-import { pushBlob, type BlobToPush, type PushAction, type PushBlobOptions } from "./upload.js";
+import { checkPushAccess, pushBlob, type BlobToPush, type PushAction, type PushBlobOptions } from "./upload.js";
 
 export interface SignalOption {
   signal?: AbortSignal;
@@ -51,6 +51,11 @@ export class RegistryClient {
   /** HEAD-skip, mount from `blob.source` on the same registry, else upload (streamed, verified). */
   pushBlob(target: RepositoryRef, blob: BlobToPush, opts: PushBlobOptions = {}): Promise<PushAction> {
     return pushBlob(this.transport, target, blob, opts);
+  }
+
+  /** Fails fast (E_UNAUTHORIZED, E_DENIED, E_NETWORK…) unless a push to `target` would be accepted. */
+  checkPushAccess(target: RepositoryRef, opts: SignalOption = {}): Promise<void> {
+    return checkPushAccess(this.transport, target, opts.signal);
   }
 
   /** PUT by `ref.identifier` (tag or digest); returns the manifest's digest. */

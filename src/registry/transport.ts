@@ -21,7 +21,7 @@ export interface Endpoint {
 }
 
 export interface RequestSpec extends Endpoint {
-  method: "GET" | "HEAD" | "POST" | "PUT" | "PATCH";
+  method: "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** A path below the registry root (`/v2/…`) or an absolute URL (an upload `Location`). */
   url: string;
   headers?: Record<string, string>;
@@ -33,6 +33,8 @@ export interface RequestSpec extends Endpoint {
   subject: Subject;
   /** Statuses that count as success; anything else becomes a RegistryError. */
   expect: number[];
+  /** False: a 401 is final (no new credential or token is tried), for requests whose failure is harmless. */
+  authRetry?: boolean;
   /** Default: true for GET/HEAD/PUT with a replayable body. POST/PATCH only when the caller says so. */
   idempotent?: boolean;
   signal?: AbortSignal | undefined;
@@ -111,7 +113,7 @@ export class Transport {
   /** One attempt, plus at most one re-send after a 401 taught us how to authenticate. */
   private async sendAuthorized(spec: RequestSpec, replayable: boolean): Promise<RegistryResponse> {
     const req = { registry: spec.registry, scopes: spec.scopes };
-    for (let authRetried = false; ; authRetried = true) {
+    for (let authRetried = spec.authRetry === false; ; authRetried = true) {
       const auth = await this.auth.authorize(req);
       let res: RegistryResponse;
       try {

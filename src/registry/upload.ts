@@ -99,6 +99,24 @@ async function tryMount(t: Transport, target: RepositoryRef, digest: Digest, fro
   }
 }
 
+/**
+ * Prove that a push to `target` will be accepted before any work is done: the registry answers,
+ * the credentials are accepted and carry push rights (a Bearer token is asked for `pull,push`).
+ * Opens an upload session and cancels it; a registry that cannot cancel just lets it expire.
+ */
+export async function checkPushAccess(t: Transport, target: RepositoryRef, signal?: AbortSignal): Promise<void> {
+  const session = await startUpload(t, target, signal);
+  try {
+    // DELETE needs the `delete` action, which push-only accounts lack: one try, a refusal is fine.
+    const scopes = [scopeFor(target.repository, ["delete"])];
+    const res = await t.send({ ...target, method: "DELETE", url: session.toString(), scopes, repository: target.repository, subject: "upload", expect: [200, 202, 204, 404, 405], idempotent: true, authRetry: false, signal });
+    discard(res.body);
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    t.options.logger?.debug(`cancelling the trial upload on ${target.registry} failed (it expires on its own): ${(err as Error).message}`);
+  }
+}
+
 async function startUpload(t: Transport, target: RepositoryRef, signal?: AbortSignal): Promise<URL> {
   const res = await t.send({
     ...target,

@@ -154,6 +154,16 @@ export async function loadIntoEngine(image: Image, opts: EngineLoadOptions): Pro
 export function engineLoadSink(dockerHost?: string): Sink {
   return {
     kind: "load",
+    async preflight() {
+      const ep = engineEndpoint(dockerHost);
+      try {
+        await ping(ep, 10_000);
+      } catch (e) {
+        throw unreachable(ep.where, e);
+      } finally {
+        await ep.dispatcher.close().catch(() => {});
+      }
+    },
     async write(image, ctx) {
       await loadIntoEngine(image, { tags: [ctx.name.toString()], dockerHost, progress: ctx.progress, signal: ctx.signal });
       return { kind: "load", target: dockerHost ?? `unix://${DEFAULT_DOCKER_SOCKET}` };

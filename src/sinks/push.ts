@@ -77,6 +77,8 @@ export async function pushImage(client: RegistryClient, image: Image, target: Im
 export function pushSink(opts: Pick<PushImageOptions, "concurrency"> = {}): Sink {
   return {
     kind: "push",
+    // before any layer is built: the target answers, the credentials work and may push
+    preflight: (ctx) => ctx.registry().checkPushAccess(ctx.name, { signal: ctx.signal }),
     async write(image, ctx) {
       const pushed = await pushImage(ctx.registry(), image, ctx.name, { ...opts, progress: ctx.progress, signal: ctx.signal });
       return { kind: "push", target: ctx.name.toString(), digest: pushed.digest };

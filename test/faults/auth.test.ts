@@ -55,8 +55,9 @@ describe("auth faults (token registry, end to end)", () => {
 
   it("token revoked mid-push (401 on the next upload request): refreshed, upload restarted, success", async () => {
     proxy.clear();
-    // the token that started the first upload session stops working for everything after it
-    proxy.inject({ method: "POST", path: /\/blobs\/uploads\/$/, fault: { kind: "revoke-token" } });
+    // the token that started the first upload session stops working for everything after it (the
+    // 1st POST is the push preflight's anonymous first request, answered 401; the 2nd carries the token)
+    proxy.inject({ method: "POST", path: /\/blobs\/uploads\/$/, nth: 2, fault: { kind: "revoke-token" } });
     const tokensBefore = tr.tokenServer.requests;
     const { r, ref, log } = await push();
     assert.equal(r.code, 0, r.stderr);

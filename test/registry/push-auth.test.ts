@@ -4,14 +4,17 @@
  * a CI user keeps them, 4 uploads in parallel. A recording proxy in front of each registry counts
  * the 401s: one per run (the first request's challenge, which the parallel ones wait for), never one per
  * request. Wrong and missing
- * credentials fail with exit 4 and two distinct messages.
+ * credentials fail with exit 4 and two distinct messages, in the push preflight: before any layer
+ * temp file or cache entry exists.
  */
 import assert from "node:assert/strict";
-import { chmod, mkdir, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ExitCode } from "../../src/cli/exit-codes.js";
 import { buildEnv, inspectPushed, packageExample } from "../faults/setup.js";
+import { runCli } from "../helpers/cli.js";
+import { EXAMPLE_APP, EXAMPLE_MODEL } from "../package/fixtures.js";
 import { pythonBaseLayout, PYTHON_BASE_TAG } from "../helpers/python-base.js";
 import { startRecordingProxy, type RecordedRequest, type RecordingProxy } from "../helpers/recording-proxy.js";
 import { startRegistry } from "../helpers/registry.js";
@@ -94,16 +97,41 @@ for (const kind of ["htpasswd", "token"] as const) {
       });
     }
 
-    it("wrong password: exit 4, 'credentials … were rejected (from: …)', nothing pushed", async () => {
-      const { r, log, dockerConfig: dir } = await push("auths", "not-the-password");
+    /**
+     * A failing push as a child process with its own TMPDIR and cache dir, so "nothing was built"
+     * can be checked: no map-build-* temp folder, no cache folder, no blob sent.
+     */
+    async function failingPush(place: "auths" | "none", password = PASSWORD) {
+      const root = join(tmp.dir, `failing-${++n}`);
+      await mkdir(join(root, "tmp"), { recursive: true });
+      const docker = await dockerConfig(place === "none" ? "empty" : place, password);
+      const tag = `${s.host}/apps/failing-${n}:1`;
+      const from = s.proxy.log.length;
+      const r = await runCli(["package", EXAMPLE_APP, "-m", EXAMPLE_MODEL, "-b", base, "-t", tag, "--no-sdk", "--push"], {
+        env: {
+          ...buildEnv(root),
+          TMPDIR: join(root, "tmp"),
+          DOCKER_CONFIG: docker.dir,
+          MAP_BUILD_REGISTRY_USER: undefined,
+          MAP_BUILD_REGISTRY_PASSWORD: undefined,
+          MAP_BUILD_REGISTRY_HOST: undefined,
+        },
+      });
       assert.equal(r.code, ExitCode.auth, r.stderr);
+      assert.deepEqual((await readdir(join(root, "tmp"))).filter((f) => f.startsWith("map-build-")), [], "no layer temp file");
+      assert.deepEqual((await readdir(root)).sort(), ["tmp"], "no cache entry (the cache folder was never made)");
+      const log = s.proxy.log.slice(from);
+      assert.deepEqual(log.filter((e) => e.method === "PATCH" || e.method === "PUT"), [], "no blob sent");
+      return { r, dockerConfig: docker.dir };
+    }
+
+    it("wrong password: exit 4 before any layer is written, 'credentials … were rejected (from: …)'", async () => {
+      const { r, dockerConfig: dir } = await failingPush("auths", "not-the-password");
       assert.match(r.stderr, new RegExp(`error: credentials for ${s.host.replace(/\./g, "\\.")} were rejected \\(from: auths in ${dir}/config\\.json\\) \\[E_UNAUTHORIZED\\]`));
-      assert.equal(log.filter((e) => e.method === "PUT").length, 0);
     });
 
-    it("no credentials: exit 4, 'no credentials found … (looked in: …)'", async () => {
-      const { r, dockerConfig: dir } = await push("none");
-      assert.equal(r.code, ExitCode.auth, r.stderr);
+    it("no credentials: exit 4 before any layer is written, 'no credentials found … (looked in: …)'", async () => {
+      const { r, dockerConfig: dir } = await failingPush("none");
       assert.match(r.stderr, /error: no credentials found for 127\.0\.0\.1:\d+ \(looked in: MAP_BUILD_REGISTRY_USER\/PASSWORD, .*config\.json\) \[E_UNAUTHORIZED\]/);
       assert.ok(r.stderr.includes(`${dir}/config.json`), r.stderr);
     });
