@@ -70,6 +70,8 @@ export interface AssembleInput {
   changes: ConfigChanges;
   /** `created_by` of the config-only step (ENV, LABEL, USER, …) in the image history. */
   configStep: string;
+  /** Manifest annotations (the OCI base name and digest, the caller's own). */
+  annotations?: Record<string, string>;
 }
 
 export type AssembledImage = Omit<PackageMapResult, "appJson" | "pkgJson" | "warnings">;
@@ -101,7 +103,7 @@ export async function assembleImage(ctx: BuildContext, opts: CommonBuildOptions,
   const created = new Date(mtime * 1000).toISOString().replace(/\.000Z$/, "Z");
   const additions: LayerAddition[] = planned.map((p, i) => ({ layer: layerForFamily(layers[i]!, family), history: { created, created_by: p.createdBy } }));
   const configHistory: History[] = [{ created, created_by: input.configStep, empty_layer: true }];
-  const image = appendLayers(input.base, additions, { created, configHistory, changes: input.changes });
+  const image = appendLayers(input.base, additions, { created, configHistory, changes: input.changes, annotations: input.annotations });
 
   const outputs: OutputSummary[] = [];
   const manifest = await image.manifest();

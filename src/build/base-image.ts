@@ -7,9 +7,26 @@ import type { RegistryClient } from "../registry/index.js";
 
 export interface OpenedBase {
   image: Image;
-  /** What the `base` label records: the reference as the user gave it. */
+  /** For messages: the reference or path as the user gave it. */
   label: string;
+  /** The base's registry name when known (a registry reference, or one recorded in the file), else undefined. */
+  name?: string | undefined;
 }
+
+/**
+ * What the image records about its base (the `base` label, the OCI base annotations): its registry
+ * name when known, else its digest, never a host path, so the digest does not depend on where the
+ * base sits on disk.
+ */
+export async function baseIdentity(base: OpenedBase): Promise<{ label: string; annotations: Record<string, string> }> {
+  const digest = await base.image.digest();
+  const annotations: Record<string, string> = { [BASE_DIGEST_ANNOTATION]: digest };
+  if (base.name) annotations[BASE_NAME_ANNOTATION] = fullyQualified(base.name);
+  return { label: base.name ?? digest, annotations };
+}
+
+export const BASE_NAME_ANNOTATION = "org.opencontainers.image.base.name";
+export const BASE_DIGEST_ANNOTATION = "org.opencontainers.image.base.digest";
 
 export interface OpenBaseOptions {
   /**
@@ -39,13 +56,27 @@ export async function openBaseImage(
       const ref = parseReference(base.ref);
       const image = await client().resolveImage(ref, { platform, signal });
       // Local bases (layout, archives) are files already: caching them would only copy them.
-      return { image: opts.cacheDir ? cachedImage(image, await openBlobCache({ dir: opts.cacheDir })) : image, label: base.ref };
+      const cached = opts.cacheDir ? cachedImage(image, await openBlobCache({ dir: opts.cacheDir })) : image;
+      return { image: cached, label: base.ref, name: base.ref };
     }
     case "oci":
-      return { image: await readOciLayoutImage(base.path, base.ref, platform), label: spec };
+      return local(await readOciLayoutImage(base.path, base.ref, platform), spec);
     case "docker-archive":
-      return { image: await readDockerArchiveImage(base.path, base.ref), label: spec };
+      return local(await readDockerArchiveImage(base.path, base.ref), spec);
     case "oci-archive":
-      return { image: await readOciArchiveImage(base.path, base.ref, platform), label: spec };
+      return local(await readOciArchiveImage(base.path, base.ref, platform), spec);
+  }
+}
+
+function local(image: Image, spec: string): OpenedBase {
+  return { image, label: spec, name: image.name };
+}
+
+/** `python:3.11` → `docker.io/library/python:3.11`, as the OCI annotation asks; a name that does not parse stays as it is. */
+function fullyQualified(name: string): string {
+  try {
+    return parseReference(name).toString();
+  } catch {
+    return name;
   }
 }

@@ -36,7 +36,8 @@ export async function modelLayer(model: Pick<ModelPlan, "name" | "kind" | "sourc
   return {
     id: `model:${model.name}`,
     entries,
-    createdBy: `map-build: COPY ${basename(model.sourcePath)} ${model.imageDir}`,
+    // names from the image side only: where the model sits on disk must not change the digest
+    createdBy: `map-build: COPY model ${model.name} ${model.imageDir}`,
     compressible: !dense,
   };
 }
@@ -51,7 +52,8 @@ export async function appLayer(app: AppInfo, appPath: string, requirementsTxt: s
   const entries = await planFromDisk([mapping], app.kind === "folder" ? { ignore: (rel, isDir) => isIgnored(rel, isDir) } : {});
   const reqPath = `${MAP_APP_DIR}/requirements.txt`;
   if (!entries.some((e) => e.path === reqPath)) entries.push(generatedFile(reqPath, requirementsTxt));
-  return { id: "app", entries, createdBy: `map-build: COPY ${basename(appPath)} ${MAP_APP_DIR}`, compressible: true };
+  const what = app.kind === "file" ? basename(appPath) : "app folder"; // a file's name is in the image; a folder's is not
+  return { id: "app", entries, createdBy: `map-build: COPY ${what} ${MAP_APP_DIR}`, compressible: true };
 }
 
 export function skeletonLayer(changes: MapConfigChanges, executor: string, appJson: Uint8Array, pkgJson: Uint8Array): PlannedLayer {

@@ -8,7 +8,7 @@ import { hostPlatform, imageFamily, parsePlatform } from "../image/index.js";
 import { analyzeApp, buildFactLabels, mapConfigChanges, planModels, renderExecutor, renderManifests, type ModelPlan } from "../map/index.js";
 import { resolveAppMetadata } from "./app-metadata.js";
 import { assembleImage, runBuild } from "./assemble.js";
-import { openBaseImage } from "./base-image.js";
+import { baseIdentity, openBaseImage } from "./base-image.js";
 import { appLayer, modelLayer, skeletonLayer, type PlannedLayer } from "./map-entries.js";
 import type { PackageMap1Options, PackageMapOptions, PackageMapResult } from "./options.js";
 import { pythonLayers } from "./python-layers.js";
@@ -48,6 +48,7 @@ export async function packageMap(opts: PackageMapOptions | PackageMap1Options): 
     warnings.push(...python.warnings);
 
     // 4. manifests and config
+    const identity = await baseIdentity(base);
     const meta = resolveAppMetadata(app, opts, python.sdkVersion);
     const changes = mapConfigChanges({
       workingDir: opts.workingDir,
@@ -56,7 +57,7 @@ export async function packageMap(opts: PackageMapOptions | PackageMap1Options): 
       modelsDir: opts.modelsDir,
       timeout: opts.timeout,
       baseEnv: baseConfig.config?.Env,
-      base: base.label,
+      base: identity.label,
       tag: opts.tag,
       version: meta.version,
       sdkVersion: meta.sdkVersion,
@@ -101,6 +102,7 @@ export async function packageMap(opts: PackageMapOptions | PackageMap1Options): 
         cmd: null,
       },
       configStep: "map-build: ENV MONAI_* PATH; LABEL base tag version sdk_version; WORKDIR; USER root; ENTRYPOINT monai-exec",
+      annotations: identity.annotations,
     });
     return {
       ...assembled,

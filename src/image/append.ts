@@ -22,6 +22,8 @@ export interface AppendOptions {
   configHistory?: History[];
   /** ISO time for `created` and new history entries; from SOURCE_DATE_EPOCH, never "now". */
   created?: string;
+  /** Manifest annotations, over the base manifest's own. */
+  annotations?: Record<string, string>;
 }
 
 export const EPOCH_ISO = "1970-01-01T00:00:00Z";
@@ -93,7 +95,8 @@ async function build(base: Image, additions: LayerAddition[], opts: AppendOption
     config: { mediaType: configMediaType(family), digest: sha256Digest(rawConfig), size: rawConfig.length },
     layers: [...baseManifest.layers, ...added],
   };
-  if (baseManifest.annotations) manifest.annotations = baseManifest.annotations;
+  const annotations = { ...baseManifest.annotations, ...opts.annotations };
+  if (Object.keys(annotations).length) manifest.annotations = annotations;
   const rawManifest = canonicalJson(manifest);
   return {
     rawConfig,

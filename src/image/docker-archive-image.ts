@@ -99,7 +99,10 @@ export async function readDockerArchiveImage(file: string, tag?: string): Promis
       };
       return canonicalJson(manifest);
     })());
+  const tags = entry.RepoTags ?? [];
   return {
+    // docker's RepoTags are registry names (`python:3.11` is docker.io/library/python:3.11)
+    name: (tag !== undefined ? tags.find((t) => normalizeTag(t) === normalizeTag(tag)) : undefined) ?? tags[0],
     rawManifest,
     manifest: async () => parseJson(ImageManifestSchema, await rawManifest(), "docker-archive manifest"),
     mediaType: async () => MediaType.dockerManifest,

@@ -38,6 +38,11 @@ export interface Image {
   config(): Promise<ImageConfig>;
   /** Layers in manifest order; `layers()[i].diffId()` equals `config().rootfs.diff_ids[i]`. */
   layers(): Promise<Layer[]>;
+  /**
+   * The registry name a file holding the image recorded for it (a layout's full `ref.name` or
+   * containerd name annotation, a docker-archive's RepoTags), when it names one.
+   */
+  readonly name?: string | undefined;
 }
 
 export type { Descriptor, ImageConfig, ImageManifest, Platform };

@@ -76,6 +76,13 @@ function refMatches(annotation: string | undefined, ref: string): boolean {
   return false;
 }
 
+const CONTAINERD_NAME_ANNOTATION = "io.containerd.image.name";
+
+/** A full reference (`host/repo:tag`) from the annotations; a bare tag like `3.11` names no registry image. */
+function registryName(annotations: Record<string, string> | undefined): string | undefined {
+  return [annotations?.[CONTAINERD_NAME_ANNOTATION], annotations?.[REF_NAME_ANNOTATION]].find((n) => n !== undefined && n.includes("/"));
+}
+
 /** Pick the top-level descriptor for `ref` (a tag in ref.name, or a digest). */
 function pickTopLevel(index: ImageIndex, dir: string, ref: string | undefined): Descriptor | undefined {
   const tags = index.manifests.map((m) => m.annotations?.[REF_NAME_ANNOTATION]).filter((t): t is string => !!t);
@@ -156,6 +163,7 @@ async function loadImage(store: LayoutStore, desc: Descriptor): Promise<Image> {
   });
   const mediaType = desc.mediaType || MediaType.ociManifest;
   return {
+    name: registryName(desc.annotations),
     rawManifest: async () => rawManifest,
     manifest: async () => manifest,
     mediaType: async () => mediaType,

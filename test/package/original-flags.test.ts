@@ -123,12 +123,15 @@ describe("map-build package: the original packager's flags", () => {
   it("--base / -b: the base label; MONAI_BASEIMAGE is the default; oci: bases too", async () => {
     const { image } = await buildLayout(ctx, ["package", EXAMPLE_APP, "-t", "x:1", "--base", ctx.base, "--no-sdk"]);
     assert.equal(image.labels.base, ctx.base);
+    assert.equal((image.manifest as { annotations?: Record<string, string> }).annotations?.["org.opencontainers.image.base.name"], ctx.base);
     const fromEnv = await buildLayout(ctx, ["package", EXAMPLE_APP, "-t", "x:1", "--no-sdk"], { env: { MONAI_BASEIMAGE: ctx.base } });
     assert.equal(fromEnv.image.labels.base, ctx.base);
     assert.equal(fromEnv.image.manifestDigest, image.manifestDigest);
     const oci = `oci:${await pythonBaseLayout()}:bookworm-python`;
     const local = await buildLayout(ctx, ["package", EXAMPLE_APP, "-t", "x:1", "-b", oci, "--no-sdk"]);
-    assert.equal(local.image.labels.base, oci);
+    // a layout's bare tag names no registry image: the label is the base's digest, never a host path
+    const index = JSON.parse(await readFile(join(await pythonBaseLayout(), "index.json"), "utf8")) as { manifests: { digest: string }[] };
+    assert.equal(local.image.labels.base, index.manifests[0]!.digest);
     // same base content: only the label differs
     assert.deepEqual(local.image.manifest.layers, image.manifest.layers);
   });
