@@ -45,6 +45,23 @@ export interface SdkChoice {
   label: string;
 }
 
+/** Libraries extension modules need that neither the wheels nor the base have: warnings, or an error when strict. */
+async function checkNativeLibs(wheels: readonly { file: string; filename: string; sha256: string }[], baseLibs: ReadonlySet<string> | undefined, opts: PythonLayerOptions, ctx: PythonLayerContext): Promise<string[]> {
+  if (!baseLibs) {
+    ctx.logger.debug("the base was not read: native libraries of the wheels are not checked");
+    return [];
+  }
+  const { missingLibraries } = await import("../python/native-libs.js");
+  const missing = await missingLibraries(wheels, baseLibs, opts.noCache ? undefined : ctx.cacheDir);
+  const lines = missing.map((m) => `${m.wheel} needs ${m.library} (for ${m.module}), which neither its wheel nor the base provides: importing it will fail`);
+  if (lines.length && opts.strictLibs) {
+    throw new MapBuildError("E_PYTHON_DEPS", lines.join("; "), {
+      hint: `install ${[...new Set(missing.map((m) => m.library))].join(", ")} in the base image (e.g. its Debian package), or use wheels that vendor ${missing.length > 1 ? "them" : "it"}`,
+    });
+  }
+  return lines;
+}
+
 function lockEntry(target: { dataDir?: string; uid?: number; gid?: number }, text: string): LayerEntry {
   const data = Buffer.from(text, "utf8");
   return { type: "file", path: `${target.dataDir ?? "/root/.local"}/pylock.toml`, mode: 0o644, uid: target.uid ?? 0, gid: target.gid ?? 0, size: data.length, source: { kind: "bytes", data } };
@@ -70,7 +87,7 @@ export interface PythonLayerContext {
 export type PythonLayerOptions = Pick<
   PackageMapOptions,
   | "noSdk" | "sdkWheel" | "sdkVersion" | "wheelhouse" | "findLinks" | "indexUrl" | "extraIndexUrls" | "trustedHosts" | "noIndex"
-  | "defaultIndexUrl" | "locked" | "pre" | "lockFile" | "pythonVersion" | "noCache" | "signal"
+  | "defaultIndexUrl" | "locked" | "pre" | "lockFile" | "strictLibs" | "pythonVersion" | "noCache" | "signal"
 >;
 
 /** The SDK requirement: the given wheel's version, else --sdk-version, else the legacy format's line (0.5.x). */
@@ -111,7 +128,7 @@ export async function pythonLayers(pip: Pick<RequirementsList, "pipPackages" | "
   }
   if (wantSdk) pipPackages.push(ctx.sdk?.requirement ?? sdkRequirement(opts));
 
-  const { target, installed: inBase } = await pythonTarget(ctx.base, ctx.baseLabel, ctx.platform, opts.pythonVersion, ctx.logger, opts.noCache ? undefined : ctx.cacheDir);
+  const { target, installed: inBase, baseLibs } = await pythonTarget(ctx.base, ctx.baseLabel, ctx.platform, opts.pythonVersion, ctx.logger, opts.noCache ? undefined : ctx.cacheDir);
   ctx.logger.debug(`python target: ${target.pythonVersion} (${target.pythonPath ?? "python3"}), ${inBase.size} distributions found in the base`);
   const deps = await resolvePythonDeps({
     target,
@@ -131,6 +148,7 @@ export async function pythonLayers(pip: Pick<RequirementsList, "pipPackages" | "
     ...(ctx.installFor ? { install: ctx.installFor(target.pythonVersion) } : {}),
     signal: opts.signal,
   });
+  const warnings = [...deps.warnings, ...(await checkNativeLibs(deps.wheels, baseLibs, opts, ctx))];
   for (const k of deps.skipped) ctx.logger.info(`${k.name} ${k.version} in the base satisfies ${k.requirement}: not installed`);
   const sdk = deps.installed.find((d) => normalizeName(d.name) === sdkDist);
   const sdkWheel = deps.wheels.find((w) => normalizeName(w.name) === sdkDist);
@@ -138,7 +156,7 @@ export async function pythonLayers(pip: Pick<RequirementsList, "pipPackages" | "
   const sdkVersion = sdk ? pep440ToSemver(sdk.version) : undefined;
   const lock = deps.wheels.map((w) => ({ name: w.name, version: w.version, filename: w.filename, sha256: w.sha256, ...(w.location ? { location: w.location } : {}) }));
   if (opts.lockFile) await writeFileAtomic(resolve(opts.lockFile), formatPylock(lock));
-  const known = { installed: deps.installed, inBase: new Map([...inBase].map(([name, d]) => [name, d.version])), pythonVersion: target.pythonVersion, warnings: deps.warnings };
+  const known = { installed: deps.installed, inBase: new Map([...inBase].map(([name, d]) => [name, d.version])), pythonVersion: target.pythonVersion, warnings };
   if (deps.entries.length === 0) return { layers: [], sdkVersion, sdkRequires, ...known };
   return {
     layers: [

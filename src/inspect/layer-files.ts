@@ -131,13 +131,25 @@ export async function listLayerFiles(
     });
     stream.resume();
   });
+  // umoci 0.4 ends a layer right after the last file's data (no 512-byte padding, no end blocks);
+  // Go's tar reader, hence docker and containerd, accept that, so pad the stream for tar-stream.
+  let total = 0;
+  const pad = new Transform({
+    transform(chunk: Buffer, _e, cb) {
+      total += chunk.length;
+      cb(null, chunk);
+    },
+    flush(cb) {
+      cb(null, total % 512 ? Buffer.alloc(512 - (total % 512)) : undefined);
+    },
+  });
   const gzip = isGzipLayer(await layer.mediaType());
   // tar-stream's extract is a streamx Writable, which node's pipeline drives like a node one
   const sink = ex as unknown as Writable;
   try {
     const source = counted(await layer.open(), opts.id ?? (await layer.digest()), await layer.size(), opts.progress);
-    if (gzip) await pipeline(source, createGunzip(), tap, sink);
-    else await pipeline(source, tap, sink);
+    if (gzip) await pipeline(source, createGunzip(), tap, pad, sink);
+    else await pipeline(source, tap, pad, sink);
     opts.progress?.({ id: opts.id ?? (await layer.digest()), phase: "done", bytes: await layer.size(), total: await layer.size() });
   } catch (cause) {
     if (cause instanceof MapBuildError) throw cause;

@@ -3,8 +3,8 @@
  * once per machine by scripts/make-python-base.sh (rootfs cached) and pushed by skopeo.
  */
 import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { runOk } from "./run.js";
 import { SCRIPTS } from "./registry.js";
 
@@ -41,5 +41,37 @@ export async function pushPythonBase(host: string, repo = "base/python", tag = "
   if (creds) args.push("--dest-creds", creds);
   args.push(`oci:${layout}:${PYTHON_BASE_TAG}`, `docker://${ref}`);
   await runOk("skopeo", args);
+  return ref;
+}
+
+/** One layer to append: files to add (path in the image → content) and paths to white out. */
+export interface ExtraLayer {
+  files?: Record<string, string>;
+  whiteouts?: string[];
+}
+
+/**
+ * The python base plus layers appended with umoci (`umoci insert`, one layer per call), pushed to
+ * `host/repo:tag`. `work` is a scratch dir for the copied layout and the files.
+ */
+export async function pushPythonBaseWith(host: string, work: string, layers: ExtraLayer[], repo = "base/python-extra", tag = "1"): Promise<string> {
+  const layout = join(work, "layout");
+  await mkdir(work, { recursive: true });
+  await runOk("cp", ["-a", await pythonBaseLayout(), layout]);
+  const image = `${layout}:${PYTHON_BASE_TAG}`;
+  let n = 0;
+  for (const layer of layers) {
+    for (const w of layer.whiteouts ?? []) await runOk("umoci", ["insert", "--image", image, "--whiteout", w]);
+    if (!layer.files) continue;
+    // one directory tree per layer, inserted at / so the whole layer is one umoci insert
+    const root = join(work, `layer-${++n}`);
+    for (const [path, text] of Object.entries(layer.files)) {
+      await mkdir(join(root, dirname(path)), { recursive: true });
+      await writeFile(join(root, path), text);
+    }
+    await runOk("umoci", ["insert", "--image", image, root, "/"]);
+  }
+  const ref = `${host}/${repo}:${tag}`;
+  await runOk("skopeo", ["copy", "--quiet", "--dest-tls-verify=false", `oci:${image}`, `docker://${ref}`]);
   return ref;
 }
