@@ -9,10 +9,10 @@ import { createServer, type Server, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { isMapBuildError } from "../../src/errors.js";
-import { simpleIndexSource } from "../../src/python/sources.js";
-import { makeTempDir } from "../helpers/tmp.js";
-import { makeWheel } from "./wheel-factory.js";
+import { isMapBuildError } from "../../../src/errors.js";
+import { simpleIndexSource } from "../../../src/python/sources.js";
+import { makeTempDir } from "../../helpers/tmp.js";
+import { makeWheel } from "../../python/wheel-factory.js";
 
 const wheel = makeWheel({ name: "faulty", version: "1.0", files: { "faulty/__init__.py": "X = 1\n".repeat(50_000) } });
 const big = Buffer.from(wheel.bytes);

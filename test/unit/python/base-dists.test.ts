@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { baseDistributions, eggRequires, headerBlock, isDistMetadataFile, pickInterpreter, siteDirsFor } from "../../src/python/base-dists.js";
+import { baseDistributions, eggRequires, headerBlock, isDistMetadataFile, pickInterpreter, siteDirsFor } from "../../../src/python/base-dists.js";
 
 describe("base distributions as pip sees them", () => {
   it("wants only metadata files in site directories", () => {

@@ -6,15 +6,15 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { parseRequirement } from "../../src/python/requirement.js";
-import { selectWheels } from "../../src/python/select.js";
-import { simpleIndexSource } from "../../src/python/sources.js";
-import { PYTHON_BASE_TARGET } from "../../src/python/target.js";
-import { makeTempDir } from "../helpers/tmp.js";
-import { BACKTRACK_REQUIREMENTS, backtrackIndex } from "./backtrack-index.js";
-import type { IndexServer } from "./index-server.js";
+import { parseRequirement } from "../../../src/python/requirement.js";
+import { selectWheels } from "../../../src/python/select.js";
+import { simpleIndexSource } from "../../../src/python/sources.js";
+import { PYTHON_BASE_TARGET } from "../../../src/python/target.js";
+import { makeTempDir } from "../../helpers/tmp.js";
+import { BACKTRACK_REQUIREMENTS, backtrackIndex } from "../../python/backtrack-index.js";
+import type { IndexServer } from "../../python/index-server.js";
 
-const FIXTURE = join(import.meta.dirname, "fixtures", "backtrack-pip.json");
+const FIXTURE = join(import.meta.dirname, "..", "..", "python", "fixtures", "backtrack-pip.json");
 
 describe("resolver like pip's", () => {
   let index: IndexServer;

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { createReadStream, existsSync } from "node:fs";
 import { Readable } from "node:stream";
 import { describe, it } from "node:test";
-import { elfNeeded } from "../../src/python/elf.js";
-import { makeElf } from "./elf-factory.js";
+import { elfNeeded } from "../../../src/python/elf.js";
+import { makeElf } from "../../python/elf-factory.js";
 
 const fromBytes = (b: Uint8Array) => async () => Readable.from([Buffer.from(b)]);
 
