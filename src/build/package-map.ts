@@ -95,7 +95,8 @@ export async function packageMap(opts: PackageMapOptions | PackageMap1Options): 
       planned,
       changes: {
         env: changes.env,
-        labels: { ...changes.labels, ...buildFactLabels({ noSdk: Boolean(opts.noSdk) }) },
+        // recorded whenever map-build installed no SDK (--no-sdk, or an app that does not import it)
+        labels: { ...changes.labels, ...buildFactLabels({ noSdk: Boolean(opts.noSdk) || python.sdkVersion === undefined }) },
         workingDir: changes.workingDir,
         user: changes.user,
         entrypoint: changes.entrypoint,

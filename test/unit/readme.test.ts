@@ -5,6 +5,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { packageCommand } from "../../src/cli/package-command.js";
 import { inspectCommand } from "../../src/cli/inspect-command.js";
+import { diffCommand } from "../../src/cli/diff-command.js";
 
 const README = resolve(import.meta.dirname, "../../README.md");
 
@@ -13,9 +14,9 @@ function longFlags(cmd: { options: readonly { long?: string }[] }): string[] {
 }
 
 describe("README usage", () => {
-  it("names every package and inspect flag", async () => {
+  it("names every package, inspect and diff flag", async () => {
     const readme = await readFile(README, "utf8");
-    const missing = [...longFlags(packageCommand()), ...longFlags(inspectCommand())].filter((f) => !readme.includes(f));
+    const missing = [...longFlags(packageCommand()), ...longFlags(inspectCommand()), ...longFlags(diffCommand())].filter((f) => !readme.includes(f));
     assert.deepEqual(missing, [], `README.md lacks: ${missing.join(", ")}`);
   });
 
