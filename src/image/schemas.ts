@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { MapBuildError } from "../errors.js";
 import { isDigest, type Digest } from "../digest.js";
+import { jsonDepth, MAX_JSON_DEPTH } from "./json-depth.js";
 
 const digest = z.string().refine(isDigest, "not a sha256/sha512 digest") as unknown as z.ZodType<Digest>;
 
@@ -88,8 +89,12 @@ const DAMAGED_IMAGE_HINT = "the image is damaged or not an OCI/Docker image: re-
 /** Parse JSON bytes and validate them; every failure is E_MANIFEST_INVALID naming `what`. */
 export function parseJson<T>(schema: z.ZodType<T>, bytes: Uint8Array | string, what: string): T {
   let value: unknown;
+  const text = typeof bytes === "string" ? bytes : Buffer.from(bytes).toString("utf8");
+  if (jsonDepth(text) > MAX_JSON_DEPTH) {
+    throw new MapBuildError("E_MANIFEST_INVALID", `${what} nests deeper than ${MAX_JSON_DEPTH} levels`, { hint: DAMAGED_IMAGE_HINT });
+  }
   try {
-    value = JSON.parse(typeof bytes === "string" ? bytes : Buffer.from(bytes).toString("utf8"));
+    value = JSON.parse(text);
   } catch (cause) {
     throw new MapBuildError("E_MANIFEST_INVALID", `${what} is not valid JSON`, { cause, hint: DAMAGED_IMAGE_HINT });
   }

@@ -35,6 +35,10 @@ export interface ListOptions {
   progress?: ProgressSink;
   /** Hash every regular file's contents (for `diff`). */
   hashFiles?: boolean;
+  /** Only entries this accepts are listed (a base scan needs a few among millions). */
+  keep?: (f: TarFileInfo) => boolean;
+  /** At most this many listed entries; default MAX_LISTED_ENTRIES. */
+  maxEntries?: number;
 }
 
 export interface LayerListing {
@@ -45,6 +49,12 @@ export interface LayerListing {
 }
 
 const MAX_CAPTURE = 1 << 20;
+/**
+ * Listed entries per layer, and captured bytes per layer: a hostile layer of 1 M empty entries is
+ * 8 MB gzipped but took 630 MB to list. Real layers hold a few hundred thousand files at most.
+ */
+export const MAX_LISTED_ENTRIES = 1_000_000;
+const MAX_CAPTURE_TOTAL = 256 << 20;
 
 export function normalizeTarPath(name: string): string {
   const trimmed = name.replace(/^\.?\/+/, "").replace(/\/+$/, "");
@@ -99,6 +109,11 @@ export async function listLayerFiles(
       cb(null, chunk);
     },
   });
+  let capturedTotal = 0;
+  const maxEntries = opts.maxEntries ?? MAX_LISTED_ENTRIES;
+  const tooBig = (what: string) => new MapBuildError("E_INPUT_FORMAT", `a layer has ${what}, more than map-build reads from one layer`, {
+    hint: "the image is damaged or hostile; use another base image",
+  });
   const ex = extract();
   ex.on("entry", (header, stream, next) => {
     const path = normalizeTarPath(header.name);
@@ -112,7 +127,11 @@ export async function listLayerFiles(
       size: header.size ?? 0,
     };
     if (header.linkname) info.linkname = header.linkname;
-    files.push(info);
+    if (!opts.keep || opts.keep(info)) files.push(info);
+    if (files.length > maxEntries) {
+      next(tooBig(`more than ${maxEntries} entries`));
+      return;
+    }
     const capture = info.type === "file" && wants(path);
     const chunks: Buffer[] = [];
     let captured = 0;
@@ -122,12 +141,13 @@ export async function listLayerFiles(
       if (capture && captured < MAX_CAPTURE) {
         chunks.push(c);
         captured += c.length;
+        capturedTotal += c.length;
       }
     });
     stream.on("end", () => {
       if (fileHash) info.sha256 = `sha256:${fileHash.digest("hex")}`;
       if (capture) contents.set(path, Buffer.concat(chunks).subarray(0, MAX_CAPTURE));
-      next();
+      next(capturedTotal > MAX_CAPTURE_TOTAL ? tooBig(`more than ${MAX_CAPTURE_TOTAL >> 20} MiB of metadata files`) : undefined);
     });
     stream.resume();
   });

@@ -49,8 +49,8 @@ export async function readMergedFiles(image: Image, relevant: (path: string) => 
   const contents = new Map<string, Buffer>();
   const keep = (f: TarFileInfo) => relevant(f.path) || f.path.slice(f.path.lastIndexOf("/") + 1).startsWith(WHITEOUT);
   for (const layer of await image.layers()) {
-    const listing = await listLayerFiles(layer, capture);
-    applyLayer(files, listing.files.filter(keep));
+    const listing = await listLayerFiles(layer, capture, { keep });
+    applyLayer(files, listing.files);
     for (const [path, buf] of listing.contents) contents.set(path, buf);
     for (const p of contents.keys()) if (!files.has(p)) contents.delete(p);
   }

@@ -52,4 +52,16 @@ describe("hostile base archives", () => {
       await canary.assertIntact();
     });
   }
+
+  it("docker-archive whose config nests 200 000 levels: exit 6, no stack overflow", async () => {
+    const config = `{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]},"x":${"[".repeat(200_000)}${"]".repeat(200_000)}}`;
+    const file = join(sb.root, "deep.tar");
+    await writeFile(file, rawTar([
+      { name: "manifest.json", body: Buffer.from('[{"Config":"config.json","RepoTags":["a:1"],"Layers":[]}]') },
+      { name: "config.json", body: Buffer.from(config) },
+    ]));
+    const tarball = join(sb.root, "out.tar");
+    const r = await runMb(sb, ["package", app, "-t", "a:1", "-b", `docker-archive:${file}`, "--no-sdk", "--tarball", tarball]);
+    await assertCleanFailure(sb, r, { exit: ExitCode.integrity, code: "E_MANIFEST_INVALID", message: "nests deeper", outputs: [tarball] });
+  });
 });
