@@ -136,4 +136,6 @@ export interface PackageMap1Options
   username?: string;
   uid?: number;
   gid?: number;
+  /** Also write a docker-loadable tarball `<dir>/<image tag>.tar` (`:` and `/` as `-`), as holoscan-cli's output folder. */
+  tarballDir?: string;
 }

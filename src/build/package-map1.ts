@@ -16,6 +16,7 @@ import { planMap1Models } from "../map1/models.js";
 import { holoscanPlatform } from "../map1/platforms.js";
 import { holoscanReleaseVersion, holoscanTag, normalizePep440, pep440BaseVersion } from "../map1/tag-name.js";
 import { renderToolsScript } from "../map1/tools-script.js";
+import { dockerTarballSink } from "../sinks/index.js";
 import { assembleImage, runBuild } from "./assemble.js";
 import { openBaseImage } from "./base-image.js";
 import { docsLayer, folderLayer, libLayer, map1AppLayer, map1SkeletonLayer, ownUserSite, userLayer } from "./map1-entries.js";
@@ -62,6 +63,9 @@ function versionOf(names: readonly string[], installed: readonly { name: string;
 
 const HOLOSCAN_DISTS = ["holoscan", "holoscan-cu12", "holoscan-cu13"];
 
+/** holoscan-cli 4.x's dGPU base (releases/4.2.0/artifacts.json): fine for binaries, has no Python. */
+export const MAP1_BINARY_BASE = "nvcr.io/nvidia/cuda:13.0.0-runtime-ubuntu24.04";
+
 export async function packageMap1(opts: PackageMap1Options): Promise<PackageMapResult> {
   const hp = holoscanPlatform(opts.platform, opts.platformConfig);
   const platform = parsePlatform(hp.oci);
@@ -75,9 +79,18 @@ export async function packageMap1(opts: PackageMap1Options): Promise<PackageMapR
   const timeout = opts.timeout ?? 0;
   if (!Number.isSafeInteger(timeout) || timeout < 0) throw new MapBuildError("E_USAGE", `invalid timeout ${timeout}`, { hint: "pass a whole number of seconds" });
 
-  return runBuild({ ...opts, tag }, async (ctx) => {
+  const baseRef = opts.base || (app.kind === "binary" ? MAP1_BINARY_BASE : "");
+  if (!baseRef) {
+    throw new MapBuildError("E_USAGE", "a Python MAP 1.0 needs a base image that has python3", {
+      hint: `name one, e.g. an NGC pytorch image or python:3.12-slim (holoscan-cli's default ${MAP1_BINARY_BASE} has no Python: it installed one with apt, and map-build runs nothing)`,
+    });
+  }
+  // holoscan-cli's output folder: <dir>/<tag>.tar
+  const sinks = opts.tarballDir ? [dockerTarballSink(join(opts.tarballDir, `${tag.replace(/[:/]/g, "-")}.tar`)), ...opts.sinks] : opts.sinks;
+
+  return runBuild({ ...opts, tag, sinks }, async (ctx) => {
     const models = opts.models ? await planMap1Models(opts.models) : [];
-    const base = await openBaseImage(opts.base, platform, ctx.client, opts.signal, { cacheDir: opts.noCache ? undefined : opts.cacheDir });
+    const base = await openBaseImage(baseRef, platform, ctx.client, opts.signal, { cacheDir: opts.noCache ? undefined : opts.cacheDir });
     const family = await imageFamily(base.image);
     const baseConfig = await base.image.config();
     checkBasePlatform(baseConfig, platform, base.label);
@@ -159,7 +172,7 @@ export async function packageMap1(opts: PackageMap1Options): Promise<PackageMapR
       version: appVersion,
       libPaths: libs?.libPaths,
     });
-    const assembled = await assembleImage(ctx, opts, {
+    const assembled = await assembleImage(ctx, { ...opts, sinks }, {
       base: base.image,
       family,
       planned,

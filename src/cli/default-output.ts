@@ -7,7 +7,7 @@
 import { basename, join } from "node:path";
 import { dockerTarballSink, engineLoadSink, ociArchiveSink, ociLayoutSink, pingEngine, pushSink, type Sink } from "../sinks/index.js";
 import type { CliIO } from "./io.js";
-import type { PackageFlags } from "./package-command.js";
+import type { BuildFlags } from "./package-command.js";
 
 export interface ChosenSinks {
   sinks: Sink[];
@@ -16,7 +16,7 @@ export interface ChosenSinks {
 }
 
 /** `resolvePath` turns a path as typed into one the core can open. */
-export async function outputSinks(flags: PackageFlags, io: Pick<CliIO, "env" | "cwd">, resolvePath: (p: string) => string): Promise<ChosenSinks> {
+export async function outputSinks(flags: BuildFlags, io: Pick<CliIO, "env" | "cwd">, resolvePath: (p: string) => string, allowDefault = true): Promise<ChosenSinks> {
   const dockerHost = io.env.DOCKER_HOST;
   const sinks: Sink[] = [];
   if (flags.tarball) sinks.push(dockerTarballSink(resolvePath(flags.tarball), { option: "--tarball" }));
@@ -24,7 +24,7 @@ export async function outputSinks(flags: PackageFlags, io: Pick<CliIO, "env" | "
   if (flags.ociArchive) sinks.push(ociArchiveSink(resolvePath(flags.ociArchive), { option: "--oci-archive" }));
   if (flags.load) sinks.push(engineLoadSink(dockerHost));
   if (flags.push) sinks.push(pushSink());
-  if (sinks.length > 0) return { sinks };
+  if (sinks.length > 0 || !allowDefault) return { sinks };
   if (await pingEngine(dockerHost, 2000)) {
     return { sinks: [engineLoadSink(dockerHost)], defaulted: "no output flag given: loading into the Docker engine" };
   }

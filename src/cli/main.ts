@@ -12,7 +12,7 @@ import { packageMap } from "../build/package-map.js";
 
 export async function main(name: string, argv: string[], io: CliIO): Promise<number> {
   let code: number = ExitCode.ok;
-  const program = buildProgram(name, io, { packageMap }, (c) => (code = c));
+  const program = buildProgram(name, io, { packageMap }, (c) => (code = c), argv);
   try {
     if (argv.length === 0) {
       program.outputHelp();

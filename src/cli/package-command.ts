@@ -17,7 +17,33 @@ import {
   parseVersion,
 } from "./validate-flags.js";
 
-export interface PackageFlags {
+/** The flags addBuildOptions declares. */
+export interface BuildFlags {
+  tag: string;
+  cache: boolean;
+  push?: boolean;
+  tarball?: string;
+  ociLayout?: string;
+  ociArchive?: string;
+  load?: boolean;
+  wheelhouse?: string[];
+  findLinks?: string[];
+  indexUrl?: string;
+  extraIndexUrl?: string[];
+  pythonVersion?: string;
+  trustedHost?: string[];
+  pre?: boolean;
+  lockFile?: string;
+  locked?: string;
+  strictLibs?: boolean;
+  compression: "gzip" | "none";
+  compressionLevel?: number;
+  cacheDir?: string;
+  json?: boolean;
+  insecureRegistry?: string[];
+}
+
+export interface PackageFlags extends BuildFlags {
   tag: string;
   model?: string;
   base?: string;
@@ -77,33 +103,14 @@ combined. With none of them the MAP is loaded into the Docker engine at DOCKER_H
 /var/run/docker.sock) when one answers, and otherwise written to ./<name>-<tag>.tar.
 `;
 
-export function packageCommand(name = "package"): Command {
-  return new Command(name)
-    .description("Build a MONAI Application Package (MAP) from an app and its models, without a Docker daemon")
-    .argument("<app_path>", "a .py file, or a folder holding __main__.py")
-    .option("-t, --tag <tag>", "image name, [registry/]repository[:tag] (required)")
-    .option("-m, --model <path>", "model file, or folder of models")
-    .option("-b, --base <image>", `base image: registry reference, oci:DIR[:tag], oci-archive:FILE[:tag] or docker-archive:FILE[:tag] (default: $MONAI_BASEIMAGE, else ${DEFAULT_BASE_IMAGE})`)
-    .option("-i, --input-dir <dir>", "input folder, relative to the working dir", parseDataDir("--input-dir"), DEFAULT_INPUT_DIR)
-    .option("-o, --output-dir <dir>", "output folder, relative to the working dir", parseDataDir("--output-dir"), DEFAULT_OUTPUT_DIR)
-    .option("--models-dir <dir>", "where models go in the image", parseAbsoluteDir("--models-dir"), DEFAULT_MODELS_DIR)
-    .option("-w, --working-dir <dir>", "working directory of the app in the image", parseAbsoluteDir("--working-dir"), DEFAULT_WORKING_DIR)
-    .option("-n, --no-cache", "do not reuse layers from map-build's cache")
-    .option("-r, --requirements <file>", "pip requirements file: replaces the list derived from the app")
-    .option("--timeout <seconds>", "app timeout in seconds (0: none)", parseTimeout, 0)
-    .option("--version <version>", "app version (default: the app's `version` attribute, else 0.0.0)", parseVersion)
+/** map-build's own options both package formats take: outputs, wheel sources, layers, registries. */
+export function addBuildOptions(cmd: Command): Command {
+  return cmd
     .option("--push", "push the MAP to the registry named by --tag")
     .option("--tarball <file>", "write a docker-loadable tarball (docker/podman load, ctr import)")
     .option("--oci-layout <dir>", "write an OCI image layout directory")
     .option("--oci-archive <file>", "write an oci-archive tar (skopeo/podman oci-archive:FILE)")
     .option("--load", "load the MAP into the running Docker engine (DOCKER_HOST)")
-    .option("--platform <os/arch>", "platform to pick from a multi-platform base (default: this machine's)")
-    .option("--cpu <n>", "override the app's @resource cpu", parseNonNegativeNumber("--cpu"))
-    .option("--gpu <n>", "override the app's @resource gpu", parseNonNegativeNumber("--gpu"))
-    .option("--memory <size>", "override the app's @resource memory, e.g. 7Gi")
-    .option("--sdk-version <version>", "sdk-version for the manifests (default: from the SDK wheel, else 0.5.1)")
-    .option("--sdk-wheel <file>", "monai-deploy-app-sdk wheel to install in the image")
-    .option("--no-sdk", "install no SDK (for apps that do not import monai.deploy at run time)")
     .option("--wheelhouse <dir>", "folder of wheels for requirements (repeatable)", collect)
     .option("--find-links <dir>", "like pip --find-links (repeatable)", collect)
     .option("--index-url <url>", "PEP 503/691 simple index for wheels")
@@ -118,7 +125,31 @@ export function packageCommand(name = "package"): Command {
     .option("--compression-level <0-9>", "gzip level for new layers", parseCompressionLevel)
     .option("--cache-dir <dir>", "layer cache folder (default: $XDG_CACHE_HOME/map-build)")
     .option("--json", "print one JSON result object on stdout and nothing else")
-    .option("--insecure-registry <host>", "use plain HTTP for this registry (loopback is always allowed) (repeatable)", collect)
+    .option("--insecure-registry <host>", "use plain HTTP for this registry (loopback is always allowed) (repeatable)", collect);
+}
+
+export function packageCommand(name = "package"): Command {
+  return addBuildOptions(new Command(name))
+    .description("Build a MONAI Application Package (MAP) from an app and its models, without a Docker daemon")
+    .argument("<app_path>", "a .py file, or a folder holding __main__.py")
+    .option("-t, --tag <tag>", "image name, [registry/]repository[:tag] (required)")
+    .option("-m, --model <path>", "model file, or folder of models")
+    .option("-b, --base <image>", `base image: registry reference, oci:DIR[:tag], oci-archive:FILE[:tag] or docker-archive:FILE[:tag] (default: $MONAI_BASEIMAGE, else ${DEFAULT_BASE_IMAGE})`)
+    .option("-i, --input-dir <dir>", "input folder, relative to the working dir", parseDataDir("--input-dir"), DEFAULT_INPUT_DIR)
+    .option("-o, --output-dir <dir>", "output folder, relative to the working dir", parseDataDir("--output-dir"), DEFAULT_OUTPUT_DIR)
+    .option("--models-dir <dir>", "where models go in the image", parseAbsoluteDir("--models-dir"), DEFAULT_MODELS_DIR)
+    .option("-w, --working-dir <dir>", "working directory of the app in the image", parseAbsoluteDir("--working-dir"), DEFAULT_WORKING_DIR)
+    .option("-n, --no-cache", "do not reuse layers from map-build's cache")
+    .option("-r, --requirements <file>", "pip requirements file: replaces the list derived from the app")
+    .option("--timeout <seconds>", "app timeout in seconds (0: none)", parseTimeout, 0)
+    .option("--version <version>", "app version (default: the app's `version` attribute, else 0.0.0)", parseVersion)
+    .option("--platform <os/arch>", "platform to pick from a multi-platform base (default: this machine's)")
+    .option("--cpu <n>", "override the app's @resource cpu", parseNonNegativeNumber("--cpu"))
+    .option("--gpu <n>", "override the app's @resource gpu", parseNonNegativeNumber("--gpu"))
+    .option("--memory <size>", "override the app's @resource memory, e.g. 7Gi")
+    .option("--sdk-version <version>", "sdk-version for the manifests (default: from the SDK wheel, else 0.5.1)")
+    .option("--sdk-wheel <file>", "monai-deploy-app-sdk wheel to install in the image")
+    .option("--no-sdk", "install no SDK (for apps that do not import monai.deploy at run time)")
     .option("--username <user>", "registry user for the push target (with --password-stdin)")
     .option("--password-stdin", "read the registry password from stdin")
     .addHelpText("after", EXAMPLES)

@@ -4,6 +4,8 @@ import { packageCommand, type PackageFlags } from "./package-command.js";
 import { parseLogLevel } from "./validate-flags.js";
 import { verbosityFrom, type CliIO } from "./io.js";
 import { runPackage, type PackageDeps } from "./run-package.js";
+import { package1Command, wantsMap1, type Package1Flags } from "./package1-command.js";
+import { runPackage1 } from "./run-package1.js";
 import { inspectCommand, runInspect, type InspectFlags } from "./inspect-command.js";
 import { cacheCommand } from "./cache-command.js";
 import { diffCommand, runDiff, type DiffFlags } from "./diff-command.js";
@@ -15,7 +17,7 @@ export interface GlobalFlags {
   quiet?: boolean;
 }
 
-export function buildProgram(name: string, io: CliIO, deps: PackageDeps, setExit: (code: number) => void): Command {
+export function buildProgram(name: string, io: CliIO, deps: PackageDeps, setExit: (code: number) => void, argv: readonly string[] = []): Command {
   const program = new Command(name)
     .description("Daemonless builder of MONAI Application Packages (MAPs)")
     // the original accepted --log-level before or after `package`: global options are parsed anywhere
@@ -24,12 +26,17 @@ export function buildProgram(name: string, io: CliIO, deps: PackageDeps, setExit
     .option("-q, --quiet", "errors only")
     .exitOverride();
 
-  const pkg = packageCommand().exitOverride();
-  pkg.action(async (appPath: string, flags: PackageFlags) => {
-    const verbosity = verbosityFrom({ ...program.opts<GlobalFlags>(), quiet: program.opts<GlobalFlags>().quiet || flags.json });
-    setExit(await runPackage(appPath, flags, io, verbosity, deps));
-  });
-  program.addCommand(pkg);
+  // `-c app.yaml` (or --format 1.0) selects MAP 1.0 and holoscan-cli's flags; otherwise the legacy packager's
+  const verbosityFor = (json?: boolean) => verbosityFrom({ ...program.opts<GlobalFlags>(), quiet: program.opts<GlobalFlags>().quiet || json });
+  if (wantsMap1(argv)) {
+    const pkg1 = package1Command().exitOverride();
+    pkg1.action(async (appPath: string, flags: Package1Flags) => setExit(await runPackage1(appPath, flags, io, verbosityFor(flags.json), deps, name)));
+    program.addCommand(pkg1);
+  } else {
+    const pkg = packageCommand().exitOverride();
+    pkg.action(async (appPath: string, flags: PackageFlags) => setExit(await runPackage(appPath, flags, io, verbosityFor(flags.json), deps)));
+    program.addCommand(pkg);
+  }
 
   const inspect = inspectCommand().exitOverride();
   inspect.action(async (image: string, flags: InspectFlags) => {

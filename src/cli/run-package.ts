@@ -4,10 +4,11 @@ import { isAbsolute, join } from "node:path";
 import { MapBuildError } from "../errors.js";
 import { DEFAULT_BASE_IMAGE, sourceDateEpoch } from "../defaults.js";
 import { defaultCacheDir } from "../cache/index.js";
-import type { PackageMapOptions, PackageMapResult } from "../build/options.js";
+import type { PackageMap1Options, PackageMapOptions, PackageMapResult } from "../build/options.js";
+import type { Logger } from "../progress.js";
 import type { CliIO, Verbosity } from "./io.js";
-import type { PackageFlags } from "./package-command.js";
-import { createProgressView } from "./progress-view.js";
+import type { BuildFlags, PackageFlags } from "./package-command.js";
+import { createProgressView, type ProgressView } from "./progress-view.js";
 import { createLogger } from "./logger.js";
 import { outputSinks } from "./default-output.js";
 import { buildKeychain } from "./credentials.js";
@@ -15,43 +16,44 @@ import { registryTuningFromEnv } from "./registry-tuning.js";
 import { PUBLIC_INDEX_URL, readPipConfig } from "../python/pip-config.js";
 
 export interface PackageDeps {
-  packageMap(options: PackageMapOptions): Promise<PackageMapResult>;
+  packageMap(options: PackageMapOptions | PackageMap1Options): Promise<PackageMapResult>;
 }
 
-export async function runPackage(appPath: string, flags: PackageFlags, io: CliIO, verbosity: Verbosity, deps: PackageDeps): Promise<number> {
-  if (flags.passwordStdin && !flags.username) {
-    throw new MapBuildError("E_USAGE", "--password-stdin needs --username", { hint: "pass --username USER --password-stdin and pipe the password in" });
-  }
+/** Paths as typed are relative to io.cwd; these make them openable by the core. */
+export interface PathResolvers {
+  here: <T extends string | undefined>(p: T) => T;
+  hereDir: (p: string) => string;
+}
+
+export function pathResolvers(io: Pick<CliIO, "cwd">): PathResolvers {
   // Relative paths are the user's, relative to io.cwd. The core resolves against process.cwd(), so
   // an in-process main() with another cwd must join them here; for a real process they are the
   // same and paths stay as typed (so messages quote them as the user wrote them).
   const here = <T extends string | undefined>(p: T): T => (p === undefined || isAbsolute(p) || io.cwd === process.cwd() ? p : (join(io.cwd, p) as T));
   const hereDir = (p: string) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(p) ? p : here(p));
-  const logger = createLogger(io.stderr, verbosity);
-  const { sinks, defaulted } = await outputSinks(flags, io, here);
+  return { here, hereDir };
+}
+
+export interface SharedContext {
+  io: CliIO;
+  logger: Logger;
+  view: ProgressView;
+  paths: PathResolvers;
+}
+
+/**
+ * What both package formats take from map-build's own flags: sinks, wheel sources and pip's own
+ * configuration, layers, cache, registry access. `allowDefaultOutput` false: no output flag means
+ * no sink here (the caller adds its own).
+ */
+export async function sharedBuildOptions(flags: BuildFlags, ctx: SharedContext, registryLogin: { username?: string; passwordStdin?: boolean } = {}, allowDefaultOutput = true) {
+  const { io, logger, view } = ctx;
+  const { here, hereDir } = ctx.paths;
+  const { sinks, defaulted } = await outputSinks(flags, io, here, allowDefaultOutput);
   if (defaulted) logger.info(defaulted);
-  const view = createProgressView(io.stderr, verbosity === "debug" || verbosity === "info", { signal: io.signal });
   const pip = await readPipConfig(io.env, io.env.HOME || homedir());
   if (pip.files.length) logger.debug(`pip configuration read from ${pip.files.join(", ")}`);
-  const options: PackageMapOptions = {
-    appPath: here(appPath),
-    tag: flags.tag,
-    model: here(flags.model),
-    base: flags.base ?? io.env.MONAI_BASEIMAGE ?? DEFAULT_BASE_IMAGE,
-    platform: flags.platform,
-    workingDir: flags.workingDir,
-    inputDir: flags.inputDir,
-    outputDir: flags.outputDir,
-    modelsDir: flags.modelsDir,
-    timeout: flags.timeout,
-    version: flags.version,
-    requirements: here(flags.requirements),
-    cpu: flags.cpu,
-    gpu: flags.gpu,
-    memory: flags.memory,
-    sdkVersion: flags.sdkVersion,
-    noSdk: !flags.sdk,
-    sdkWheel: here(flags.sdkWheel),
+  return {
     wheelhouse: flags.wheelhouse?.map(hereDir),
     // flags first, then pip's own configuration (PIP_* variables, pip.conf), as pip would
     findLinks: [...(flags.findLinks?.map(hereDir) ?? []), ...pip.findLinks],
@@ -71,13 +73,57 @@ export async function runPackage(appPath: string, flags: PackageFlags, io: CliIO
     cacheDir: here(flags.cacheDir) ?? defaultCacheDir(io.env),
     sourceDateEpoch: sourceDateEpoch(io.env),
     sinks,
-    keychain: await buildKeychain(flags, io),
+    keychain: await buildKeychain({ ...registryLogin, tag: flags.tag }, io),
     insecureRegistries: flags.insecureRegistry ?? [],
     registryTuning: registryTuningFromEnv(io.env),
     progress: view.sink,
     logger,
     signal: io.signal,
   };
+}
+
+export async function runPackage(appPath: string, flags: PackageFlags, io: CliIO, verbosity: Verbosity, deps: PackageDeps): Promise<number> {
+  if (flags.passwordStdin && !flags.username) {
+    throw new MapBuildError("E_USAGE", "--password-stdin needs --username", { hint: "pass --username USER --password-stdin and pipe the password in" });
+  }
+  const ctx = cliContext(io, verbosity);
+  const { here } = ctx.paths;
+  const options: PackageMapOptions = {
+    appPath: here(appPath),
+    tag: flags.tag,
+    model: here(flags.model),
+    base: flags.base ?? io.env.MONAI_BASEIMAGE ?? DEFAULT_BASE_IMAGE,
+    platform: flags.platform,
+    workingDir: flags.workingDir,
+    inputDir: flags.inputDir,
+    outputDir: flags.outputDir,
+    modelsDir: flags.modelsDir,
+    timeout: flags.timeout,
+    version: flags.version,
+    requirements: here(flags.requirements),
+    cpu: flags.cpu,
+    gpu: flags.gpu,
+    memory: flags.memory,
+    sdkVersion: flags.sdkVersion,
+    noSdk: !flags.sdk,
+    sdkWheel: here(flags.sdkWheel),
+    ...(await sharedBuildOptions(flags, ctx, flags)),
+  };
+  return buildAndReport(options, flags, ctx, deps);
+}
+
+export function cliContext(io: CliIO, verbosity: Verbosity): SharedContext {
+  return {
+    io,
+    logger: createLogger(io.stderr, verbosity),
+    view: createProgressView(io.stderr, verbosity === "debug" || verbosity === "info", { signal: io.signal }),
+    paths: pathResolvers(io),
+  };
+}
+
+/** Run the build, then print: the digest alone on stdout (or the JSON result), outputs on stderr. */
+export async function buildAndReport(options: PackageMapOptions | PackageMap1Options, flags: Pick<BuildFlags, "json">, ctx: SharedContext, deps: PackageDeps): Promise<number> {
+  const { io, logger, view } = ctx;
   let result: PackageMapResult;
   try {
     result = await deps.packageMap(options);
