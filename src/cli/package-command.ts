@@ -44,23 +44,16 @@ export interface BuildFlags {
 }
 
 export interface PackageFlags extends BuildFlags {
-  tag: string;
   model?: string;
   base?: string;
   inputDir: string;
   outputDir: string;
   modelsDir: string;
   workingDir: string;
-  cache: boolean;
   requirements?: string;
   timeout: number;
   version?: string;
-  // map-build's own
-  push?: boolean;
-  tarball?: string;
-  ociLayout?: string;
-  ociArchive?: string;
-  load?: boolean;
+  // map-build's own (legacy format only)
   platform?: string;
   cpu?: number;
   gpu?: number;
@@ -68,21 +61,6 @@ export interface PackageFlags extends BuildFlags {
   sdkVersion?: string;
   sdkWheel?: string;
   sdk: boolean;
-  wheelhouse?: string[];
-  findLinks?: string[];
-  indexUrl?: string;
-  extraIndexUrl?: string[];
-  pythonVersion?: string;
-  trustedHost?: string[];
-  pre?: boolean;
-  lockFile?: string;
-  locked?: string;
-  strictLibs?: boolean;
-  compression: "gzip" | "none";
-  compressionLevel?: number;
-  cacheDir?: string;
-  json?: boolean;
-  insecureRegistry?: string[];
   username?: string;
   passwordStdin?: boolean;
 }
