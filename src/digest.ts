@@ -11,7 +11,7 @@ export function isDigest(s: string): s is Digest {
   return DIGEST_RE.test(s);
 }
 
-export function parseDigest(s: string): Digest {
+function parseDigest(s: string): Digest {
   if (!isDigest(s)) {
     throw new MapBuildError("E_MANIFEST_INVALID", `invalid digest "${s.slice(0, 80)}"`, {
       hint: "a digest is sha256: followed by 64 lowercase hex digits",
@@ -30,7 +30,7 @@ export function digestHex(d: Digest): string {
   return d.slice(d.indexOf(":") + 1);
 }
 
-export function isSha256Hex(s: string): boolean {
+function isSha256Hex(s: string): boolean {
   return SHA256_HEX_RE.test(s);
 }
 

@@ -16,9 +16,9 @@ import type { ImageReference } from "../reference/types.js";
 import { RegistryClient } from "../registry/index.js";
 import { silentLogger, type Logger } from "../progress.js";
 import type { SinkContext } from "../sinks/index.js";
+import { runBounded } from "../run-bounded.js";
 import type { PlannedLayer } from "./map-entries.js";
 import type { LayerSummary, OutputSummary, PackageMapOptions, PackageMapResult } from "./options.js";
-import { runBounded } from "./run-bounded.js";
 import { outputLabel, roleTable, sinkProgress } from "./progress-roles.js";
 
 /** The options both formats share (PackageMapOptions minus the legacy-only fields). */
@@ -80,7 +80,7 @@ export async function assembleImage(ctx: BuildContext, opts: CommonBuildOptions,
   const { planned, family } = input;
   const mtime = opts.sourceDateEpoch ?? 0;
   const fromCache = new Set<number>();
-  const layers = await runBounded(planned, undefined, async (p, i) => {
+  const layers = await runBounded(planned, async (p, i, signal) => {
     const compression = opts.compression === "none" || !p.compressible ? "none" : "gzip";
     const { layer, cached } = await writeLayerCached(ctx.cache, p.entries, {
       compression,
@@ -90,7 +90,7 @@ export async function assembleImage(ctx: BuildContext, opts: CommonBuildOptions,
       mtime,
       id: p.id,
       progress: opts.progress,
-      signal: opts.signal,
+      signal,
     });
     if (cached) {
       fromCache.add(i);
@@ -98,7 +98,7 @@ export async function assembleImage(ctx: BuildContext, opts: CommonBuildOptions,
     }
     ctx.built.push(layer); // dispose() deletes temp files only; cached blobs stay
     return layer;
-  });
+  }, { signal: opts.signal });
 
   const created = new Date(mtime * 1000).toISOString().replace(/\.000Z$/, "Z");
   const additions: LayerAddition[] = planned.map((p, i) => ({ layer: layerForFamily(layers[i]!, family), history: { created, created_by: p.createdBy } }));

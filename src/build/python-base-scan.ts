@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import { join, posix } from "node:path";
 import { z } from "zod";
-import { writeFileAtomic } from "../cache/atomic-file.js";
+import { writeFileAtomic } from "../atomic-file.js";
 import type { Image } from "../image/index.js";
 import { readMergedFiles } from "../inspect/merged-files.js";
 import { headerBlock, isDistMetadataFile, isPythonBinary } from "../python/base-dists.js";

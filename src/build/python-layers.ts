@@ -6,7 +6,7 @@
 import { mkdir, symlink } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { MapBuildError } from "../errors.js";
-import { writeFileAtomic } from "../cache/atomic-file.js";
+import { writeFileAtomic } from "../atomic-file.js";
 import type { Image, ImageConfig, PlatformSpec } from "../image/index.js";
 import type { LayerEntry } from "../layer/entry.js";
 import { pep440ToSemver, type AppInfo } from "../map/index.js";

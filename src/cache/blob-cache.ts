@@ -20,7 +20,7 @@ import { digestHex, type Digest } from "../digest.js";
 import { MapBuildError } from "../errors.js";
 import type { BlobSource, Layer } from "../image/image.js";
 import { VerifyStream } from "../verify-stream.js";
-import { discardBlob } from "./atomic-file.js";
+import { discardBlob } from "./place-file.js";
 import { DEFAULT_CACHE_MAX_BYTES, cacheLayout, type CacheLayout } from "./cache-dir.js";
 import { claimCacheDir } from "./cache-tag.js";
 import { blobStat, readEntry, sameBlobStat, writeEntry, type CacheEntry } from "./cache-entry.js";

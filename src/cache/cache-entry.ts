@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import type { BigIntStats } from "node:fs";
 import { isDigest, type Digest } from "../digest.js";
-import { writeFileAtomic } from "./atomic-file.js";
+import { writeFileAtomic } from "../atomic-file.js";
 
 const ENTRY_VERSION = 1;
 
@@ -46,7 +46,7 @@ export async function readEntry(path: string): Promise<CacheEntry | undefined> {
   return parseEntry(text);
 }
 
-export function parseEntry(text: string): CacheEntry {
+function parseEntry(text: string): CacheEntry {
   const o = JSON.parse(text) as Record<string, unknown> | null;
   if (typeof o !== "object" || o === null || o.v !== ENTRY_VERSION) throw new Error("unknown cache entry version");
   const { digest, diffId, size, mediaType, verified } = o;

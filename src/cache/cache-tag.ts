@@ -7,7 +7,7 @@
  */
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { writeFileAtomic } from "./atomic-file.js";
+import { writeFileAtomic } from "../atomic-file.js";
 
 export const CACHEDIR_TAG = "CACHEDIR.TAG";
 const SIGNATURE = "Signature: 8a477f597d28d172789f06886806bc55";
@@ -15,7 +15,7 @@ const TAG_TEXT = `${SIGNATURE}\n# This file is a cache directory tag created by 
 
 /** Top-level names map-build writes into its cache folder (cache-dir.ts, the wheel and base-scan caches). */
 const OWN_NAMES = new Set([CACHEDIR_TAG, "blobs", "entries", "tmp", "stat-index.json", "base-blobs", "content-digests.json", "wheels", "python-base"]);
-/** writeFileAtomic's temp siblings (atomic-file.ts). */
+/** writeFileAtomic's temp siblings (src/atomic-file.ts). */
 const OWN_TEMP = /^\..+\.\d+\.[0-9a-f]+\.tmp$/;
 
 export async function isMarkedCache(dir: string): Promise<boolean> {

@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { hashFiles } from "../hash-file.js";
-import { writeFileAtomic } from "./atomic-file.js";
+import { writeFileAtomic } from "../atomic-file.js";
 import type { StatIndex } from "./stat-index.js";
 
 /** Memo entries kept; older ones are dropped first (a model folder is one entry). */

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { digestHex, type Digest } from "../digest.js";
 import { MapBuildError } from "../errors.js";
 import { layerFromFile, type FileLayer, type LayerEntry } from "../layer/index.js";
-import { discardBlob, placeFile } from "./atomic-file.js";
+import { discardBlob, placeFile } from "./place-file.js";
 import { DEFAULT_CACHE_MAX_BYTES, cacheLayout, defaultCacheDir, type CacheLayout } from "./cache-dir.js";
 import { claimCacheDir } from "./cache-tag.js";
 import { KEY_RE, blobStat, readEntry, sameBlobStat, writeEntry, type BlobStat } from "./cache-entry.js";

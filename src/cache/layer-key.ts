@@ -9,6 +9,7 @@
 import { createHash } from "node:crypto";
 import type { Readable } from "node:stream";
 import { MapBuildError, isMapBuildError } from "../errors.js";
+import { runBounded } from "../run-bounded.js";
 import { layerMediaType } from "../image/media-types.js";
 import { DEFAULT_GZIP_LEVEL, DEFAULT_OMIT_PARENT_DIRS, GZIP_BLOCK_SIZE, type LayerEntry, type WriteLayerOptions } from "../layer/index.js";
 import { interrupted, matchesSnapshot, statFile, type FileSnapshot, type StatIndex } from "./stat-index.js";
@@ -37,9 +38,8 @@ const HASH_CONCURRENCY = 16;
 export async function describeLayerInputs(entries: readonly LayerEntry[], opts: LayerKeyOptions & { signal?: AbortSignal }, index: StatIndex): Promise<LayerInputs> {
   const contentDigests = new Map<LayerEntry, string>();
   const files: FileSnapshot[] = [];
-  const signal = opts.signal;
-  await forEachLimit(entries, HASH_CONCURRENCY, async (e) => {
-    if (signal?.aborted) throw interrupted(signal.reason);
+  await runBounded(entries, async (e, _i, signal) => {
+    if (signal.aborted) throw interrupted(signal.reason);
     if (e.type !== "file") return;
     const src = e.source;
     switch (src.kind) {
@@ -57,7 +57,7 @@ export async function describeLayerInputs(entries: readonly LayerEntry[], opts: 
         contentDigests.set(e, await hashStream(e.path, src.open));
         break;
     }
-  });
+  }, { limit: HASH_CONCURRENCY, signal: opts.signal });
   await index.save();
 
   const level = opts.compression === "gzip" ? (opts.level ?? DEFAULT_GZIP_LEVEL) : null;
@@ -141,21 +141,4 @@ async function hashStream(imagePath: string, open: () => Promise<Readable>): Pro
     stream?.destroy();
   }
   return hash.digest("hex");
-}
-
-async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const worker = async (): Promise<void> => {
-    while (!failed && next < items.length) {
-      const item = items[next++]!;
-      try {
-        await fn(item);
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

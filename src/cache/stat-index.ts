@@ -20,7 +20,7 @@ import { readFile, stat } from "node:fs/promises";
 import type { BigIntStats } from "node:fs";
 import { resolve } from "node:path";
 import { MapBuildError, isMapBuildError } from "../errors.js";
-import { writeFileAtomic } from "./atomic-file.js";
+import { writeFileAtomic } from "../atomic-file.js";
 
 /** What we saw of a file when we hashed it (or found it in the index). */
 export interface FileSnapshot {

@@ -33,7 +33,7 @@ export async function outputSinks(flags: BuildFlags, io: Pick<CliIO, "env" | "cw
 }
 
 /** `name-tag.tar` from a reference, for the default tarball path. */
-export function defaultTarballName(tag: string): string {
+function defaultTarballName(tag: string): string {
   const noDigest = tag.split("@")[0]!;
   const lastSlash = noDigest.lastIndexOf("/");
   const colon = noDigest.lastIndexOf(":");

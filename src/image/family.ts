@@ -28,7 +28,7 @@ export async function imageFamily(image: Image): Promise<ManifestFamily> {
 }
 
 /** The same bytes under the other family's name: tar ↔ rootfs.diff.tar, +gzip ↔ .tar.gzip. */
-export function layerMediaTypeFor(mediaType: string, family: ManifestFamily): string {
+function layerMediaTypeFor(mediaType: string, family: ManifestFamily): string {
   const have = layerFamily(mediaType);
   if (have === family) return mediaType;
   const map: Record<string, string> =

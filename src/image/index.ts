@@ -4,7 +4,7 @@ export * from "./schemas.js";
 export * from "./platform.js";
 export { applyConfigChanges, expandVars, DEFAULT_PATH, type ConfigChanges } from "./config-changes.js";
 export { appendLayers, EPOCH_ISO, type AppendOptions, type LayerAddition } from "./append.js";
-export { imageFamily, layerFamily, layerForFamily, layerMediaTypeFor, manifestFamily } from "./family.js";
+export { imageFamily, layerFamily, layerForFamily, manifestFamily } from "./family.js";
 export { fileLayer, type FileLayerSpec } from "./file-layer.js";
 export { VerifyStream, verifyBytes } from "../verify-stream.js";
 export { canonicalJson } from "./canonical-json.js";

@@ -27,7 +27,7 @@ function missingBlob(store: LayoutStore, what: string, d: Digest, cause?: unknow
   });
 }
 
-export async function readJsonBlob(store: LayoutStore, desc: Descriptor, what: string): Promise<Buffer> {
+async function readJsonBlob(store: LayoutStore, desc: Descriptor, what: string): Promise<Buffer> {
   if (desc.size > MAX_JSON_DOCUMENT_BYTES) {
     throw new MapBuildError("E_MANIFEST_INVALID", `${what} ${desc.digest} claims ${desc.size} bytes, more than any manifest or config should`);
   }

@@ -56,7 +56,7 @@ const MAX_CAPTURE = 1 << 20;
 export const MAX_LISTED_ENTRIES = 1_000_000;
 const MAX_CAPTURE_TOTAL = 256 << 20;
 
-export function normalizeTarPath(name: string): string {
+function normalizeTarPath(name: string): string {
   const trimmed = name.replace(/^\.?\/+/, "").replace(/\/+$/, "");
   return `/${trimmed}`;
 }

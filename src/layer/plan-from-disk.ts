@@ -13,6 +13,7 @@ import type { BigIntStats } from "node:fs";
 import { join, posix, relative, sep } from "node:path";
 import { MapBuildError } from "../errors.js";
 import { InputFileError, identityOf, openRegularFile } from "../open-regular.js";
+import { runBounded } from "../run-bounded.js";
 import type { FileEntry, HardlinkEntry, LayerEntry } from "./entry.js";
 import { DEFAULT_OMIT_PARENT_DIRS } from "./normalize-entries.js";
 
@@ -41,26 +42,6 @@ type Child =
   | { kind: "dir"; hostPath: string; childRel: string; imagePath: string }
   | { kind: "file"; hostPath: string; imagePath: string; st: BigIntStats }
   | { kind: "symlink"; imagePath: string; linkTarget: string };
-
-/** `fn` over `items`, at most `limit` at once; results in input order, the first failure (in order) thrown. */
-async function settleInOrder<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const settled: PromiseSettledResult<R>[] = new Array(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      settled[i] = await fn(items[i]!).then(
-        (value): PromiseFulfilledResult<R> => ({ status: "fulfilled", value }),
-        (reason: unknown): PromiseRejectedResult => ({ status: "rejected", reason }),
-      );
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return settled.map((r) => {
-    if (r.status === "rejected") throw r.reason;
-    return r.value;
-  });
-}
 
 export async function planFromDisk(mappings: readonly DiskMapping[], opts: PlanOptions = {}): Promise<LayerEntry[]> {
   const ids = { uid: opts.uid ?? 0, gid: opts.gid ?? 0 };
@@ -108,7 +89,7 @@ export async function planFromDisk(mappings: readonly DiskMapping[], opts: PlanO
       names.sort(Buffer.compare);
       // Metadata of one directory's children is read concurrently (a site-packages tree has tens
       // of thousands of files); results are used in name order so the first error is stable.
-      const children = await settleInOrder(names, STAT_CONCURRENCY, async (raw): Promise<Child> => {
+      const children = await runBounded(names, async (raw): Promise<Child> => {
         let name: string;
         try {
           name = utf8.decode(raw);
@@ -134,7 +115,7 @@ export async function planFromDisk(mappings: readonly DiskMapping[], opts: PlanO
           return { kind: "symlink", imagePath, linkTarget };
         }
         throw specialFile(hostPath, cst);
-      });
+      }, { limit: STAT_CONCURRENCY });
       for (const c of children) {
         if (c.kind === "dir") {
           out.push({ type: "dir", path: c.imagePath, mode: 0o755, ...ids });

@@ -3,7 +3,7 @@
  * the cores (block-gzip-writer.ts); building several at once still overlaps one layer's reads,
  * hashing and small-file overhead with another's compression.
  */
-import { availableParallelism } from "node:os";
+import { runBounded } from "../run-bounded.js";
 import type { LayerEntry } from "./entry.js";
 import type { FileLayer } from "./file-layer.js";
 import { writeLayer, type WriteLayerOptions } from "./write-layer.js";
@@ -24,38 +24,19 @@ export interface WriteLayersOptions {
  * already written is disposed, and that first error is thrown.
  */
 export async function writeLayers(specs: readonly LayerSpec[], opts: WriteLayersOptions = {}): Promise<FileLayer[]> {
-  const limit = Math.max(1, Math.floor(opts.concurrency ?? availableParallelism()));
-  const stop = new AbortController();
-  const onAbort = (): void => stop.abort(opts.signal?.reason);
-  opts.signal?.addEventListener("abort", onAbort, { once: true });
-  if (opts.signal?.aborted) onAbort();
-
-  const results: (FileLayer | undefined)[] = new Array(specs.length);
-  let firstError: unknown;
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (firstError === undefined && next < specs.length) {
-      const i = next++;
-      const spec = specs[i]!;
-      const signal = spec.opts.signal ? AbortSignal.any([spec.opts.signal, stop.signal]) : stop.signal;
-      try {
-        results[i] = await writeLayer(spec.entries, { ...spec.opts, signal });
-      } catch (err) {
-        if (firstError === undefined) {
-          firstError = err;
-          stop.abort(err);
-        }
-      }
-    }
-  };
+  const written: FileLayer[] = [];
   try {
-    await Promise.all(Array.from({ length: Math.min(limit, specs.length) }, worker));
-  } finally {
-    opts.signal?.removeEventListener("abort", onAbort);
+    return await runBounded(
+      specs,
+      async (spec, _i, signal) => {
+        const layer = await writeLayer(spec.entries, { ...spec.opts, signal: spec.opts.signal ? AbortSignal.any([spec.opts.signal, signal]) : signal });
+        written.push(layer);
+        return layer;
+      },
+      { limit: opts.concurrency, signal: opts.signal },
+    );
+  } catch (err) {
+    await Promise.all(written.map((l) => l.dispose()));
+    throw err;
   }
-  if (firstError !== undefined) {
-    await Promise.all(results.map((l) => l?.dispose()));
-    throw firstError;
-  }
-  return results as FileLayer[];
 }

@@ -7,12 +7,12 @@ export { isIgnored, DOCKERIGNORE_PATTERNS } from "./ignore.js";
 export { planModels, modelSha256, modelFiles, pythonStem, DEFAULT_MODELS_DIR, type ContentDigest, type ModelPlan } from "./models.js";
 export { isTorchScriptFile } from "./torchscript.js";
 export {
-  buildAppJson, buildPkgJson, serializeManifest, renderManifests, MAP_API_VERSION, DEFAULT_WORKING_DIR,
+  buildAppJson, renderManifests, MAP_API_VERSION, DEFAULT_WORKING_DIR,
   type AppJson, type PkgJson, type ManifestInfo, type ManifestModel,
 } from "./manifests.js";
 export { renderExecutor, shQuote, EXPORT_ROOT, type ExecutorOptions } from "./executor.js";
 export {
-  mapConfigChanges, mapDirectories, applyMapConfig, pythonPathJoin, MAP_APP_DIR, MAP_EXECUTOR_DIR, MAP_EXECUTOR_PATH,
+  mapConfigChanges, mapDirectories, pythonPathJoin, MAP_APP_DIR, MAP_EXECUTOR_DIR, MAP_EXECUTOR_PATH,
   MAP_MANIFEST_DIR, MAP_USER_BIN, DOCKER_DEFAULT_PATH, type MapLayoutOptions, type MapConfigChanges,
 } from "./layout.js";
 export { checkConformance, type ConformanceInput, type ConformanceResult, type ImageFileInfo } from "./conformance.js";

@@ -3,7 +3,6 @@
  * The upstream Dockerfile's ENV/LABEL/WORKDIR/USER/ENTRYPOINT lines become `MapConfigChanges`;
  * its `mkdir -p` lines become directory entries for the layer writer.
  */
-import type { ContainerConfig } from "../image/schemas.js";
 import type { DirEntry } from "../layer/entry.js";
 import { MapBuildError } from "../errors.js";
 import { DEFAULT_WORKING_DIR } from "./manifests.js";
@@ -120,23 +119,4 @@ export function mapDirectories(changes: MapConfigChanges): DirEntry[] {
   const { workingDir, inputPath, outputPath, modelsDir, appDir } = changes.paths;
   const paths = [MAP_MANIFEST_DIR, appDir, MAP_EXECUTOR_DIR, modelsDir, workingDir, inputPath, outputPath].map(entryPath);
   return [...new Set(paths)].sort().map((path) => ({ type: "dir", path, mode: 0o755, uid: 0, gid: 0 }));
-}
-
-/** Apply the changes to a base config: same Env key / label replaced in place, new ones appended. */
-export function applyMapConfig(base: ContainerConfig | undefined, changes: MapConfigChanges): ContainerConfig {
-  const env = [...(base?.Env ?? [])];
-  for (const [k, v] of changes.env) {
-    const i = env.findIndex((e) => e === k || e.startsWith(`${k}=`));
-    if (i >= 0) env[i] = `${k}=${v}`;
-    else env.push(`${k}=${v}`);
-  }
-  return {
-    ...base,
-    Env: env,
-    Labels: { ...(base?.Labels ?? {}), ...changes.labels },
-    WorkingDir: changes.workingDir,
-    User: changes.user,
-    Entrypoint: [...changes.entrypoint],
-    Cmd: null,
-  };
 }

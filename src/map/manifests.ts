@@ -96,7 +96,7 @@ export function buildAppJson(info: ManifestInfo): AppJson {
   };
 }
 
-export function buildPkgJson(info: ManifestInfo): PkgJson {
+function buildPkgJson(info: ManifestInfo): PkgJson {
   return {
     "api-version": MAP_API_VERSION,
     "application-root": info.workingDir ?? DEFAULT_WORKING_DIR,
@@ -112,7 +112,7 @@ export function buildPkgJson(info: ManifestInfo): PkgJson {
 }
 
 /** The exact bytes upstream wrote: json.dumps(sort_keys=True, indent=4, separators=(",", ": ")). */
-export function serializeManifest(manifest: AppJson | PkgJson): Buffer {
+function serializeManifest(manifest: AppJson | PkgJson): Buffer {
   return Buffer.from(pythonJsonDumps(manifest as never), "ascii");
 }
 

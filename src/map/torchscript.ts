@@ -14,7 +14,7 @@ const CDIR_SIG = 0x02014b50;
 const MAX_CDIR = 64 * 2 ** 20;
 
 /** Names in a zip's central directory, or undefined if the file is not a readable zip. */
-export async function zipEntryNames(path: string): Promise<string[] | undefined> {
+async function zipEntryNames(path: string): Promise<string[] | undefined> {
   const fh = await open(path, "r");
   try {
     const { size } = await fh.stat();

@@ -3,17 +3,14 @@
  * the same directory and renamed, and re-hashed on every hit, so a torn or tampered entry is
  * re-downloaded instead of trusted (style.md §10).
  */
-import { createHash, randomBytes } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { sha256HexForPath } from "../digest.js";
+import { hashFile } from "../hash-file.js";
 
-export async function sha256File(path: string): Promise<string> {
-  const h = createHash("sha256");
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-  return h.digest("hex");
-}
+/** Hex sha256 of a file (the one file hasher, under the name the wheel code uses). */
+export { hashFile as sha256File } from "../hash-file.js";
 
 export class WheelCache {
   constructor(readonly dir: string) {}
@@ -30,7 +27,7 @@ export class WheelCache {
     } catch {
       return undefined;
     }
-    if ((await sha256File(p)) === sha256) return p;
+    if ((await hashFile(p)) === sha256) return p;
     await rm(p, { force: true });
     return undefined;
   }

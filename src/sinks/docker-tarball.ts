@@ -4,7 +4,7 @@
  */
 import type { ProgressSink } from "../progress.js";
 import type { Image } from "../image/image.js";
-import { writeFileAtomic } from "./atomic-file.js";
+import { writeOutputFile } from "./output-file.js";
 import { streamImageTar } from "./image-tar.js";
 import { expectOutputFile } from "./preflight.js";
 import type { Sink, SinkNaming } from "./sink.js";
@@ -17,7 +17,7 @@ export interface DockerTarballOptions {
 }
 
 export async function writeDockerTarball(image: Image, file: string, opts: DockerTarballOptions): Promise<void> {
-  await writeFileAtomic(file, (out) =>
+  await writeOutputFile(file, (out) =>
     streamImageTar(image, out, { names: opts.tags, dockerManifest: true, progress: opts.progress, signal: opts.signal }),
   );
 }

@@ -33,7 +33,7 @@ interface Endpoint {
   where: string;
 }
 
-export function engineEndpoint(dockerHost: string | undefined): Endpoint {
+function engineEndpoint(dockerHost: string | undefined): Endpoint {
   const host = dockerHost || `unix://${DEFAULT_DOCKER_SOCKET}`;
   // A load of several GB takes minutes before the engine answers: no header/body timeouts; cancel with the signal.
   const timeouts = { headersTimeout: 0, bodyTimeout: 0 };

@@ -54,7 +54,7 @@ function addStream(pack: Pack, name: string, size: number, src: Readable, onByte
 }
 
 /** Fill `pack` with the image. Blobs shared by several layers are written once. */
-export async function packImage(image: Image, pack: Pack, opts: ImageTarOptions): Promise<void> {
+async function packImage(image: Image, pack: Pack, opts: ImageTarOptions): Promise<void> {
   const progress = opts.progress ?? noProgress;
   const rawManifest = await image.rawManifest();
   const manifest = await image.manifest();

@@ -4,7 +4,7 @@
  */
 import type { Image } from "../image/image.js";
 import type { ProgressSink } from "../progress.js";
-import { writeFileAtomic } from "./atomic-file.js";
+import { writeOutputFile } from "./output-file.js";
 import { streamImageTar } from "./image-tar.js";
 import { expectOutputFile } from "./preflight.js";
 import type { Sink, SinkNaming } from "./sink.js";
@@ -17,7 +17,7 @@ export interface OciArchiveOptions {
 }
 
 export async function writeOciArchive(image: Image, file: string, opts: OciArchiveOptions = {}): Promise<void> {
-  await writeFileAtomic(file, (out) =>
+  await writeOutputFile(file, (out) =>
     streamImageTar(image, out, { names: opts.tag ? [opts.tag] : [], dockerManifest: false, progress: opts.progress, signal: opts.signal }),
   );
 }

@@ -2,20 +2,19 @@
  * An OCI image layout directory as output (blobs written temp + rename, index.json replaced
  * atomically, blobs already present and intact skipped).
  */
-import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { pipeline } from "node:stream/promises";
 import type { Readable } from "node:stream";
 import { digestHex, type Digest } from "../digest.js";
 import { MapBuildError } from "../errors.js";
+import { writeFileAtomic } from "../atomic-file.js";
+import { hashFile } from "../hash-file.js";
 import { noProgress, type ProgressSink } from "../progress.js";
 import { canonicalJson } from "../image/canonical-json.js";
 import { readLayoutIndex } from "../image/oci-layout-image.js";
 import { blobRelPath, directoryStore } from "../image/layout-store.js";
 import type { Image } from "../image/image.js";
-import { asOutputError } from "./atomic-file.js";
+import { asOutputError } from "./output-file.js";
 import { layoutIndex, OCI_LAYOUT_FILE } from "./layout-json.js";
 import { expectOutputDir } from "./preflight.js";
 import type { Sink, SinkNaming } from "./sink.js";
@@ -25,28 +24,6 @@ export interface OciLayoutOptions {
   tag?: string;
   progress?: ProgressSink;
   signal?: AbortSignal;
-}
-
-async function fileDigest(file: string): Promise<Digest | undefined> {
-  try {
-    const h = createHash("sha256");
-    await pipeline(createReadStream(file), h);
-    return `sha256:${h.digest("hex")}`;
-  } catch {
-    return undefined;
-  }
-}
-
-async function writeAtomic(target: string, data: Buffer | Readable): Promise<void> {
-  const tmp = `${target}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
-  try {
-    if (Buffer.isBuffer(data)) await writeFile(tmp, data, { flag: "wx" });
-    else await pipeline(data, createWriteStream(tmp, { flags: "wx" }));
-    await rename(tmp, target);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
 }
 
 /** Create the layout, or check that an existing directory is one (never write into a foreign dir). */
@@ -69,7 +46,7 @@ async function prepareLayout(dir: string): Promise<void> {
   }
   await mkdir(join(dir, "blobs", "sha256"), { recursive: true });
   const marker = join(dir, "oci-layout");
-  if (!(await stat(marker).catch(() => undefined))) await writeAtomic(marker, OCI_LAYOUT_FILE);
+  if (!(await stat(marker).catch(() => undefined))) await writeFileAtomic(marker, OCI_LAYOUT_FILE);
 }
 
 /**
@@ -93,12 +70,12 @@ async function writeOciLayoutInto(image: Image, dir: string, opts: OciLayoutOpti
   const putBlob = async (d: Digest, size: number, data: () => Promise<Buffer | Readable>) => {
     opts.signal?.throwIfAborted();
     const target = join(dir, blobRelPath(d));
-    if ((await fileDigest(target)) === d) {
+    if ((await hashFile(target).catch(() => undefined)) === digestHex(d)) {
       progress({ id: d, phase: "exists", total: size });
       return;
     }
     progress({ id: d, phase: "write", bytes: 0, total: size });
-    await writeAtomic(target, await data());
+    await writeFileAtomic(target, await data());
     progress({ id: d, phase: "write", bytes: size, total: size });
   };
   const manifest = await image.manifest();
@@ -114,7 +91,7 @@ async function writeOciLayoutInto(image: Image, dir: string, opts: OciLayoutOpti
   // Index last: the image becomes visible only once all of its blobs are in place.
   const existing = (await stat(join(dir, "index.json")).catch(() => undefined)) ? (await readLayoutIndex(directoryStore(dir))).manifests : [];
   const index = layoutIndex(existing, { mediaType: await image.mediaType(), digest, size: rawManifest.length }, opts.tag ? [opts.tag] : [], false);
-  await writeAtomic(join(dir, "index.json"), canonicalJson(index));
+  await writeFileAtomic(join(dir, "index.json"), canonicalJson(index));
   progress({ id: digest, phase: "done", detail: `blobs/sha256/${digestHex(digest)}` });
 }
 

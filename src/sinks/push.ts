@@ -4,7 +4,7 @@
  */
 import { Readable } from "node:stream";
 import type { Digest } from "../digest.js";
-import { MapBuildError } from "../errors.js";
+import { runBounded } from "../run-bounded.js";
 import type { Image, Layer } from "../image/image.js";
 import { noProgress, type ProgressSink } from "../progress.js";
 import type { ImageReference } from "../reference/types.js";
@@ -48,18 +48,18 @@ export async function pushImage(client: RegistryClient, image: Image, target: Im
   }
   const entries = [...unique];
   const blobs: PushedBlob[] = entries.map(([digest]) => ({ digest, action: "exists" }));
-  await mapLimit(entries.map((e, i) => [i, ...e] as const), concurrency, async ([i, digest, layer]) => {
+  await runBounded(entries, async ([digest, layer], i, signal) => {
     const size = await layer.size();
     const id = digest;
     const action = await client.pushBlob(
       target,
       { digest, size, open: () => layer.open(), source: layer.source },
-      { signal: opts.signal, onBytes: (bytes) => progress({ id, phase: "upload", bytes, total: size }) },
+      { signal, onBytes: (bytes) => progress({ id, phase: "upload", bytes, total: size }) },
     );
     if (action !== "uploaded") progress({ id, phase: action, bytes: size, total: size });
     progress({ id, phase: "done", bytes: size, total: size });
     blobs[i] = { digest, action };
-  }, opts.signal);
+  }, { limit: concurrency, signal: opts.signal });
 
   const configDigest = manifest.config.digest;
   const configAction = await client.pushBlob(
@@ -88,26 +88,4 @@ export function pushSink(opts: Pick<PushImageOptions, "concurrency"> = {}): Sink
 
 function bufferStream(b: Buffer): Readable {
   return Readable.from([b]);
-}
-
-/** Run `fn` over `items` with at most `limit` in flight; the first failure stops new work and is thrown. */
-async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>, signal?: AbortSignal): Promise<void> {
-  let next = 0;
-  let failed: unknown;
-  const worker = async () => {
-    while (failed === undefined && next < items.length) {
-      if (signal?.aborted) throw new MapBuildError("E_INTERRUPTED", "interrupted", { cause: signal.reason });
-      const item = items[next++]!;
-      try {
-        await fn(item);
-      } catch (err) {
-        failed ??= err;
-        throw err;
-      }
-    }
-  };
-  const results = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failed !== undefined) throw failed;
-  const rejected = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-  if (rejected) throw rejected.reason;
 }

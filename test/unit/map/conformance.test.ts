@@ -2,7 +2,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { checkConformance, type ConformanceInput, type ImageFileInfo } from "../../../src/map/conformance.js";
 import { renderManifests } from "../../../src/map/manifests.js";
-import { applyMapConfig, mapConfigChanges, mapDirectories } from "../../../src/map/layout.js";
+import { mapConfigChanges, mapDirectories } from "../../../src/map/layout.js";
+import { applyConfigChanges } from "../../../src/image/config-changes.js";
 import type { ImageConfig } from "../../../src/image/schemas.js";
 import type { Digest } from "../../../src/digest.js";
 
@@ -25,7 +26,7 @@ function goodInput(): ConformanceInput {
     rootfs: { type: "layers", diff_ids: BASE_IDS },
   };
   const changes = mapConfigChanges({ base: "localhost:5000/python:3.11", tag: "my_app:1.0", version: "1.0.0", sdkVersion: "0.5.1", baseEnv: baseConfig.config?.Env });
-  const config: ImageConfig = { ...baseConfig, config: applyMapConfig(baseConfig.config, changes), rootfs: { type: "layers", diff_ids: [...BASE_IDS, ...ADDED_IDS] } };
+  const config: ImageConfig = { ...baseConfig, config: applyConfigChanges(baseConfig, changes).config, rootfs: { type: "layers", diff_ids: [...BASE_IDS, ...ADDED_IDS] } };
   const file = (mode = 0o644): ImageFileInfo => ({ type: "file", mode, uid: 0, gid: 0, mtime: 0, size: 1 });
   const files = new Map<string, ImageFileInfo>();
   for (const d of mapDirectories(changes)) files.set(d.path, { type: "dir", mode: 0o755, uid: 0, gid: 0, mtime: 0, size: 0 });

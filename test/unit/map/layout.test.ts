@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { applyMapConfig, mapConfigChanges, mapDirectories, pythonPathJoin } from "../../../src/map/layout.js";
+import { mapConfigChanges, mapDirectories, pythonPathJoin } from "../../../src/map/layout.js";
+import { applyConfigChanges } from "../../../src/image/config-changes.js";
 
 const labels = { base: "python:3.11", tag: "my_app:1.0", version: "1.0.0", sdkVersion: "0.5.1" };
 
@@ -49,7 +50,9 @@ describe("mapConfigChanges", () => {
 
   it("applies onto a base config, replacing keys in place", () => {
     const c = mapConfigChanges({ ...labels, baseEnv: ["PATH=/bin", "TERM=dumb"] });
-    const cfg = applyMapConfig({ Env: ["PATH=/bin", "TERM=dumb"], Cmd: ["python3"], Labels: { a: "b", tag: "old" } }, c);
+    // through the function the build uses (appendLayers → applyConfigChanges)
+    const base = { architecture: "amd64", os: "linux", rootfs: { type: "layers" as const, diff_ids: [] }, config: { Env: ["PATH=/bin", "TERM=dumb"], Cmd: ["python3"], Labels: { a: "b", tag: "old" } } };
+    const cfg = applyConfigChanges(base, c).config!;
     assert.equal(cfg.Env?.[0], "PATH=/root/.local/bin:/bin");
     assert.equal(cfg.Env?.[1], "TERM=xterm-256color");
     assert.equal(cfg.Env?.length, 9);

@@ -1,29 +1,10 @@
 /**
- * Publishing files into a directory other processes read at the same time: every file appears
- * complete or not at all, by writing next to it (same directory, so same filesystem) and renaming.
- * rename(2) is atomic on POSIX filesystems: a reader sees the old file or the new one, never half.
+ * Moving finished files into the cache, and dropping bad ones, while other processes read it.
+ * Plain writes go through the one atomic writer (../atomic-file.ts).
  */
-import { randomBytes } from "node:crypto";
-import { copyFile, link, rename, rm, stat, writeFile } from "node:fs/promises";
+import { copyFile, link, rename, rm, stat } from "node:fs/promises";
 import type { BigIntStats } from "node:fs";
-import { basename, dirname, join } from "node:path";
-
-/** A unique sibling temp name; the leading dot keeps it out of listings of finished files. */
-export function tempSibling(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
-}
-
-/** Write `data` to `path` through a sibling temp file and a rename (replaces an existing file). */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = tempSibling(path);
-  try {
-    await writeFile(tmp, data, { flag: "wx", mode: 0o644 });
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true }).catch(() => {});
-    throw err;
-  }
-}
+import { tempSibling } from "../atomic-file.js";
 
 /**
  * Put the file at `src` at `dest`, replacing what is there. `move`: a plain rename when both are on
