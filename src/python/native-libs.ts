@@ -7,7 +7,7 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { join, posix } from "node:path";
 import { z } from "zod";
-import { writeFileAtomic } from "../cache/atomic-file.js";
+import { writeFileAtomic } from "../atomic-file.js";
 import { sha256HexForPath } from "../digest.js";
 import { elfNeeded } from "./elf.js";
 import { parseWheelFilename } from "./wheel-tags.js";
