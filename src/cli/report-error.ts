@@ -2,6 +2,7 @@
 import { toMapBuildError, type ErrorCode } from "../errors.js";
 import { exitCodeFor } from "./exit-codes.js";
 import type { CliIO } from "./io.js";
+import { terminalSafe } from "./terminal-text.js";
 
 /**
  * Every error line gets a hint line (scripts and users rely on the pair); these cover errors whose
@@ -20,13 +21,13 @@ const FALLBACK_HINTS: Partial<Record<ErrorCode, string>> = {
 
 export function reportError(io: Pick<CliIO, "stderr">, e: unknown, verbose: boolean): number {
   const err = toMapBuildError(e);
-  const oneLine = (s: string) => s.replace(/\s*\n\s*/g, " ").trim();
+  const oneLine = (s: string) => terminalSafe(s.replace(/\s*\n\s*/g, " ").trim());
   io.stderr.write(`error: ${oneLine(err.message)} [${err.code}]\n`);
   io.stderr.write(`hint: ${oneLine(err.hint ?? FALLBACK_HINTS[err.code] ?? "run again with --verbose for details")}\n`);
   if (verbose) {
     let cause: unknown = err;
     while (cause instanceof Error) {
-      io.stderr.write(`${cause.stack ?? cause.message}\n`);
+      io.stderr.write(`${terminalSafe(cause.stack ?? cause.message)}\n`);
       cause = cause.cause;
       if (cause) io.stderr.write("caused by: ");
     }

@@ -28,6 +28,9 @@ function bad(file: string, why: string): MapBuildError {
   });
 }
 
+/** A wheel of 100 000 files has a central directory of a few MB. */
+const MAX_CENTRAL_DIRECTORY = 64 * 1024 * 1024;
+
 async function readAt(fh: FileHandle, pos: number, len: number): Promise<Buffer> {
   const buf = Buffer.alloc(len);
   const { bytesRead } = await fh.read(buf, 0, len, pos);
@@ -48,16 +51,20 @@ export async function readZipDirectory(file: string): Promise<ZipMember[]> {
     let cdSize = tail.readUInt32LE(eocd + 12);
     let cdOffset = tail.readUInt32LE(eocd + 16);
     if (count === 0xffff || cdOffset === 0xffffffff || cdSize === 0xffffffff) {
+      // every position below comes from the file: check it lies inside before reading there
       const locPos = size - tailLen + eocd - 20;
-      const loc = await readAt(fh, locPos, 20);
-      if (loc.readUInt32LE(0) !== 0x07064b50) throw bad(file, "zip64 locator missing");
-      const rec = await readAt(fh, Number(loc.readBigUInt64LE(8)), 56);
-      if (rec.readUInt32LE(0) !== 0x06064b50) throw bad(file, "zip64 end record missing");
-      count = Number(rec.readBigUInt64LE(32));
-      cdSize = Number(rec.readBigUInt64LE(40));
-      cdOffset = Number(rec.readBigUInt64LE(48));
+      const loc = locPos >= 0 ? await readAt(fh, locPos, 20) : Buffer.alloc(0);
+      if (loc.length < 20 || loc.readUInt32LE(0) !== 0x07064b50) throw bad(file, "zip64 locator missing");
+      const recPos = loc.readBigUInt64LE(8);
+      if (recPos > BigInt(size - 56)) throw bad(file, "zip64 end record outside the file");
+      const rec = await readAt(fh, Number(recPos), 56);
+      if (rec.length < 56 || rec.readUInt32LE(0) !== 0x06064b50) throw bad(file, "zip64 end record missing");
+      const [c64, size64, offset64] = [32, 40, 48].map((at) => rec.readBigUInt64LE(at)) as [bigint, bigint, bigint];
+      if (size64 > BigInt(size) || offset64 > BigInt(size) || c64 > size64 / 46n) throw bad(file, "zip64 end record points outside the file");
+      [count, cdSize, cdOffset] = [Number(c64), Number(size64), Number(offset64)];
     }
     if (cdOffset + cdSize > size) throw bad(file, "central directory outside the file");
+    if (cdSize > MAX_CENTRAL_DIRECTORY) throw bad(file, `central directory of ${cdSize} bytes (more than ${MAX_CENTRAL_DIRECTORY})`);
     const cd = await readAt(fh, cdOffset, cdSize);
     const out: ZipMember[] = [];
     let p = 0;
@@ -77,13 +84,21 @@ export async function readZipDirectory(file: string): Promise<ZipMember[]> {
       // zip64 extended information (0x0001) carries the fields that overflowed, in this order.
       let e = p + 46 + nameLen;
       const eEnd = e + extraLen;
+      if (eEnd + commentLen > cd.length) throw bad(file, "corrupt central directory");
       while (e + 4 <= eEnd) {
         const id = cd.readUInt16LE(e), len = cd.readUInt16LE(e + 2);
         if (id === 1) {
           let q = e + 4;
-          if (usize === 0xffffffff) { usize = Number(cd.readBigUInt64LE(q)); q += 8; }
-          if (compressedSize === 0xffffffff) { compressedSize = Number(cd.readBigUInt64LE(q)); q += 8; }
-          if (localHeaderOffset === 0xffffffff) { localHeaderOffset = Number(cd.readBigUInt64LE(q)); }
+          const field = (): number => {
+            if (q + 8 > Math.min(e + 4 + len, eEnd)) throw bad(file, `corrupt zip64 field for ${name}`);
+            const v = cd.readBigUInt64LE(q);
+            q += 8;
+            if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw bad(file, `impossible zip64 size or offset for ${name}`);
+            return Number(v);
+          };
+          if (usize === 0xffffffff) usize = field();
+          if (compressedSize === 0xffffffff) compressedSize = field();
+          if (localHeaderOffset === 0xffffffff) localHeaderOffset = field();
         }
         e += 4 + len;
       }
