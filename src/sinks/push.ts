@@ -70,6 +70,8 @@ export async function pushImage(client: RegistryClient, image: Image, target: Im
   blobs.push({ digest: configDigest, action: configAction });
 
   const digest = await client.putManifest(target, rawManifest, mediaType, { signal: opts.signal });
+  // the manifest has a row like every blob, so the display shows when the tag exists
+  progress({ id: digest, phase: "done", bytes: rawManifest.length, total: rawManifest.length });
   return { digest, mediaType, size: rawManifest.length, blobs };
 }
 

@@ -132,6 +132,11 @@ describe("README recipes", () => {
     const r = await runRecipe(recipes.get("push")!.body);
     assert.match(r.stdout, /^sha256:[0-9a-f]{64}$/m);
     await pulled(`${secured.host}/apps/my_app:1.0`);
+    // the CI log of a push: rows named by output and role, then what moved
+    const target = `push ${secured.host}/apps/my_app`.replace(/[.]/g, "\\.");
+    assert.match(r.stderr, new RegExp(`^\\[ *[\\d.]+s\\] ${target} {2}base 1/1 +(done|exists)`, "m"));
+    assert.match(r.stderr, new RegExp(`^\\[ *[\\d.]+s\\] ${target} {2}manifest +done`, "m"));
+    assert.match(r.stderr, new RegExp(`; ${target}: uploaded [\\d.]+ [KM]iB, mounted 0 B, existing [\\d.]+ (B|KiB|MiB); [\\d.]+s$`, "m"));
   });
 
   it("GitHub Actions: the run step", async () => {
