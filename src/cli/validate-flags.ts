@@ -33,10 +33,15 @@ export function parseVersion(v: string): string {
   return v;
 }
 
+/** No `..` segment (it would climb out of the folders the MAP defines) and no control characters or `"`. */
+function plainImagePath(v: string): boolean {
+  return !v.split("/").includes("..") && !/[\u0000-\u001f\u007f"]/.test(v);
+}
+
 export function parseAbsoluteDir(flag: string): (v: string) => string {
   return (v: string) => {
-    if (!isAbsolute(v) || v.includes("\0") || /[\n"]/.test(v)) {
-      throw usage(`invalid ${flag} "${v}": must be an absolute path inside the image`, `e.g. ${flag} /var/monai/`);
+    if (!isAbsolute(v) || !plainImagePath(v)) {
+      throw usage(`invalid ${flag} "${v}": must be an absolute path inside the image, without ".." or control characters`, `e.g. ${flag} /var/monai/`);
     }
     return v;
   };
@@ -45,8 +50,8 @@ export function parseAbsoluteDir(flag: string): (v: string) => string {
 /** Input/output dirs: relative to the working dir (the original joined them) or absolute. */
 export function parseDataDir(flag: string): (v: string) => string {
   return (v: string) => {
-    if (v.trim() === "" || v.includes("\0") || /[\n"]/.test(v)) {
-      throw usage(`invalid ${flag} "${v}"`, `pass a folder name relative to --working-dir, or an absolute path`);
+    if (v.trim() === "" || !plainImagePath(v)) {
+      throw usage(`invalid ${flag} "${v}"`, `pass a folder name relative to --working-dir, or an absolute path (no "..")`);
     }
     return v;
   };

@@ -173,9 +173,12 @@ export async function listLayerFiles(
     opts.progress?.({ id: opts.id ?? (await layer.digest()), phase: "done", bytes: await layer.size(), total: await layer.size() });
   } catch (cause) {
     if (cause instanceof MapBuildError) throw cause;
-    throw new MapBuildError("E_INPUT_FORMAT", `layer ${await layer.digest()} is not a readable tar: ${(cause as Error).message}`, {
+    // bytes that do not inflate or parse are a damaged image (integrity, like a digest mismatch);
+    // a file that cannot be read at all stays an input problem
+    const damaged = (cause as NodeJS.ErrnoException).syscall === undefined;
+    throw new MapBuildError(damaged ? "E_DIGEST_MISMATCH" : "E_INPUT_FORMAT", `layer ${await layer.digest()} is not a readable ${gzip ? "gzip tar" : "tar"}: ${(cause as Error).message}`, {
       cause,
-      hint: "the image is corrupt; rebuild it",
+      hint: "the image is corrupt; re-pull or re-copy it, or rebuild it",
     });
   }
   return { files, contents, diffId: `sha256:${hash.digest("hex")}` };

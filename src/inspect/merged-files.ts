@@ -4,6 +4,7 @@
  */
 import type { Image } from "../image/index.js";
 import type { ImageFileInfo } from "../map/index.js";
+import { MapBuildError } from "../errors.js";
 import { listLayerFiles, type TarFileInfo } from "./layer-files.js";
 
 const WHITEOUT = ".wh.";
@@ -50,6 +51,12 @@ export async function readMergedFiles(image: Image, relevant: (path: string) => 
   const keep = (f: TarFileInfo) => relevant(f.path) || f.path.slice(f.path.lastIndexOf("/") + 1).startsWith(WHITEOUT);
   for (const layer of await image.layers()) {
     const listing = await listLayerFiles(layer, capture, { keep });
+    const claimed = await layer.diffId();
+    if (listing.diffId !== claimed) {
+      throw new MapBuildError("E_DIGEST_MISMATCH", `layer ${await layer.digest()} uncompresses to ${listing.diffId}, but the image config says ${claimed}`, {
+        hint: "the image is damaged or was altered; re-pull or re-copy it, or choose another image",
+      });
+    }
     applyLayer(files, listing.files);
     for (const [path, buf] of listing.contents) contents.set(path, buf);
     for (const p of contents.keys()) if (!files.has(p)) contents.delete(p);

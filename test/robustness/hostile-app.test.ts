@@ -30,4 +30,12 @@ describe("hostile app file names", () => {
       await canary.assertIntact();
     });
   }
+
+  it("--working-dir with ..: exit 2 (usage), not 3", async () => {
+    const app = join(sb.root, "ok_app.py");
+    await writeFile(app, "print('hi')\n");
+    const tarball = join(sb.root, "out.tar");
+    const r = await runMb(sb, ["package", app, "-t", "a:1", ...base, "--working-dir", "/var/monai/../../etc", "--tarball", tarball]);
+    await assertCleanFailure(sb, r, { exit: ExitCode.usage, code: "E_USAGE", message: "--working-dir", outputs: [tarball] });
+  });
 });
