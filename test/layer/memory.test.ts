@@ -1,5 +1,5 @@
 /**
- * The one big test: peak RSS of a 512 MiB gzip layer build stays under 150 MB, measured in a child
+ * The one big test: peak RSS of a 256 MiB gzip layer build stays under 150 MB, measured in a child
  * process (test/layer/rss-child.ts). Random data, so gzip cannot shrink the work.
  */
 import { after, before, describe, it } from "node:test";
@@ -9,7 +9,8 @@ import { join, resolve } from "node:path";
 import { makeTempDir } from "../helpers/tmp.js";
 import { runOk } from "../helpers/run.js";
 
-const SIZE = 512 * 1024 * 1024;
+// 256 MiB is well above the 150 MB bound, so a buffering writer still fails; larger only costs CI time under load
+const SIZE = 256 * 1024 * 1024;
 const LIMIT_BYTES = 150 * 1000 * 1000;
 
 let dir: string;
@@ -23,14 +24,14 @@ after(async () => {
 });
 
 describe("writeLayer memory", () => {
-  it("keeps peak RSS under 150 MB for a 512 MiB gzip layer", { timeout: 120_000 }, async (t) => {
+  it("keeps peak RSS under 150 MB for a 256 MiB gzip layer", { timeout: 600_000 }, async (t) => {
     const src = join(dir, "src");
     const tmp = join(dir, "tmp");
     await mkdir(src);
     await mkdir(tmp);
     await runOk("bash", ["-c", `head -c ${SIZE} /dev/urandom > "$1"`, "_", join(src, "weights.bin")]);
     const child = resolve(import.meta.dirname, "rss-child.ts");
-    const out = JSON.parse(await runOk(process.execPath, ["--import", "tsx", child, src, tmp], { timeoutMs: 110_000 })) as {
+    const out = JSON.parse(await runOk(process.execPath, ["--import", "tsx", child, src, tmp], { timeoutMs: 590_000 })) as {
       maxRssKiB: number;
       seconds: number;
       size: number;
