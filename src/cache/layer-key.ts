@@ -53,8 +53,8 @@ export async function describeLayerInputs(entries: readonly LayerEntry[], opts: 
         contentDigests.set(e, createHash("sha256").update(src.data).digest("hex"));
         break;
       case "stream":
-        // Read once more: a producer's own digest (e.g. a wheel's RECORD) is not trusted as a key.
-        contentDigests.set(e, await hashStream(e.path, src.open));
+        // A stream that checks its own bytes against a digest is keyed by it; others are read once more.
+        contentDigests.set(e, src.sha256 ?? (await hashStream(e.path, src.open)));
         break;
     }
   }, { limit: HASH_CONCURRENCY, signal: opts.signal });

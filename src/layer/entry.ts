@@ -15,7 +15,11 @@ export type EntrySource =
   /** Generated content held in memory (manifests, scripts, RECORD files). */
   | { kind: "bytes"; data: Uint8Array }
   /** Content opened lazily (e.g. a member of a wheel); must yield exactly `size` bytes. */
-  | { kind: "stream"; open(): Promise<Readable> };
+  /**
+   * `sha256`: the hex digest the stream's bytes are guaranteed to have (open() fails otherwise), so
+   * the layer cache can key the entry without reading it (a wheel member verified against RECORD).
+   */
+  | { kind: "stream"; open(): Promise<Readable>; sha256?: string };
 
 interface EntryBase {
   /** Absolute path inside the image, POSIX, no trailing slash, e.g. `/opt/monai/app/app.py`. */

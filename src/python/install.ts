@@ -98,21 +98,30 @@ async function hashMember(file: string, m: ZipMember, algo: string): Promise<{ s
   return { sha256, recordDigest: r ? b64url(r.digest()) : sha256, size };
 }
 
-/** At layer-write time the wheel is read again: recheck bytes so a changed file cannot slip in. */
+/**
+ * A member's bytes as the layer is written, checked in that same pass: the sha256 must be the one
+ * RECORD (or a plan-time hash) gave and the size the central directory's, else the write fails.
+ * `inflated` counts members opened (tests check that a cache hit inflates nothing).
+ */
 function verifiedStream(file: string, label: string, m: ZipMember, sha256: string): () => Promise<Readable> {
   return async () => {
     const h = createHash("sha256");
+    let size = 0;
     const check = new Transform({
-      transform(chunk: Buffer, _e, cb) { h.update(chunk); cb(null, chunk); },
+      transform(chunk: Buffer, _e, cb) { h.update(chunk); size += chunk.length; cb(null, chunk); },
       flush(cb) {
-        cb(b64url(h.digest()) === sha256 ? null : new MapBuildError("E_DIGEST_MISMATCH", `${label}: ${m.name} changed since it was verified`, { hint: "do not modify wheels during a build; run it again" }));
+        cb(b64url(h.digest()) === sha256 && size === m.size ? null : new MapBuildError("E_DIGEST_MISMATCH", `${label}: "${m.name}" does not match its RECORD entry (hash or size differs)`, { hint: "the wheel is corrupt or was tampered with (or changed during the build); re-download it" }));
       },
     });
+    installHooks.onOpenMember?.(label, m.name);
     const src = await openZipMember(file, m);
     src.on("error", (e) => check.destroy(e));
     return src.pipe(check);
   };
 }
+
+/** Test hooks: count the wheel members opened for their content. */
+export const installHooks: { onOpenMember?: (wheel: string, member: string) => void } = {};
 
 /** Plan the entries for one or more wheels (deterministic: sorted by path). */
 export async function planWheelInstall(wheels: readonly WheelToInstall[], target: InstallTarget, limits: InstallLimits = {}): Promise<InstallPlan> {
@@ -150,8 +159,12 @@ export async function planWheelInstall(wheels: readonly WheelToInstall[], target
       if (!row) refuse(label, `"${m.name}" is not listed in RECORD`, "the wheel was modified after it was built; rebuild or re-download it");
       const hm = /^([a-z0-9]+)=(.+)$/.exec(row.hash);
       if (!hm || !RECORD_ALGOS.has(hm[1]!)) refuse(label, `RECORD has no usable hash for "${m.name}" (${row.hash || "empty"})`);
-      const got = await hashMember(w.file, m, hm[1]!);
-      if (got.recordDigest !== hm[2]!.replace(/=+$/, "") || (row.size !== "" && Number(row.size) !== got.size) || got.size !== m.size) {
+      if (row.size !== "" && Number(row.size) !== m.size) {
+        throw new MapBuildError("E_DIGEST_MISMATCH", `${label}: "${m.name}" does not match its RECORD entry (hash or size differs)`, { hint: "the wheel is corrupt or was tampered with; re-download it" });
+      }
+      // sha256 RECORD digests are checked while the layer is written (one pass); other algorithms now
+      const got = hm[1] === "sha256" ? { sha256: hm[2]!.replace(/=+$/, ""), size: m.size } : await hashMember(w.file, m, hm[1]!);
+      if (hm[1] !== "sha256" && ((got as { recordDigest: string }).recordDigest !== hm[2]!.replace(/=+$/, "") || got.size !== m.size)) {
         throw new MapBuildError("E_DIGEST_MISMATCH", `${label}: "${m.name}" does not match its RECORD entry (hash or size differs)`, { hint: "the wheel is corrupt or was tampered with; re-download it" });
       }
       let dest: string;
@@ -174,6 +187,9 @@ export async function planWheelInstall(wheels: readonly WheelToInstall[], target
       if (script) {
         // pip rewrites `#!python` / `#!pythonw` to the target interpreter; other scripts keep their bytes.
         let data = await readZipMember(w.file, m);
+        if (b64url(createHash("sha256").update(data).digest()) !== got.sha256 || data.length !== m.size) {
+          throw new MapBuildError("E_DIGEST_MISMATCH", `${label}: "${m.name}" does not match its RECORD entry (hash or size differs)`, { hint: "the wheel is corrupt or was tampered with; re-download it" });
+        }
         if (data.subarray(0, 8).toString("latin1") === "#!python") {
           const nl = data.indexOf(0x0a);
           const first = data.subarray(0, nl < 0 ? data.length : nl).toString("utf8");
@@ -184,7 +200,7 @@ export async function planWheelInstall(wheels: readonly WheelToInstall[], target
         rows.push([rel(dest), `sha256=${b64url(createHash("sha256").update(data).digest())}`, String(data.length)]);
       } else {
         const mode = m.unixMode & 0o111 ? 0o755 : 0o644;
-        add(dest, mode, got.size, { kind: "stream", open: verifiedStream(w.file, label, m, got.sha256) }, owner);
+        add(dest, mode, got.size, { kind: "stream", open: verifiedStream(w.file, label, m, got.sha256), sha256: Buffer.from(got.sha256, "base64url").toString("hex") }, owner);
         rows.push([rel(dest), `sha256=${got.sha256}`, String(got.size)]);
       }
     }

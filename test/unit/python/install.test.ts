@@ -141,8 +141,10 @@ describe("wheel install planning", () => {
     it("a file missing from RECORD", async () => {
       await assert.rejects(plan({ name: "sneaky", version: "1.0", files: { "sneaky.py": "" }, unrecorded: { "sneaky_extra.py": "import os" } }), fails("E_PYTHON_DEPS", /"sneaky_extra\.py" is not listed in RECORD/));
     });
-    it("a file that does not match RECORD", async () => {
-      await assert.rejects(plan({ name: "changed", version: "1.0", files: { "changed.py": "x = 1\n" }, badRecordFor: "changed.py" }), fails("E_DIGEST_MISMATCH", /"changed\.py" does not match its RECORD entry/));
+    it("a file that does not match RECORD: the layer write fails in its single pass", async () => {
+      const planned = await plan({ name: "changed", version: "1.0", files: { "changed.py": "x = 1\n" }, badRecordFor: "changed.py" });
+      const entry = planned.entries.find((e) => e.path.endsWith("/changed.py"))!;
+      await assert.rejects(contentOf(entry), fails("E_DIGEST_MISMATCH", /"changed\.py" does not match its RECORD entry/));
     });
     it("a zip bomb (ratio and total size limits)", async () => {
       const zeros = "\0".repeat(4 * 1024 * 1024);
