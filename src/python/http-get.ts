@@ -31,7 +31,8 @@ export interface GetResponse {
 }
 
 /** Receives a 2xx body; must not throw (it runs inside undici's parser): keep the error instead. */
-type Sink = { data(chunk: Buffer): void; reset(): void };
+/** `data` may return an Error to stop the transfer (a body larger than the sink accepts). */
+type Sink = { data(chunk: Buffer): void | Error; reset(): void };
 
 function once(dispatcher: Dispatcher, u: URL, headers: Record<string, string>, sink: Sink, signal?: AbortSignal): Promise<GetResponse> {
   return new Promise((resolve, reject) => {
@@ -45,8 +46,9 @@ function once(dispatcher: Dispatcher, u: URL, headers: Record<string, string>, s
         res = { status, headers: flat, url: u.toString() };
         if (ok()) sink.reset();
       },
-      onResponseData(_c: unknown, chunk: Buffer) {
-        if (ok()) sink.data(chunk);
+      onResponseData(c: { abort(reason: Error): void }, chunk: Buffer) {
+        const stop = ok() ? sink.data(chunk) : undefined;
+        if (stop) c.abort(stop);
       },
       onResponseEnd() {
         resolve(res!);
@@ -106,13 +108,25 @@ export function memorySink(limit = 64 * 1024 * 1024): Sink & { text(): string } 
   };
 }
 
-/** A body written straight to `path` (truncated on each try), with a tap for hashing. */
-export function fileSink(path: string, tap: { update(c: Buffer): void; reset(): void }): Sink & { close(): void } {
+/**
+ * Larger than any wheel seen (CUDA builds of torch are about 2.5 GB): a server streaming without
+ * end must not fill the disk.
+ */
+export const MAX_DOWNLOAD_BYTES = 8 * 1024 ** 3;
+
+/** A body written straight to `path` (truncated on each try, at most `limit` bytes), with a tap for hashing. */
+export function fileSink(path: string, tap: { update(c: Buffer): void; reset(): void }, limit = MAX_DOWNLOAD_BYTES): Sink & { close(): void } {
   let fd: number | undefined;
   let error: unknown;
+  let size = 0;
   return {
     data(c) {
       if (error) return;
+      size += c.length;
+      if (size > limit) {
+        error = new MapBuildError("E_PYTHON_DEPS", `download larger than ${limit} bytes`, { hint: "the server sends more than any wheel holds; check the index" });
+        return error as Error;
+      }
       try {
         fd ??= openSync(path, "w", 0o644);
         writeSync(fd, c);
@@ -122,6 +136,7 @@ export function fileSink(path: string, tap: { update(c: Buffer): void; reset(): 
       }
     },
     reset() {
+      size = 0;
       try {
         if (fd !== undefined) closeSync(fd);
         fd = openSync(path, "w", 0o644);
