@@ -5,6 +5,7 @@
  */
 import { checkConformance, readBuildFacts, SDK_LABEL, type ConformanceInput, type ConformanceResult, type ImageFileInfo } from "../map/index.js";
 import { LEGACY_HINTS } from "./check-hints.js";
+import { checkMap1 } from "../map1/conformance.js";
 
 export type CheckStatus = "pass" | "fail" | "skip";
 
@@ -57,7 +58,45 @@ export const legacyChecklist: Checklist = {
   },
 };
 
-export const CHECKLISTS: readonly Checklist[] = [legacyChecklist];
+const MAP1_HINTS: Record<string, string> = {
+  manifests: "rebuild; a later layer must not remove or replace /etc/holoscan/app.json or pkg.json",
+  "app-keys": "rebuild with map-build package -c app.yaml; do not edit app.json by hand",
+  "pkg-keys": "rebuild; do not edit pkg.json by hand",
+  serialisation: "rebuild: the manifests must be written as holoscan-cli's json.dumps wrote them",
+  "api-version": "rebuild as MAP 1.0",
+  command: "package a folder with __main__.py, a .py file or an executable",
+  "manifest-env": "rebuild; do not edit app.json by hand",
+  "input-output": "rebuild; the paths are fixed in MAP 1.0",
+  timeout: "rebuild with --timeout SECONDS",
+  sdk: "pass --sdk holoscan or --sdk monai-deploy",
+  "pkg-paths": "pass the models with -m (a file, or a folder with one sub-folder per model)",
+  "pkg-values": "app.yaml needs a resources mapping; pick --platform",
+  versions: "rebuild with one --sdk-version (and --holoscan-version) for manifests and labels",
+  labels: "rebuild",
+  "image-env": "rebuild; a later layer must not change the HOLOSCAN_* variables",
+  path: "rebuild; a later ENV must not replace PATH",
+  user: "pass --username/--uid/--gid that no other user of the base has",
+  "workdir-entrypoint": "rebuild; a later layer must not change WORKDIR, ENTRYPOINT or CMD",
+  tools: "rebuild; /var/holoscan/tools must stay executable",
+  dirs: "rebuild; the work, input and output dirs belong to the run-as user",
+};
+
+export const map1Checklist: Checklist = {
+  name: "MAP 1.0 (holoscan-cli 4.2.0 / App SDK ≥ 0.6)",
+  wanted: ["/etc/holoscan/app.json", "/etc/holoscan/pkg.json", "/etc/passwd", "/var/holoscan/tools"],
+  applies: (files) => files.has("/etc/holoscan/app.json") || files.has("/etc/holoscan/pkg.json"),
+  run(input) {
+    const got = (p: string) => input.contents?.get(p);
+    return checkMap1({ appJson: got("/etc/holoscan/app.json"), pkgJson: got("/etc/holoscan/pkg.json"), passwd: got("/etc/passwd"), tools: got("/var/holoscan/tools"), config: input.config, files: input.files }).map((r) => {
+      const check: InspectCheck = { id: r.id, title: r.title, status: r.ok ? "pass" : "fail" };
+      if (r.detail) check.detail = r.detail;
+      if (!r.ok && MAP1_HINTS[r.id]) check.hint = MAP1_HINTS[r.id];
+      return check;
+    });
+  },
+};
+
+export const CHECKLISTS: readonly Checklist[] = [legacyChecklist, map1Checklist];
 
 export interface CheckSummary {
   passed: number;

@@ -78,7 +78,7 @@ function addedLayerIndexes(config: ImageConfig, layerCount: number): Set<number>
 
 /** Summarise where a layer writes: the deepest folder of each MAP area it touches, else top-level folders. */
 function holds(files: readonly TarFileInfo[]): string[] {
-  const areas = ["/opt/monai/app", "/opt/monai/models", "/opt/monai/executor", "/etc/monai", "/root/.local", "/var/monai"];
+  const areas = ["/opt/monai/app", "/opt/monai/models", "/opt/monai/executor", "/etc/monai", "/root/.local", "/var/monai", "/opt/holoscan/app", "/opt/holoscan/models", "/opt/holoscan/docs", "/opt/holoscan/lib", "/etc/holoscan", "/var/holoscan"];
   const out = new Set<string>();
   for (const f of files) {
     const area = areas.find((a) => f.path === a || f.path.startsWith(`${a}/`));
@@ -120,7 +120,7 @@ export async function inspectMap(image: Image, opts: InspectOptions = {}): Promi
       entry.holds = holds(listing.files);
       applyLayer(files, listing.files);
       for (const [p, c] of listing.contents) contents.set(p, c);
-      const writesMap = listing.files.some((f) => f.path.startsWith("/etc/monai/") || f.path.startsWith("/opt/monai/"));
+      const writesMap = listing.files.some((f) => /^\/(etc|opt)\/(monai|holoscan)\//.test(f.path));
       if (added.size === 0 && writesMap) entry.added = true;
       if (entry.added) {
         for (const f of listing.files) addedPaths.add(f.path);
@@ -139,6 +139,7 @@ export async function inspectMap(image: Image, opts: InspectOptions = {}): Promi
           appJson: contents.get("/etc/monai/app.json"),
           pkgJson: contents.get("/etc/monai/pkg.json"),
           requirementsTxt: contents.get("/opt/monai/app/requirements.txt"),
+          contents,
           config,
           files,
           addedLayerPaths: addedPaths,

@@ -46,6 +46,8 @@ export interface ConformanceInput {
   expectedRequirements?: string[];
   /** X.Y of the base's Python (21); default: any python3.* user site. */
   pythonVersion?: string;
+  /** Every captured file's bytes by path (a checklist's `wanted`), for checklists of other formats. */
+  contents?: ReadonlyMap<string, Buffer>;
 }
 
 export interface ConformanceResult {

@@ -19,6 +19,7 @@ import { startRecordingProxy, type RecordingProxy } from "../helpers/recording-p
 import { pushPythonBase, pythonBaseLayout, PYTHON_BASE_TAG } from "../helpers/python-base.js";
 import { makeTempDir } from "../helpers/tmp.js";
 import { writeWheel } from "../python/wheel-factory.js";
+import { inspectMap } from "../../src/inspect/index.js";
 
 const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), "../unit/map1/fixtures/monai-module");
 const TAG = "my_app-x64-workstation-dgpu-linux-amd64:1.0";
@@ -127,6 +128,13 @@ describe("MAP 1.0 (holoscan-cli 4.2.0 format)", () => {
     assert.equal(env.get("HOLOSCAN_VERSION"), "3.1.0");
     assert.match(env.get("PATH")!, /^\/home\/holoscan\/\.local\/bin:\/opt\/nvidia\/holoscan\/bin:\/usr\/local/);
     assert.equal(env.get("LD_LIBRARY_PATH"), ":/home/holoscan/.local/lib/python3.11/site-packages/holoscan/lib");
+
+    // inspect recognises the format and every MAP 1.0 check passes
+    const report = await inspectMap(image);
+    assert.equal(report.checklist, "MAP 1.0 (holoscan-cli 4.2.0 / App SDK ≥ 0.6)");
+    assert.deepEqual(report.checks.filter((c) => c.status !== "pass"), []);
+    assert.equal(report.checks.length, 20);
+    assert.equal(report.verdict, "conforms");
 
     // the docker-loadable tarball and the loaded image are the same image
     const loaded = await docker(["load", "-i", join(tmp.dir, "map.tar")]);
