@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { packageCommand } from "../../src/cli/package-command.js";
+import { package1Command } from "../../src/cli/package1-command.js";
 import { inspectCommand } from "../../src/cli/inspect-command.js";
 import { diffCommand } from "../../src/cli/diff-command.js";
 
@@ -14,9 +15,9 @@ function longFlags(cmd: { options: readonly { long?: string }[] }): string[] {
 }
 
 describe("README usage", () => {
-  it("names every package, inspect and diff flag", async () => {
+  it("names every package (both formats), inspect and diff flag", async () => {
     const readme = await readFile(README, "utf8");
-    const missing = [...longFlags(packageCommand()), ...longFlags(inspectCommand()), ...longFlags(diffCommand())].filter((f) => !readme.includes(f));
+    const missing = [...longFlags(packageCommand()), ...longFlags(package1Command()), ...longFlags(inspectCommand()), ...longFlags(diffCommand())].filter((f) => !readme.includes(f));
     assert.deepEqual(missing, [], `README.md lacks: ${missing.join(", ")}`);
   });
 
