@@ -57,10 +57,10 @@ export function renderDiff(d: ImageDiff): string {
   return `${lines.join("\n")}\n`;
 }
 
-export async function runDiff(a: string, b: string, flags: DiffFlags, io: CliIO): Promise<number> {
+export async function runDiff(a: string, b: string, flags: DiffFlags, io: CliIO, progress = true): Promise<number> {
   const platform = flags.platform ? parsePlatform(flags.platform) : hostPlatform();
   const opener = await imageOpener([a, b], platform, flags, io);
-  const view = createProgressView(io.stderr, true, { signal: io.signal });
+  const view = createProgressView(io.stderr, progress, { signal: io.signal });
   try {
     const [ia, ib] = [(await opener.open(a)).image, (await opener.open(b)).image];
     const { diffImages } = await import("../inspect/diff-images.js");

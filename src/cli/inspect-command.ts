@@ -85,11 +85,11 @@ export function renderInspect(r: InspectReport): string {
   return `${lines.join("\n")}\n`;
 }
 
-export async function runInspect(image: string, flags: InspectFlags, io: CliIO): Promise<number> {
+export async function runInspect(image: string, flags: InspectFlags, io: CliIO, progress = true): Promise<number> {
   const platform = flags.platform ? parsePlatform(flags.platform) : hostPlatform();
   const baseFlag = typeof flags.base === "string" ? flags.base : undefined;
   const opener = await imageOpener([image, ...(baseFlag ? [baseFlag] : [])], platform, flags, io);
-  const view = createProgressView(io.stderr, true, { signal: io.signal });
+  const view = createProgressView(io.stderr, progress, { signal: io.signal });
   try {
     const opened = await opener.open(image);
     const config = await opened.image.config();

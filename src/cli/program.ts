@@ -17,6 +17,12 @@ export interface GlobalFlags {
   quiet?: boolean;
 }
 
+/** Progress on stderr unless -q or a quiet --log-level. */
+function showsProgress(g: GlobalFlags): boolean {
+  const v = verbosityFrom(g);
+  return v === "debug" || v === "info";
+}
+
 export function buildProgram(name: string, io: CliIO, deps: PackageDeps, setExit: (code: number) => void, argv: readonly string[] = []): Command {
   const program = new Command(name)
     .description("Daemonless builder of MONAI Application Packages (MAPs)")
@@ -40,12 +46,12 @@ export function buildProgram(name: string, io: CliIO, deps: PackageDeps, setExit
 
   const inspect = inspectCommand().exitOverride();
   inspect.action(async (image: string, flags: InspectFlags) => {
-    setExit(await runInspect(image, flags, io));
+    setExit(await runInspect(image, flags, io, showsProgress(program.opts<GlobalFlags>())));
   });
   program.addCommand(inspect);
   const diff = diffCommand().exitOverride();
   diff.action(async (a: string, b: string, flags: DiffFlags) => {
-    setExit(await runDiff(a, b, flags, io));
+    setExit(await runDiff(a, b, flags, io, showsProgress(program.opts<GlobalFlags>())));
   });
   program.addCommand(diff);
   program.addCommand(cacheCommand(io, setExit));

@@ -89,6 +89,9 @@ describe("inspect and diff, as a person sees them", () => {
     assert.match(r.stdout, /docs\/checklist\.md/);
     assert.doesNotMatch(r.stdout, /undefined|map-format/);
     assert.match(r.stderr, /layer 2\b.*done/);
+    const quiet = await runCliInProcess(["-q", "inspect", layoutA, "--no-base"]);
+    assert.equal(quiet.stderr, "", "-q: no progress");
+    assert.equal(quiet.stdout, r.stdout);
   });
 
   it("a non-MAP gets a verdict, not a checklist, and exit 10", async () => {
