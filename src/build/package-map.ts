@@ -14,9 +14,12 @@ import type { PackageMap1Options, PackageMapOptions, PackageMapResult } from "./
 import { pythonLayers } from "./python-layers.js";
 import { requirementsList, withSdkRequirements } from "./requirements-list.js";
 import { checkBasePlatform } from "./preflight.js";
+import { packageMultiPlatform } from "./multi-platform.js";
+import { isMultiPlatform } from "./platform-list.js";
 
 export async function packageMap(opts: PackageMapOptions | PackageMap1Options): Promise<PackageMapResult> {
   if (opts.format === "1.0") return (await import("./package-map1.js")).packageMap1(opts);
+  if (isMultiPlatform(opts.platform)) return packageMultiPlatform({ ...opts, platform: opts.platform! }, packageMap);
   const platform = opts.platform ? parsePlatform(opts.platform) : hostPlatform();
   return runBuild(opts, async (ctx) => {
     const { work, logger, client: getClient, cache } = ctx;

@@ -121,7 +121,7 @@ export function packageCommand(name = "package"): Command {
     .option("-r, --requirements <file>", "pip requirements file: replaces the list derived from the app")
     .option("--timeout <seconds>", "app timeout in seconds (0: none)", parseTimeout, 0)
     .option("--version <version>", "app version (default: the app's `version` attribute, else 0.0.0)", parseVersion)
-    .option("--platform <os/arch>", "platform to pick from a multi-platform base (default: this machine's)")
+    .option("--platform <os/arch,...>", "platform(s) to build, e.g. linux/amd64,linux/arm64, or all the base offers; several give one multi-platform image (index) (default: this machine's)")
     .option("--cpu <n>", "override the app's @resource cpu", parseNonNegativeNumber("--cpu"))
     .option("--gpu <n>", "override the app's @resource gpu", parseNonNegativeNumber("--gpu"))
     .option("--memory <size>", "override the app's @resource memory, e.g. 7Gi")

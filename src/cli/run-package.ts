@@ -6,6 +6,7 @@ import { DEFAULT_BASE_IMAGE, sourceDateEpoch } from "../defaults.js";
 import { defaultCacheDir } from "../cache/index.js";
 import type { PackageMap1Options, PackageMapOptions, PackageMapResult } from "../build/options.js";
 import type { Logger } from "../progress.js";
+import type { MultiPlatformResult } from "../build/multi-platform.js";
 import type { CliIO, Verbosity } from "./io.js";
 import type { BuildFlags, PackageFlags } from "./package-command.js";
 import { createProgressView, type ProgressView } from "./progress-view.js";
@@ -139,7 +140,9 @@ export async function buildAndReport(options: PackageMapOptions | PackageMap1Opt
   } else {
     for (const o of result.outputs) {
       logger.info(`${o.kind}: ${o.target}${o.digest ? ` (${o.digest})` : ""}`);
+      if (o.platformNames) logger.info(`${o.kind}: each platform also named ${o.platformNames.join(", ")}`);
     }
+    if ("platforms" in result) for (const p of (result as MultiPlatformResult).platforms) logger.info(`${p.platform}: ${p.digest}`);
     // the digest alone on stdout, so scripts can capture it (like crane)
     io.stdout.write(`${result.digest}\n`);
   }

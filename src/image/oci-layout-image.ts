@@ -7,12 +7,12 @@ import { isDigest, type Digest } from "../digest.js";
 import { MapBuildError } from "../errors.js";
 import { fileLayer } from "./file-layer.js";
 import { isImageManifestMediaType, isIndexMediaType, MediaType } from "./media-types.js";
-import { hostPlatform, selectManifest, type PlatformSpec } from "./platform.js";
+import { hostPlatform, offeredPlatforms, selectManifest, type PlatformSpec } from "./platform.js";
 import { ImageConfigSchema, ImageIndexSchema, ImageManifestSchema, parseJson, type ImageIndex } from "./schemas.js";
 import { verifyBytes } from "../verify-stream.js";
 import { archiveStore, blobRelPath, directoryStore, type LayoutStore } from "./layout-store.js";
 import { normalizeTag } from "./tag-name.js";
-import type { Descriptor, Image } from "./image.js";
+import type { Descriptor, Image, Platform } from "./image.js";
 
 export const REF_NAME_ANNOTATION = "org.opencontainers.image.ref.name";
 /** Manifest and config blobs are small; refuse absurd ones before reading them into memory. */
@@ -172,4 +172,17 @@ async function loadImage(store: LayoutStore, desc: Descriptor): Promise<Image> {
     config: async () => config,
     layers: async () => [...layers],
   };
+}
+
+/**
+ * The platforms a layout's image is offered for: the entries of the index `ref` names (or of the
+ * top-level index when the layout lists platform entries); undefined for a single image.
+ */
+export async function readLayoutPlatforms(store: LayoutStore, ref?: string): Promise<Platform[] | undefined> {
+  await checkLayoutVersion(store);
+  const index = await readLayoutIndex(store);
+  const top = pickTopLevel(index, store.name, ref);
+  if (!top) return index.manifests.some((m) => m.platform) ? offeredPlatforms(index) : undefined;
+  if (!isIndexMediaType(top.mediaType)) return undefined;
+  return offeredPlatforms(parseJson(ImageIndexSchema, await readJsonBlob(store, top, "image index"), `image index ${top.digest}`));
 }

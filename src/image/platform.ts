@@ -38,15 +38,28 @@ function variantMatches(want: string | undefined, have: string | undefined, arch
   return norm(want) === norm(have);
 }
 
+/** Does an image for `have` satisfy a request for `want` (no variant asked: any; arm64 = arm64/v8)? */
+export function platformMatches(want: PlatformSpec, have: PlatformSpec): boolean {
+  return have.os === want.os && have.architecture === want.architecture && variantMatches(want.variant, have.variant, want.architecture);
+}
+
+/** An index's image entries; `unknown/unknown` entries are attestations (buildx), never images to run. */
+function imageEntries(index: ImageIndex): Descriptor[] {
+  return index.manifests.filter((m) => m.platform && m.platform.os !== "unknown" && m.platform.architecture !== "unknown");
+}
+
+/** The platforms an index offers, in its order. */
+export function offeredPlatforms(index: ImageIndex): Platform[] {
+  return imageEntries(index).map((m) => m.platform!);
+}
+
 /**
  * The index entry for `want`. Entries for `unknown/unknown` are attestations (buildx) and are
  * never chosen. Throws E_PLATFORM_NOT_FOUND listing what the index offers.
  */
 export function selectManifest(index: ImageIndex, want: PlatformSpec, what = "image index"): Descriptor {
-  const candidates = index.manifests.filter((m) => m.platform && m.platform.os !== "unknown" && m.platform.architecture !== "unknown");
-  const found = candidates.find(
-    (m) => m.platform!.os === want.os && m.platform!.architecture === want.architecture && variantMatches(want.variant, m.platform!.variant, want.architecture),
-  );
+  const candidates = imageEntries(index);
+  const found = candidates.find((m) => platformMatches(want, m.platform!));
   if (found) return found;
   const offered = candidates.map((m) => formatPlatform(m.platform!)).join(", ") || "none";
   throw new MapBuildError("E_PLATFORM_NOT_FOUND", `${what} has no image for ${formatPlatform(want)} (it offers: ${offered})`, {

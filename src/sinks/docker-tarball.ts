@@ -4,6 +4,7 @@
  */
 import type { ProgressSink } from "../progress.js";
 import type { Image } from "../image/image.js";
+import { platformTagged, type MultiPlatformImage } from "../image/image-index.js";
 import { writeOutputFile } from "./output-file.js";
 import { streamImageTar } from "./image-tar.js";
 import { expectOutputFile } from "./preflight.js";
@@ -16,7 +17,8 @@ export interface DockerTarballOptions {
   signal?: AbortSignal;
 }
 
-export async function writeDockerTarball(image: Image, file: string, opts: DockerTarballOptions): Promise<void> {
+/** An index is written whole (index.json); docker's manifest.json names each platform `<name>-<arch>`. */
+export async function writeDockerTarball(image: Image | MultiPlatformImage, file: string, opts: DockerTarballOptions): Promise<void> {
   await writeOutputFile(file, (out) =>
     streamImageTar(image, out, { names: opts.tags, dockerManifest: true, progress: opts.progress, signal: opts.signal }),
   );
@@ -31,6 +33,11 @@ export function dockerTarballSink(file: string, naming: SinkNaming = {}): Sink {
     async write(image, ctx) {
       await writeDockerTarball(image, file, { tags: [ctx.name.toString()], progress: ctx.progress, signal: ctx.signal });
       return { kind: "tarball", target: file };
+    },
+    async writeIndex(index, ctx) {
+      const name = ctx.name.toString();
+      await writeDockerTarball(index, file, { tags: [name], progress: ctx.progress, signal: ctx.signal });
+      return { kind: "tarball", target: file, digest: index.digest, platformNames: index.images.map((e) => platformTagged(name, e.platform)) };
     },
   };
 }

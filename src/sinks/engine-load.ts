@@ -9,6 +9,9 @@ import { MapBuildError, isMapBuildError, toMapBuildError } from "../errors.js";
 import type { ProgressSink } from "../progress.js";
 import type { Image } from "../image/image.js";
 import { streamImageTar } from "./image-tar.js";
+import { findPlatformImage } from "../image/image-index.js";
+import { formatPlatform, type PlatformSpec } from "../image/platform.js";
+import { z } from "zod";
 import type { Sink } from "./sink.js";
 
 export const DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock";
@@ -150,6 +153,25 @@ export async function loadIntoEngine(image: Image, opts: EngineLoadOptions): Pro
   }
 }
 
+/** The engine's own platform (GET /version: Os, Arch in Go's names, as OCI uses them). */
+export async function enginePlatform(dockerHost: string | undefined, signal?: AbortSignal): Promise<PlatformSpec> {
+  const ep = engineEndpoint(dockerHost);
+  try {
+    const res = await request(`${ep.origin}/version`, { dispatcher: ep.dispatcher, signal: signal ?? AbortSignal.timeout(10_000) });
+    const text = await res.body.text();
+    const v = res.statusCode === 200 ? EngineVersionSchema.safeParse(JSON.parse(text)) : undefined;
+    if (!v?.success) throw new Error(`/version answered ${res.statusCode}`);
+    return { os: v.data.Os, architecture: v.data.Arch };
+  } catch (e) {
+    if (isMapBuildError(e)) throw e;
+    throw unreachable(ep.where, e);
+  } finally {
+    await ep.dispatcher.close().catch(() => {});
+  }
+}
+
+const EngineVersionSchema = z.looseObject({ Os: z.string().min(1), Arch: z.string().min(1) });
+
 /** Loading into the engine at `dockerHost` (DOCKER_HOST form) as a build output. */
 export function engineLoadSink(dockerHost?: string): Sink {
   return {
@@ -167,6 +189,18 @@ export function engineLoadSink(dockerHost?: string): Sink {
     async write(image, ctx) {
       await loadIntoEngine(image, { tags: [ctx.name.toString()], dockerHost, progress: ctx.progress, signal: ctx.signal });
       return { kind: "load", target: dockerHost ?? `unix://${DEFAULT_DOCKER_SOCKET}` };
+    },
+    /** An engine keeps one image per tag: load the engine's own platform under the name. */
+    async writeIndex(index, ctx) {
+      const platform = await enginePlatform(dockerHost, ctx.signal);
+      const chosen = findPlatformImage(index, platform);
+      if (!chosen) {
+        throw new MapBuildError("E_PLATFORM_NOT_FOUND", `the Docker engine runs ${formatPlatform(platform)}, which was not built (built: ${index.images.map((e) => formatPlatform(e.platform)).join(", ")})`, {
+          hint: `add ${formatPlatform(platform)} to the platforms, or write a tarball and load it where a built platform runs`,
+        });
+      }
+      await loadIntoEngine(chosen.image, { tags: [ctx.name.toString()], dockerHost, progress: ctx.progress, signal: ctx.signal });
+      return { kind: "load", target: dockerHost ?? `unix://${DEFAULT_DOCKER_SOCKET}`, digest: chosen.descriptor.digest };
     },
   };
 }

@@ -9,7 +9,8 @@ import { digestHex, type Digest } from "../digest.js";
 import { MapBuildError, toMapBuildError } from "../errors.js";
 import { noProgress, type ProgressSink } from "../progress.js";
 import { canonicalJson } from "../image/canonical-json.js";
-import type { Image } from "../image/image.js";
+import type { Descriptor, Image } from "../image/image.js";
+import { platformTagged, type MultiPlatformImage } from "../image/image-index.js";
 import { layoutIndex, OCI_LAYOUT_FILE } from "./layout-json.js";
 
 export interface ImageTarOptions {
@@ -53,51 +54,62 @@ function addStream(pack: Pack, name: string, size: number, src: Readable, onByte
   });
 }
 
-/** Fill `pack` with the image. Blobs shared by several layers are written once. */
-async function packImage(image: Image, pack: Pack, opts: ImageTarOptions): Promise<void> {
+/** What a tar holds: one image, or a multi-platform image (its index named in index.json). */
+export type TarContent = Image | MultiPlatformImage;
+
+function isIndex(c: TarContent): c is MultiPlatformImage {
+  return "rawIndex" in c;
+}
+
+/** Fill `pack` with the image(s). Blobs shared by several layers or platforms are written once. */
+async function packImage(content: TarContent, pack: Pack, opts: ImageTarOptions): Promise<void> {
   const progress = opts.progress ?? noProgress;
-  const rawManifest = await image.rawManifest();
-  const manifest = await image.manifest();
-  const rawConfig = await image.rawConfig();
-  const digest = await image.digest();
-  const mediaType = await image.mediaType();
-  const layers = await image.layers();
+  const images = isIndex(content) ? content.images.map((e) => ({ image: e.image, names: opts.names.map((n) => platformTagged(n, e.platform)) })) : [{ image: content, names: opts.names }];
+  const top: Descriptor = isIndex(content)
+    ? { mediaType: content.mediaType, digest: content.digest, size: content.rawIndex.length }
+    : { mediaType: await content.mediaType(), digest: await content.digest(), size: (await content.rawManifest()).length };
   const blob = (d: Digest) => `blobs/sha256/${digestHex(d)}`;
 
   await addBuffer(pack, "oci-layout", OCI_LAYOUT_FILE);
-  const index = layoutIndex([], { mediaType, digest, size: rawManifest.length }, opts.names, true);
-  await addBuffer(pack, "index.json", canonicalJson(index));
+  await addBuffer(pack, "index.json", canonicalJson(layoutIndex([], top, opts.names, true)));
   if (opts.dockerManifest) {
-    const entry = {
-      Config: blob(manifest.config.digest),
-      RepoTags: opts.names.length ? opts.names : null,
-      Layers: manifest.layers.map((l) => blob(l.digest)),
-    };
-    await addBuffer(pack, "manifest.json", canonicalJson([entry]));
+    const entries = await Promise.all(images.map(async ({ image, names }) => {
+      const manifest = await image.manifest();
+      return { Config: blob(manifest.config.digest), RepoTags: names.length ? names : null, Layers: manifest.layers.map((l) => blob(l.digest)) };
+    }));
+    await addBuffer(pack, "manifest.json", canonicalJson(entries));
   }
   await addDir(pack, "blobs/");
   await addDir(pack, "blobs/sha256/");
-  await addBuffer(pack, blob(manifest.config.digest), rawConfig);
-  const written = new Set<string>([manifest.config.digest]);
-  for (const layer of layers) {
-    opts.signal?.throwIfAborted();
-    const d = await layer.digest();
-    if (written.has(d)) continue;
+  const written = new Set<string>();
+  const putSmall = async (d: Digest, data: Buffer) => {
+    if (written.has(d)) return;
     written.add(d);
-    const size = await layer.size();
-    let bytes = 0;
-    progress({ id: d, phase: "write", bytes: 0, total: size });
-    await addStream(pack, blob(d), size, await layer.open(), (n) => {
-      bytes += n;
-      progress({ id: d, phase: "write", bytes, total: size });
-    });
+    await addBuffer(pack, blob(d), data);
+  };
+  for (const { image } of images) {
+    await putSmall((await image.manifest()).config.digest, await image.rawConfig());
+    for (const layer of await image.layers()) {
+      opts.signal?.throwIfAborted();
+      const d = await layer.digest();
+      if (written.has(d)) continue;
+      written.add(d);
+      const size = await layer.size();
+      let bytes = 0;
+      progress({ id: d, phase: "write", bytes: 0, total: size });
+      await addStream(pack, blob(d), size, await layer.open(), (n) => {
+        bytes += n;
+        progress({ id: d, phase: "write", bytes, total: size });
+      });
+    }
+    await putSmall(await image.digest(), await image.rawManifest());
   }
-  if (!written.has(digest)) await addBuffer(pack, blob(digest), rawManifest);
-  progress({ id: digest, phase: "done" });
+  if (isIndex(content)) await putSmall(content.digest, content.rawIndex);
+  progress({ id: top.digest, phase: "done" });
 }
 
 /** Run `packImage` into `dest`; resolves once `dest` has flushed, rejects (destroying both) on any failure. */
-export async function streamImageTar(image: Image, dest: Writable, opts: ImageTarOptions): Promise<void> {
+export async function streamImageTar(image: TarContent, dest: Writable, opts: ImageTarOptions): Promise<void> {
   const pack = tarPack();
   const finished = new Promise<void>((resolve, reject) => {
     dest.on("finish", resolve);

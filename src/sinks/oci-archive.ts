@@ -3,6 +3,7 @@
  * writes it and skopeo/podman read it (`oci-archive:FILE[:tag]`). Written to a temp file and renamed.
  */
 import type { Image } from "../image/image.js";
+import type { MultiPlatformImage } from "../image/image-index.js";
 import type { ProgressSink } from "../progress.js";
 import { writeOutputFile } from "./output-file.js";
 import { streamImageTar } from "./image-tar.js";
@@ -16,7 +17,7 @@ export interface OciArchiveOptions {
   signal?: AbortSignal;
 }
 
-export async function writeOciArchive(image: Image, file: string, opts: OciArchiveOptions = {}): Promise<void> {
+export async function writeOciArchive(image: Image | MultiPlatformImage, file: string, opts: OciArchiveOptions = {}): Promise<void> {
   await writeOutputFile(file, (out) =>
     streamImageTar(image, out, { names: opts.tag ? [opts.tag] : [], dockerManifest: false, progress: opts.progress, signal: opts.signal }),
   );
@@ -31,6 +32,10 @@ export function ociArchiveSink(file: string, naming: SinkNaming = {}): Sink {
     async write(image, ctx) {
       await writeOciArchive(image, file, { tag: ctx.name.tag ?? "latest", progress: ctx.progress, signal: ctx.signal });
       return { kind: "oci-archive", target: file };
+    },
+    async writeIndex(index, ctx) {
+      await writeOciArchive(index, file, { tag: ctx.name.tag ?? "latest", progress: ctx.progress, signal: ctx.signal });
+      return { kind: "oci-archive", target: file, digest: index.digest };
     },
   };
 }

@@ -13,9 +13,11 @@ import { noProgress, type ProgressSink } from "../progress.js";
 import { canonicalJson } from "../image/canonical-json.js";
 import { readLayoutIndex } from "../image/oci-layout-image.js";
 import { blobRelPath, directoryStore } from "../image/layout-store.js";
-import type { Image } from "../image/image.js";
+import type { Descriptor, Image } from "../image/image.js";
+import { platformTagged, type MultiPlatformImage } from "../image/image-index.js";
 import { asOutputError } from "./output-file.js";
 import { layoutIndex, OCI_LAYOUT_FILE } from "./layout-json.js";
+import { MediaType } from "../image/media-types.js";
 import { expectOutputDir } from "./preflight.js";
 import type { Sink, SinkNaming } from "./sink.js";
 
@@ -65,34 +67,59 @@ export async function writeOciLayout(image: Image, dir: string, opts: OciLayoutO
 }
 
 async function writeOciLayoutInto(image: Image, dir: string, opts: OciLayoutOptions): Promise<void> {
-  const progress = opts.progress ?? noProgress;
   await prepareLayout(dir);
-  const putBlob = async (d: Digest, size: number, data: () => Promise<Buffer | Readable>) => {
-    opts.signal?.throwIfAborted();
-    const target = join(dir, blobRelPath(d));
-    if ((await hashFile(target).catch(() => undefined)) === digestHex(d)) {
-      progress({ id: d, phase: "exists", total: size });
-      return;
-    }
-    progress({ id: d, phase: "write", bytes: 0, total: size });
-    await writeFileAtomic(target, await data());
-    progress({ id: d, phase: "write", bytes: size, total: size });
-  };
+  await putImageBlobs(image, dir, opts);
+  const digest = await image.digest();
+  await writeLayoutTop(dir, [{ top: { mediaType: await image.mediaType(), digest, size: (await image.rawManifest()).length }, tag: opts.tag }], opts);
+}
+
+/** Write the index and every platform's image; the index is named by `tag` in index.json. */
+export async function writeOciLayoutIndex(index: MultiPlatformImage, dir: string, opts: OciLayoutOptions = {}): Promise<void> {
+  const existed = (await stat(dir).catch(() => undefined)) !== undefined;
+  try {
+    await prepareLayout(dir);
+    for (const { image } of index.images) await putImageBlobs(image, dir, opts);
+    await putBlob(dir, index.digest, index.rawIndex.length, async () => index.rawIndex, opts);
+    // `<tag>-<arch>` names each platform's image for tools that cannot pick from an index (umoci)
+    const platforms = opts.tag ? index.images.map((e) => ({ top: e.descriptor, tag: platformTagged(opts.tag!, e.platform) })) : [];
+    await writeLayoutTop(dir, [...platforms, { top: { mediaType: index.mediaType, digest: index.digest, size: index.rawIndex.length }, tag: opts.tag }], opts);
+  } catch (e) {
+    if (!existed) await rm(dir, { recursive: true, force: true }).catch(() => {});
+    throw asOutputError(dir, e);
+  }
+}
+
+async function putBlob(dir: string, d: Digest, size: number, data: () => Promise<Buffer | Readable>, opts: OciLayoutOptions): Promise<void> {
+  const progress = opts.progress ?? noProgress;
+  opts.signal?.throwIfAborted();
+  const target = join(dir, blobRelPath(d));
+  if ((await hashFile(target).catch(() => undefined)) === digestHex(d)) {
+    progress({ id: d, phase: "exists", total: size });
+    return;
+  }
+  progress({ id: d, phase: "write", bytes: 0, total: size });
+  await writeFileAtomic(target, await data());
+  progress({ id: d, phase: "write", bytes: size, total: size });
+}
+
+async function putImageBlobs(image: Image, dir: string, opts: OciLayoutOptions): Promise<void> {
   const manifest = await image.manifest();
   for (const layer of await image.layers()) {
-    await putBlob(await layer.digest(), await layer.size(), () => layer.open());
+    await putBlob(dir, await layer.digest(), await layer.size(), () => layer.open(), opts);
   }
   const rawConfig = await image.rawConfig();
-  await putBlob(manifest.config.digest, rawConfig.length, async () => rawConfig);
+  await putBlob(dir, manifest.config.digest, rawConfig.length, async () => rawConfig, opts);
   const rawManifest = await image.rawManifest();
-  const digest = await image.digest();
-  await putBlob(digest, rawManifest.length, async () => rawManifest);
+  await putBlob(dir, await image.digest(), rawManifest.length, async () => rawManifest, opts);
+}
 
-  // Index last: the image becomes visible only once all of its blobs are in place.
-  const existing = (await stat(join(dir, "index.json")).catch(() => undefined)) ? (await readLayoutIndex(directoryStore(dir))).manifests : [];
-  const index = layoutIndex(existing, { mediaType: await image.mediaType(), digest, size: rawManifest.length }, opts.tag ? [opts.tag] : [], false);
-  await writeFileAtomic(join(dir, "index.json"), canonicalJson(index));
-  progress({ id: digest, phase: "done", detail: `blobs/sha256/${digestHex(digest)}` });
+/** index.json last: what it names becomes visible only once all of its blobs are in place. The last entry is the build's result. */
+async function writeLayoutTop(dir: string, entries: { top: Descriptor; tag: string | undefined }[], opts: OciLayoutOptions): Promise<void> {
+  let manifests = (await stat(join(dir, "index.json")).catch(() => undefined)) ? (await readLayoutIndex(directoryStore(dir))).manifests : [];
+  for (const { top, tag } of entries) manifests = layoutIndex(manifests, top, tag ? [tag] : [], false).manifests;
+  await writeFileAtomic(join(dir, "index.json"), canonicalJson({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests }));
+  const result = entries[entries.length - 1]!.top.digest;
+  (opts.progress ?? noProgress)({ id: result, phase: "done", detail: `blobs/sha256/${digestHex(result)}` });
 }
 
 /** The layout as a build output; the image is tagged with its name's tag (skopeo's `oci:DIR:tag`). */
@@ -104,6 +131,11 @@ export function ociLayoutSink(dir: string, naming: SinkNaming = {}): Sink {
     async write(image, ctx) {
       await writeOciLayout(image, dir, { tag: ctx.name.tag ?? "latest", progress: ctx.progress, signal: ctx.signal });
       return { kind: "oci-layout", target: dir };
+    },
+    async writeIndex(index, ctx) {
+      await writeOciLayoutIndex(index, dir, { tag: ctx.name.tag ?? "latest", progress: ctx.progress, signal: ctx.signal });
+      const tag = ctx.name.tag ?? "latest";
+      return { kind: "oci-layout", target: dir, digest: index.digest, platformNames: index.images.map((e) => platformTagged(tag, e.platform)) };
     },
   };
 }

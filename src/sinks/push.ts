@@ -6,7 +6,9 @@ import { Readable } from "node:stream";
 import type { Digest } from "../digest.js";
 import { runBounded } from "../run-bounded.js";
 import type { Image, Layer } from "../image/image.js";
+import type { MultiPlatformImage } from "../image/image-index.js";
 import { noProgress, type ProgressSink } from "../progress.js";
+import { withDigest } from "../reference/index.js";
 import type { ImageReference } from "../reference/types.js";
 import type { PushAction, RegistryClient } from "../registry/index.js";
 import type { Sink } from "./sink.js";
@@ -75,6 +77,25 @@ export async function pushImage(client: RegistryClient, image: Image, target: Im
   return { digest, mediaType, size: rawManifest.length, blobs };
 }
 
+export interface PushIndexResult extends PushResult {
+  /** Each platform's push, in index order. */
+  images: PushResult[];
+}
+
+/**
+ * Push every platform's image by digest, then the index under the target's tag (last, so the tag
+ * never names a missing manifest). Blobs the platforms share are found by HEAD and sent once.
+ */
+export async function pushImageIndex(client: RegistryClient, index: MultiPlatformImage, target: ImageReference, opts: PushImageOptions = {}): Promise<PushIndexResult> {
+  const images: PushResult[] = [];
+  for (const { image, descriptor } of index.images) {
+    // identifier = digest: the manifest is stored untagged; only the index gets the tag
+    images.push(await pushImage(client, image, withDigest(target, descriptor.digest), opts));
+  }
+  const digest = await client.putManifest(target, index.rawIndex, index.mediaType, { signal: opts.signal });
+  return { digest, mediaType: index.mediaType, size: index.rawIndex.length, blobs: images.flatMap((i) => i.blobs), images };
+}
+
 /** A push to the registry the image is named after, as a build output. */
 export function pushSink(opts: Pick<PushImageOptions, "concurrency"> = {}): Sink {
   return {
@@ -83,6 +104,10 @@ export function pushSink(opts: Pick<PushImageOptions, "concurrency"> = {}): Sink
     preflight: (ctx) => ctx.registry().checkPushAccess(ctx.name, { signal: ctx.signal }),
     async write(image, ctx) {
       const pushed = await pushImage(ctx.registry(), image, ctx.name, { ...opts, progress: ctx.progress, signal: ctx.signal });
+      return { kind: "push", target: ctx.name.toString(), digest: pushed.digest };
+    },
+    async writeIndex(index, ctx) {
+      const pushed = await pushImageIndex(ctx.registry(), index, ctx.name, { ...opts, progress: ctx.progress, signal: ctx.signal });
       return { kind: "push", target: ctx.name.toString(), digest: pushed.digest };
     },
   };

@@ -4,6 +4,7 @@
  * publishers do. Adding an output means one new file implementing this interface.
  */
 import type { Image } from "../image/image.js";
+import type { MultiPlatformImage } from "../image/image-index.js";
 import type { ProgressSink } from "../progress.js";
 import type { ImageReference } from "../reference/types.js";
 import type { RegistryClient } from "../registry/index.js";
@@ -25,6 +26,8 @@ export interface SinkSummary {
   target: string;
   /** For a push: the digest the registry reported. */
   digest?: string;
+  /** Names given to a multi-platform image's images where one name cannot hold them all (docker's RepoTags). */
+  platformNames?: string[];
 }
 
 export interface Sink {
@@ -36,6 +39,11 @@ export interface Sink {
   preflight?(ctx: SinkContext): Promise<void>;
   /** Deliver `image`; on failure leave no partial output behind. */
   write(image: Image, ctx: SinkContext): Promise<SinkSummary>;
+  /**
+   * Deliver a multi-platform image (an index over one image per platform). A sink without it
+   * cannot hold several platforms; the builder refuses such a sink before any work.
+   */
+  writeIndex?(index: MultiPlatformImage, ctx: SinkContext): Promise<SinkSummary>;
 }
 
 /** How the caller names an output in messages (the CLI passes its flag, e.g. `--tarball`). */

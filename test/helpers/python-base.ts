@@ -75,3 +75,32 @@ export async function pushPythonBaseWith(host: string, work: string, layers: Ext
   await runOk("skopeo", ["copy", "--quiet", "--dest-tls-verify=false", `oci:${image}`, `docker://${ref}`]);
   return ref;
 }
+
+let buildingMultiarch: Promise<string> | undefined;
+
+/**
+ * Path of the OCI layout whose `bookworm-python` is an image index over amd64 and arm64 images
+ * (scripts/make-python-base-multiarch.sh: the arm64 rootfs is built under qemu, 2–3.5 min, cached
+ * per UTC day next to the amd64 one; it registers qemu-aarch64 with binfmt_misc, F flag).
+ */
+export function pythonBaseMultiarchLayout(): Promise<string> {
+  buildingMultiarch ??= (async () => {
+    const out = join(testCacheDir(), "python-base-multiarch-layout");
+    if (!existsSync(join(out, "index.json"))) {
+      await mkdir(testCacheDir(), { recursive: true });
+      const script = `[ -f "$1/index.json" ] || bash "$3" "$1" "$2"`;
+      await runOk("flock", [join(testCacheDir(), ".python-base-multiarch.lock"), "bash", "-c", script, "build",
+        out, join(testCacheDir(), "python-base-rootfs"), join(SCRIPTS, "make-python-base-multiarch.sh")], { timeoutMs: 900_000 });
+    }
+    return out;
+  })();
+  return buildingMultiarch;
+}
+
+/** Push the two-platform python base to `host/repo:tag` as an index (skopeo copy --all). */
+export async function pushPythonBaseMultiarch(host: string, repo = "base/python-multiarch", tag = "3"): Promise<string> {
+  const layout = await pythonBaseMultiarchLayout();
+  const ref = `${host}/${repo}:${tag}`;
+  await runOk("skopeo", ["copy", "--quiet", "--all", "--dest-tls-verify=false", `oci:${layout}:${PYTHON_BASE_TAG}`, `docker://${ref}`]);
+  return ref;
+}

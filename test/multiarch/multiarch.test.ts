@@ -1,0 +1,174 @@
+/**
+ * Acceptance (issue 17): one build for linux/amd64 and linux/arm64 onto a real two-platform python
+ * base (an index in a loopback registry), pushed as one OCI index. Shared layers (app, models,
+ * manifests, pure wheels) are the same blobs on both platforms and are uploaded once (counted by a
+ * recording proxy in front of the registry); skopeo and umoci read every platform; the arm64 MAP
+ * runs under qemu emulation in docker, the amd64 one natively. A requirement with only an x86_64
+ * wheel fails the arm64 platform by name and pushes nothing. One registry and one dockerd.
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { cp, mkdir, open, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { runCli } from "../helpers/cli.js";
+import { startDockerd, type TestDockerd } from "../helpers/dockerd.js";
+import { pushPythonBaseMultiarch } from "../helpers/python-base.js";
+import { startRecordingProxy, type RecordingProxy } from "../helpers/recording-proxy.js";
+import { startRegistry, type TestRegistry } from "../helpers/registry.js";
+import { run, runOk } from "../helpers/run.js";
+import { makeTempDir } from "../helpers/tmp.js";
+import { EXAMPLE_APP, EXAMPLE_INPUT, EXAMPLE_MODEL, EXPECTED_SCORES } from "../package/fixtures.js";
+import { COLORFMT, FASTCALC_LINUX, GREET, writeWheel } from "../python/wheel-factory.js";
+
+interface Result {
+  digest: string;
+  mediaType: string;
+  outputs: { kind: string; digest?: string }[];
+  platforms: { platform: string; digest: string; layers: { role: string; digest: string }[] }[];
+}
+interface RawIndex {
+  mediaType: string;
+  manifests: { digest: string; platform: { os: string; architecture: string } }[];
+}
+
+/** ELF e_machine of a file: 62 = x86-64, 183 = AArch64. */
+async function elfMachine(file: string): Promise<number> {
+  const f = await open(file);
+  try {
+    const b = Buffer.alloc(20);
+    await f.read(b, 0, 20, 0);
+    return b.readUInt16LE(18);
+  } finally {
+    await f.close();
+  }
+}
+
+describe("multi-platform MAP: linux/amd64 + linux/arm64 in one index", () => {
+  let registry: TestRegistry;
+  let proxy: RecordingProxy;
+  let dockerd: TestDockerd;
+  let base: string;
+  let tmp: { dir: string; cleanup: () => Promise<void> };
+  let env: NodeJS.ProcessEnv;
+  let app: string;
+  let wheelhouse: string;
+  const skopeo = (args: string[]) => runOk("skopeo", [args[0]!, "--tls-verify=false", ...args.slice(1)]);
+
+  before(async () => {
+    tmp = await makeTempDir("mb-multiarch-");
+    env = { MAP_BUILD_CACHE_DIR: join(tmp.dir, "cache"), SOURCE_DATE_EPOCH: undefined, MONAI_BASEIMAGE: undefined, DOCKER_HOST: undefined, PIP_CONFIG_FILE: "/dev/null" };
+    for (const k of Object.keys(process.env)) if (k.startsWith("PIP_") && k !== "PIP_CONFIG_FILE") env[k] = undefined;
+    env.PIP_NO_INDEX = "1"; // wheels from the wheelhouse only
+    [registry, dockerd] = await Promise.all([startRegistry(), startDockerd()]);
+    proxy = await startRecordingProxy(registry.host);
+    base = await pushPythonBaseMultiarch(proxy.host);
+    // the example app with a pure-Python requirement from a wheelhouse: one wheel for both platforms
+    app = join(tmp.dir, "app");
+    await cp(EXAMPLE_APP, app, { recursive: true });
+    await writeFile(join(app, "requirements.txt"), "greet==1.0\n");
+    wheelhouse = join(tmp.dir, "wheelhouse");
+    await mkdir(wheelhouse);
+    await writeWheel(wheelhouse, GREET);
+    await writeWheel(wheelhouse, COLORFMT);
+    await writeWheel(wheelhouse, FASTCALC_LINUX);
+  });
+  after(async () => {
+    await Promise.allSettled([proxy?.stop(), registry?.stop(), dockerd?.stop()]);
+    await tmp?.cleanup();
+  });
+
+  const build = (tag: string, appDir: string, extra: string[] = []) =>
+    runCli(["package", appDir, "-t", tag, "-m", EXAMPLE_MODEL, "-b", base, "--no-sdk", "--wheelhouse", wheelhouse, "--platform", "linux/amd64,linux/arm64", "--push", "--json", ...extra], { env, cwd: tmp.dir });
+
+  let result: Result;
+  const ref = () => `${proxy.host}/apps/ws:1.0`;
+
+  it("--push: an index of two manifests; app/model/manifest/python layers shared and uploaded once", async () => {
+    const from = proxy.log.length;
+    const r = await build(ref(), app);
+    assert.equal(r.code, 0, r.stderr);
+    result = JSON.parse(r.stdout) as Result;
+    assert.equal(result.mediaType, "application/vnd.oci.image.index.v1+json");
+    assert.deepEqual(result.platforms.map((p) => p.platform), ["linux/amd64", "linux/arm64"]);
+    assert.equal(result.outputs.find((o) => o.kind === "push")?.digest, result.digest);
+
+    const raw = JSON.parse(await skopeo(["inspect", "--raw", `docker://${ref()}`])) as RawIndex;
+    assert.equal(raw.mediaType, "application/vnd.oci.image.index.v1+json");
+    assert.deepEqual(raw.manifests.map((m) => [m.platform.os, m.platform.architecture, m.digest]), [
+      ["linux", "amd64", result.platforms[0]!.digest],
+      ["linux", "arm64", result.platforms[1]!.digest],
+    ]);
+
+    // every layer the MAP adds is the same blob on both platforms (the base's differ)
+    const [amd, arm] = result.platforms.map((p) => p.layers) as [Result["platforms"][0]["layers"], Result["platforms"][0]["layers"]];
+    assert.deepEqual(amd.map((l) => l.role), ["base", "python-deps", "model:word_weights", "app", "map"]);
+    assert.deepEqual(arm.map((l) => l.role), amd.map((l) => l.role));
+    assert.notEqual(arm[0]!.digest, amd[0]!.digest, "the base layers are per platform");
+    for (let i = 1; i < amd.length; i++) assert.equal(arm[i]!.digest, amd[i]!.digest, `${amd[i]!.role} shared`);
+
+    // uploads into apps/ws, counted at the proxy: an upload ends with PUT ?digest= (the data went by PATCH before it)
+    const uploads = proxy.log.slice(from).filter((q) => q.method === "PUT" && q.path.startsWith("/v2/apps/ws/blobs/uploads/") && q.status === 201);
+    const patched = proxy.log.slice(from).filter((q) => q.method === "PATCH" && q.path.startsWith("/v2/apps/ws/blobs/uploads/"));
+    assert.equal(patched.length, uploads.length, "one data transfer per finished upload");
+    for (const layer of amd.slice(1)) {
+      const sent = uploads.filter((q) => q.path.includes(encodeURIComponent(layer.digest)) || q.path.includes(layer.digest));
+      assert.equal(sent.length, 1, `${layer.role} ${layer.digest} uploaded once, saw ${sent.length}`);
+    }
+    const baseUploads = uploads.filter((q) => [amd[0]!.digest, arm[0]!.digest].some((d) => q.path.includes(d) || q.path.includes(encodeURIComponent(d))));
+    assert.equal(baseUploads.length, 0, "base layers are mounted or found, never uploaded");
+
+    const arm64 = JSON.parse(await skopeo(["inspect", "--override-arch", "arm64", `docker://${ref()}`])) as { Architecture: string };
+    assert.equal(arm64.Architecture, "arm64");
+    const amd64 = JSON.parse(await skopeo(["inspect", "--override-arch", "amd64", `docker://${ref()}`])) as { Architecture: string };
+    assert.equal(amd64.Architecture, "amd64");
+  });
+
+  it("umoci unpacks each platform: the app and the base's python for that machine", async () => {
+    assert.ok(result, "needs the pushed index");
+    for (const [p, machine] of [[result.platforms[0]!, 62], [result.platforms[1]!, 183]] as const) {
+      const arch = p.platform.split("/")[1]!;
+      const layout = join(tmp.dir, `umoci-${arch}`);
+      await skopeo(["copy", "--quiet", `docker://${proxy.host}/apps/ws@${p.digest}`, `oci:${layout}:${arch}`]);
+      const bundle = join(tmp.dir, `bundle-${arch}`);
+      await runOk("umoci", ["unpack", "--rootless", "--image", `${layout}:${arch}`, bundle]);
+      const rootfs = join(bundle, "rootfs");
+      assert.match(await readFile(join(rootfs, "opt/monai/app/app.py"), "utf8"), /word/);
+      assert.equal(await readFile(join(rootfs, "opt/monai/app/requirements.txt"), "utf8"), "greet==1.0\n");
+      assert.equal(await elfMachine(join(rootfs, "usr/bin/python3.11")), machine, `${p.platform} python3 is for its machine`);
+    }
+  });
+
+  it("docker runs the arm64 MAP under emulation and the amd64 one natively", async () => {
+    assert.ok(result, "needs the pushed index");
+    for (const platform of ["linux/arm64", "linux/amd64"]) {
+      const pull = await dockerd.docker(["pull", "--platform", platform, ref()], { timeoutMs: 120_000 });
+      assert.equal(pull.code, 0, pull.stderr);
+      const arch = await dockerd.docker(["image", "inspect", "-f", "{{.Architecture}}", ref()]);
+      assert.equal(arch.stdout.trim(), platform.split("/")[1]);
+      const out = join(tmp.dir, `out-${platform.replace("/", "-")}`);
+      await mkdir(out);
+      const r = await dockerd.docker(["run", "--rm", "--network", "none", "--platform", platform,
+        "-v", `${EXAMPLE_INPUT}:/var/monai/input:ro`, "-v", `${out}:/var/monai/output`, ref()], { timeoutMs: 180_000 });
+      assert.equal(r.code, 0, `${platform}: ${r.stdout}\n${r.stderr}`);
+      assert.equal(await readFile(join(out, "scores.csv"), "utf8"), EXPECTED_SCORES, platform);
+      const machine = await dockerd.docker(["run", "--rm", "--network", "none", "--platform", platform, "--entrypoint", "uname", ref(), "-m"]);
+      assert.equal(machine.stdout.trim(), platform.endsWith("arm64") ? "aarch64" : "x86_64");
+    }
+  });
+
+  it("an x86_64-only wheel fails the arm64 platform by name and missing tag; nothing is pushed", async () => {
+    const native = join(tmp.dir, "app-native");
+    await cp(EXAMPLE_APP, native, { recursive: true });
+    await writeFile(join(native, "requirements.txt"), "fastcalc==2.0\n");
+    const from = proxy.log.length;
+    const r = await build(`${proxy.host}/apps/native:1.0`, native);
+    assert.notEqual(r.code, 0, "the build must fail");
+    assert.match(r.stderr, /linux\/arm64/);
+    assert.match(r.stderr, /fastcalc/);
+    assert.match(r.stderr, /aarch64/, `names the missing platform tag: ${r.stderr}`);
+    const touched = proxy.log.slice(from).filter((q) => q.path.startsWith("/v2/apps/native/"));
+    assert.deepEqual(touched.map((q) => `${q.method} ${q.path}`), [], "nothing went to the target repository");
+    const gone = await run("skopeo", ["inspect", "--tls-verify=false", "--raw", `docker://${proxy.host}/apps/native:1.0`]);
+    assert.notEqual(gone.code, 0);
+  });
+});
