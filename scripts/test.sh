@@ -34,6 +34,9 @@ npm ci --no-audit --no-fund
 say "python base image"   # built here once so parallel test files never wait on it
 bash scripts/make-python-base.sh "$MAP_BUILD_TEST_CACHE/python-base-layout" "$MAP_BUILD_TEST_CACHE/python-base-rootfs"
 
+say "two-platform python base image (amd64 + arm64; arm64 under qemu)"
+bash scripts/make-python-base-multiarch.sh "$MAP_BUILD_TEST_CACHE/python-base-multiarch-layout" "$MAP_BUILD_TEST_CACHE/python-base-rootfs"
+
 say "npm test (type check, then every test/**/*.test.ts)"
 npm test
 say "tests passed"

@@ -1,0 +1,87 @@
+/** Platform lists, the base's platforms, and the index a multi-platform build makes (peer-free). */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { choosePlatforms, isMultiPlatform, parsePlatformList } from "../../../src/build/platform-list.js";
+import { buildImageIndex, findPlatformImage, platformTagged } from "../../../src/image/image-index.js";
+import { canonicalJson } from "../../../src/image/canonical-json.js";
+import { sha256Digest } from "../../../src/digest.js";
+import { MediaType } from "../../../src/image/media-types.js";
+import type { Image } from "../../../src/image/image.js";
+import { isMapBuildError } from "../../../src/errors.js";
+
+/** A manifest-only image: enough for an index (nothing reads layers). */
+function image(architecture: string, mediaType: string = MediaType.ociManifest, variant?: string): Image {
+  const config = { architecture, os: "linux", ...(variant ? { variant } : {}), rootfs: { type: "layers", diff_ids: [] } };
+  const rawConfig = canonicalJson(config);
+  const manifest = { schemaVersion: 2 as const, mediaType, config: { mediaType: MediaType.ociConfig, digest: sha256Digest(rawConfig), size: rawConfig.length }, layers: [] };
+  const raw = canonicalJson(manifest);
+  return {
+    rawManifest: async () => raw,
+    manifest: async () => manifest,
+    mediaType: async () => mediaType,
+    digest: async () => sha256Digest(raw),
+    rawConfig: async () => rawConfig,
+    config: async () => config,
+    layers: async () => [],
+  };
+}
+
+const code = (c: string) => (e: unknown) => isMapBuildError(e) && e.code === c;
+
+describe("platform lists", () => {
+  it("parses comma-separated OCI platforms with variants, and all", () => {
+    assert.deepEqual(parsePlatformList("linux/amd64, linux/arm64/v8"), [{ os: "linux", architecture: "amd64" }, { os: "linux", architecture: "arm64", variant: "v8" }]);
+    assert.equal(parsePlatformList("all"), "all");
+    assert.ok(isMultiPlatform("linux/amd64,linux/arm64"));
+    assert.ok(isMultiPlatform("all"));
+    assert.ok(!isMultiPlatform("linux/arm64"));
+    assert.ok(!isMultiPlatform(undefined));
+  });
+
+  it("refuses duplicates, all mixed with names, and an empty list", () => {
+    assert.throws(() => parsePlatformList("linux/amd64,linux/amd64"), code("E_USAGE"));
+    assert.throws(() => parsePlatformList("all,linux/amd64"), code("E_USAGE"));
+    assert.throws(() => parsePlatformList(" , "), code("E_USAGE"));
+    assert.throws(() => parsePlatformList("linux/amd64,Linux!"), code("E_USAGE"));
+  });
+
+  it("takes each platform as the base offers it; a missing one fails listing what the base offers", () => {
+    const offered = [{ os: "linux", architecture: "amd64" }, { os: "linux", architecture: "arm64", variant: "v8" }];
+    assert.deepEqual(choosePlatforms([{ os: "linux", architecture: "arm64" }], offered, "b"), [{ os: "linux", architecture: "arm64", variant: "v8" }]);
+    assert.deepEqual(choosePlatforms("all", offered, "b"), [{ os: "linux", architecture: "amd64" }, { os: "linux", architecture: "arm64", variant: "v8" }]);
+    assert.throws(
+      () => choosePlatforms([{ os: "linux", architecture: "amd64" }, { os: "linux", architecture: "s390x" }], offered, "reg/base:1"),
+      (e: unknown) => code("E_PLATFORM_NOT_FOUND")(e) && /reg\/base:1 has no image for linux\/s390x \(it offers: linux\/amd64, linux\/arm64\/v8\)/.test((e as Error).message),
+    );
+  });
+});
+
+describe("multi-platform image index", () => {
+  it("an OCI index of the images in the order given, platforms from their configs; deterministic", async () => {
+    const [amd, arm] = [image("amd64"), image("arm64", MediaType.ociManifest, "v8")];
+    const index = await buildImageIndex([amd, arm]);
+    assert.equal(index.mediaType, MediaType.ociIndex);
+    const parsed = JSON.parse(index.rawIndex.toString()) as { mediaType: string; manifests: { digest: string; size: number; platform: object }[] };
+    assert.equal(parsed.mediaType, MediaType.ociIndex);
+    assert.deepEqual(parsed.manifests.map((m) => m.platform), [{ architecture: "amd64", os: "linux" }, { architecture: "arm64", os: "linux", variant: "v8" }]);
+    assert.equal(parsed.manifests[1]!.digest, await arm.digest());
+    assert.equal(parsed.manifests[1]!.size, (await arm.rawManifest()).length);
+    assert.equal(index.digest, sha256Digest(index.rawIndex));
+    assert.equal((await buildImageIndex([image("amd64"), image("arm64", MediaType.ociManifest, "v8")])).digest, index.digest);
+    assert.equal(findPlatformImage(index, { os: "linux", architecture: "arm64" })?.image, arm);
+    assert.equal(findPlatformImage(index, { os: "linux", architecture: "s390x" }), undefined);
+  });
+
+  it("Docker v2 images give a Docker manifest list; mixed families and repeated platforms are refused", async () => {
+    const index = await buildImageIndex([image("amd64", MediaType.dockerManifest), image("arm64", MediaType.dockerManifest)]);
+    assert.equal(index.mediaType, MediaType.dockerManifestList);
+    assert.equal((JSON.parse(index.rawIndex.toString()) as { mediaType: string }).mediaType, MediaType.dockerManifestList);
+    await assert.rejects(buildImageIndex([image("amd64"), image("arm64", MediaType.dockerManifest)]), code("E_UNSUPPORTED_MEDIA_TYPE"));
+    await assert.rejects(buildImageIndex([image("amd64"), image("amd64")]), code("E_USAGE"));
+  });
+
+  it("names one platform's image <name>-<arch>[variant]", () => {
+    assert.equal(platformTagged("reg/app:1.0", { os: "linux", architecture: "arm64" }), "reg/app:1.0-arm64");
+    assert.equal(platformTagged("1.0", { os: "linux", architecture: "arm", variant: "v7" }), "1.0-armv7");
+  });
+});
