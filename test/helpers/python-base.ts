@@ -15,21 +15,24 @@ export function testCacheDir(): string {
   return process.env.MAP_BUILD_TEST_CACHE ?? join(process.env.HOME ?? "/root", ".cache", "map-build-test");
 }
 
+/** Build `name` under the test cache with `script` unless it is there; parallel test files wait on one lock. */
+async function layoutOnce(name: string, script: string, lock: string, timeoutMs: number): Promise<string> {
+  const out = join(testCacheDir(), name);
+  if (!existsSync(join(out, "index.json"))) {
+    // test files run in parallel processes: one builds, the others wait on the lock and find it built
+    await mkdir(testCacheDir(), { recursive: true });
+    const once = `[ -f "$1/index.json" ] || bash "$3" "$1" "$2"`;
+    await runOk("flock", [join(testCacheDir(), lock), "bash", "-c", once, "build",
+      out, join(testCacheDir(), "python-base-rootfs"), join(SCRIPTS, script)], { timeoutMs });
+  }
+  return out;
+}
+
 let building: Promise<string> | undefined;
 
 /** Path of the OCI layout holding `bookworm-python`; builds it the first time. */
 export function pythonBaseLayout(): Promise<string> {
-  building ??= (async () => {
-    const out = join(testCacheDir(), "python-base-layout");
-    if (!existsSync(join(out, "index.json"))) {
-      // test files run in parallel processes: one builds, the others wait on the lock and find it built
-      await mkdir(testCacheDir(), { recursive: true });
-      const script = `[ -f "$1/index.json" ] || bash "$3" "$1" "$2"`;
-      await runOk("flock", [join(testCacheDir(), ".python-base.lock"), "bash", "-c", script, "build",
-        out, join(testCacheDir(), "python-base-rootfs"), join(SCRIPTS, "make-python-base.sh")], { timeoutMs: 600_000 });
-    }
-    return out;
-  })();
+  building ??= layoutOnce("python-base-layout", "make-python-base.sh", ".python-base.lock", 600_000);
   return building;
 }
 
@@ -84,16 +87,7 @@ let buildingMultiarch: Promise<string> | undefined;
  * per UTC day next to the amd64 one; it registers qemu-aarch64 with binfmt_misc, F flag).
  */
 export function pythonBaseMultiarchLayout(): Promise<string> {
-  buildingMultiarch ??= (async () => {
-    const out = join(testCacheDir(), "python-base-multiarch-layout");
-    if (!existsSync(join(out, "index.json"))) {
-      await mkdir(testCacheDir(), { recursive: true });
-      const script = `[ -f "$1/index.json" ] || bash "$3" "$1" "$2"`;
-      await runOk("flock", [join(testCacheDir(), ".python-base-multiarch.lock"), "bash", "-c", script, "build",
-        out, join(testCacheDir(), "python-base-rootfs"), join(SCRIPTS, "make-python-base-multiarch.sh")], { timeoutMs: 900_000 });
-    }
-    return out;
-  })();
+  buildingMultiarch ??= layoutOnce("python-base-multiarch-layout", "make-python-base-multiarch.sh", ".python-base-multiarch.lock", 900_000);
   return buildingMultiarch;
 }
 

@@ -11,7 +11,7 @@ import { isMapBuildError } from "../../../src/errors.js";
 
 /** A manifest-only image: enough for an index (nothing reads layers). */
 function image(architecture: string, mediaType: string = MediaType.ociManifest, variant?: string): Image {
-  const config = { architecture, os: "linux", ...(variant ? { variant } : {}), rootfs: { type: "layers", diff_ids: [] } };
+  const config = { architecture, os: "linux", ...(variant ? { variant } : {}), rootfs: { type: "layers" as const, diff_ids: [] } };
   const rawConfig = canonicalJson(config);
   const manifest = { schemaVersion: 2 as const, mediaType, config: { mediaType: MediaType.ociConfig, digest: sha256Digest(rawConfig), size: rawConfig.length }, layers: [] };
   const raw = canonicalJson(manifest);
