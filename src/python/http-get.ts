@@ -38,8 +38,24 @@ function once(dispatcher: Dispatcher, u: URL, headers: Record<string, string>, s
   return new Promise((resolve, reject) => {
     let res: GetResponse | undefined;
     const ok = () => res !== undefined && res.status >= 200 && res.status < 300;
-    dispatcher.dispatch({ origin: u.origin, path: `${u.pathname}${u.search}`, method: "GET", headers, ...(signal ? { signal } : {}) }, {
-      onRequestStart() {},
+    // dispatch() itself ignores an AbortSignal (only undici's request/fetch wrappers honour it):
+    // abort through the controller, or a request the server never answers outlives SIGTERM
+    let controller: { abort(reason: Error): void } | undefined;
+    const abortError = () => Object.assign(new Error("aborted"), { name: "AbortError" });
+    const onAbort = () => controller?.abort(abortError());
+    const settle = <T>(f: (v: T) => void) => (v: T) => {
+      signal?.removeEventListener("abort", onAbort);
+      f(v);
+    };
+    resolve = settle(resolve);
+    reject = settle(reject);
+    if (signal?.aborted) return reject(abortError());
+    signal?.addEventListener("abort", onAbort, { once: true });
+    dispatcher.dispatch({ origin: u.origin, path: `${u.pathname}${u.search}`, method: "GET", headers }, {
+      onRequestStart(c: { abort(reason: Error): void }) {
+        controller = c;
+        if (signal?.aborted) c.abort(abortError());
+      },
       onResponseStart(_c: unknown, status: number, h: Record<string, string | string[] | undefined>) {
         const flat: Record<string, string> = {};
         for (const [k, v] of Object.entries(h)) if (v !== undefined) flat[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : v;

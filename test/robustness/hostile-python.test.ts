@@ -88,3 +88,32 @@ describe("hostile app requirements", () => {
     await assertCleanFailure(sb, r, { exit: ExitCode.usage, code: "E_USAGE", message: "is a fifo", outputs: [tarball] });
   });
 });
+
+describe("an index that never answers", () => {
+  let sb: Sandbox;
+  let index: TinyServer;
+  let asked: () => void;
+  const reached = new Promise<void>((r) => (asked = r));
+  before(async () => {
+    sb = await makeSandbox();
+    index = await startTinyServer(() => asked()); // accepts the request, never responds
+  });
+  after(async () => {
+    await index.close();
+    await sb.cleanup();
+  });
+
+  it("SIGTERM ends the build promptly: exit 130, one error line, nothing left", async () => {
+    const canary = await plantCanary(sb.root);
+    const app = await writeApp(sb, { "requirements.txt": `--index-url ${index.origin}/simple/\ngreet==1.0\n` });
+    const tarball = join(sb.root, "out.tar");
+    const r = await runMb(sb, ["package", app, "-t", "a:1", ...base, "--tarball", tarball], {
+      // the runner SIGKILLs after this long: a build that ignored SIGTERM would end with signal SIGKILL
+      timeoutMs: 60_000,
+      onSpawn: (child) => void reached.then(() => child.kill("SIGTERM")),
+    });
+    assert.equal(r.signal, null, `ended by itself, not killed\n${r.stderr}`);
+    await assertCleanFailure(sb, r, { exit: ExitCode.interrupted, code: "E_INTERRUPTED", outputs: [tarball] });
+    await canary.assertIntact();
+  });
+});
