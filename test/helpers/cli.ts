@@ -52,7 +52,7 @@ export async function runCli(args: string[], opts: CliOptions = {}): Promise<Cli
     env: mergeEnv(opts.env),
     cwd: opts.cwd,
     input: opts.input,
-    timeoutMs: opts.timeoutMs ?? 120_000,
+    timeoutMs: opts.timeoutMs ?? 300_000, // a hang guard: loaded CI machines start node + tsx slowly
   });
   return { code: r.code, stdout: r.stdout, stderr: r.stderr };
 }

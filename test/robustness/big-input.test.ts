@@ -118,7 +118,7 @@ describe("big and awkward inputs", () => {
       await Promise.all(Array.from({ length: 100 }, (_, f) => writeFile(join(dir, `f${f}.txt`), `${d}-${f}\n`)));
     }
     const layout = join(sb.root, "many-layout");
-    const r = await runMb(sb, ["package", app, "-t", "a:1", ...base(), "--no-cache", "--oci-layout", layout], { wrap: ["/usr/bin/time", "-v"], timeoutMs: 120_000 });
+    const r = await runMb(sb, ["package", app, "-t", "a:1", ...base(), "--no-cache", "--oci-layout", layout], { wrap: ["/usr/bin/time", "-v"], timeoutMs: 300_000 });
     assert.equal(r.code, 0, r.stderr);
     const kb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr)?.[1]);
     assert.ok(kb > 0, r.stderr);

@@ -83,7 +83,7 @@ describe("interrupts (CLI child process)", () => {
     const r = await runMb(
       sb,
       ["package", EXAMPLE_APP, "-t", "a:1", "-m", opts.model, "-b", `oci:${pythonBase}:${PYTHON_BASE_TAG}`, "--no-sdk", "--no-cache", `--${opts.output}`, target],
-      { onSpawn: signalWhen(opts.when === "layers" ? writingLayers : writingOutput, opts.sig, sent), timeoutMs: 120_000 },
+      { onSpawn: signalWhen(opts.when === "layers" ? writingLayers : writingOutput, opts.sig, sent), timeoutMs: 300_000 },
     );
     const ctx = `\n--- stderr ---\n${r.stderr}`;
     assert.ok(sent.at, `the signal was sent (the build reached the ${opts.when} phase)${ctx}`);

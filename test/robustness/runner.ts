@@ -89,7 +89,8 @@ export function runMb(sb: Sandbox, args: string[], opts: MbOptions = {}): Promis
     const err: Buffer[] = [];
     child.stdout.on("data", (b: Buffer) => out.push(b));
     child.stderr.on("data", (b: Buffer) => err.push(b));
-    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 60_000);
+    // a safety net against hangs, not a speed check: a loaded 2-core CI machine can take a minute to start node + tsx
+    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 240_000);
     child.on("error", reject);
     child.on("close", (code, signal) => {
       clearTimeout(timer);
