@@ -148,7 +148,30 @@ export async function pruneCache(layout: CacheLayout, policy: PrunePolicy, now =
   }
 
   await removeStaleTemps(layout, now, result);
+  if (policy.refuseForeign) await pruneWheels(layout, policy, now, result);
   return result;
+}
+
+/** Downloaded wheels (python/wheel-cache.ts), pruned only when asked: everything, or by age. */
+const WHEEL_TEMP_NAME = /^\.tmp-\d+-[0-9a-f]+$/;
+
+async function pruneWheels(layout: CacheLayout, policy: PrunePolicy, now: number, result: PruneResult): Promise<void> {
+  const dir = join(layout.dir, "wheels", "sha256");
+  for (const name of await readdirOrEmpty(dir)) {
+    const wheel = BLOB_NAME.test(name);
+    if (!wheel && !WHEEL_TEMP_NAME.test(name)) continue;
+    const path = join(dir, name);
+    try {
+      const st = await stat(path);
+      const age = now - st.mtimeMs;
+      const drop = wheel ? policy.maxBytes === 0 || (policy.olderThanMs !== undefined && age > policy.olderThanMs) : age > STALE_TMP_MS;
+      if (!st.isFile() || !drop) continue;
+      await rm(path, { force: true });
+      result.freedBytes += st.size;
+    } catch {
+      // removed meanwhile
+    }
+  }
 }
 
 async function removeEntry(path: string, result: PruneResult): Promise<void> {

@@ -69,4 +69,19 @@ describe("cache prune only where and what map-build owns", () => {
     for (const p of strangers) assert.ok(existsSync(p), p);
     assert.ok(!existsSync(join(cache, "tmp", "layer-0123abcd.tmp")), "a stale layer temp file of ours goes");
   });
+
+  it("downloaded wheels go on an explicit prune by age, or when pruning everything", async () => {
+    const cache = join(dir, "wheels");
+    const c = await openLayerCache({ dir: cache });
+    const oldWheel = join(cache, "wheels", "sha256", "01".repeat(32));
+    const stranger = join(cache, "wheels", "sha256", "README");
+    await oldFile(oldWheel, "wheel");
+    await oldFile(stranger);
+    const fresh = join(cache, "wheels", "sha256", "02".repeat(32));
+    await writeFile(fresh, "wheel");
+    await c.prune({ olderThanDays: 7 });
+    assert.ok(!existsSync(oldWheel) && existsSync(fresh) && existsSync(stranger));
+    await c.prune({ maxBytes: 0 });
+    assert.ok(!existsSync(fresh) && existsSync(stranger));
+  });
 });
