@@ -4,6 +4,7 @@
  *   node --import tsx scripts/bench/main.ts CLI_JS LAYOUT_DIR LAYOUT_TAG
  * env: BENCH_QUICK=1 (32 MiB model, 256 MiB big model, one repetition)
  *      BENCH_MODEL_MB, BENCH_BIG_MODEL_MB, BENCH_REPS   override sizes / repetitions (best of N)
+ *      BENCH_SO_MB, BENCH_WHEEL_MEMBERS   the synthetic wheel of row 6 (default 400 MiB .so, 10,000 members)
  *      BENCH_PROFILE=DIR   node --cpu-prof for every map-build and layer-worker run, into DIR
  *      BENCH_OUT=FILE      markdown output (default docs/bench.md)
  * Exits 1 when a goal is missed (each listed), 2 when the bench itself fails.
@@ -16,6 +17,7 @@ import { killChildren } from "./proc.js";
 import { ROOT } from "./peers.js";
 import { describeMachine, machine, markdown, textTable, type Row } from "./report.js";
 import { runScenarios, type BenchConfig } from "./scenarios.js";
+import { pythonDepsRows } from "./python-deps.js";
 
 const env = process.env;
 const num = (s: string | undefined) => (s && Number.isFinite(Number(s)) && Number(s) > 0 ? Number(s) : undefined);
@@ -72,6 +74,9 @@ let extra: string[];
 try {
   cfg.log(`${describeMachine(m)}; ${settings}; work dir ${work}`);
   ({ rows, extra } = await runScenarios(cfg));
+  const py = await pythonDepsRows({ ...cfg, soMiB: num(env.BENCH_SO_MB) ?? (quick ? 32 : 400), members: num(env.BENCH_WHEEL_MEMBERS) ?? (quick ? 2000 : 10000) });
+  rows.push(...py.rows);
+  extra.push(...py.extra);
 } catch (e) {
   if (!interrupted) process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   await cleanup();

@@ -1,0 +1,90 @@
+/**
+ * Row 6 (issue 16): the dependency layer of a torch-sized wheelhouse. A synthetic wheel (one large
+ * random `.so` and many small members, written by python3's zipfile with a correct RECORD) is
+ * installed by map-build into a MAP (base from the OCI layout, output an OCI layout) versus
+ * `pip install --no-compile --no-deps --target` + `tar | pigz -p2 -1 | sha256sum`; then an
+ * app-only rebuild (goal ≤ 2 s) and the peak RSS of the first build (goal ≤ 150 MB).
+ */
+import { appendFile, cp, mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { peakRssFromTimeV, ROOT } from "./peers.js";
+import { q, timed, timedShell } from "./proc.js";
+import { secs, type Row } from "./report.js";
+
+export interface PythonDepsConfig {
+  cli: string;
+  layout: string;
+  layoutTag: string;
+  work: string;
+  /** Size of the large extension module, MiB. */
+  soMiB: number;
+  members: number;
+  timeV: boolean;
+  log(s: string): void;
+}
+
+const WHEEL_SCRIPT = String.raw`
+import base64, hashlib, os, sys, zipfile
+out, so_mib, members = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+name = "bigtorch-1.0-cp311-cp311-manylinux_2_17_x86_64.whl"
+rows = []
+def add(z, path, data):
+    z.writestr(zipfile.ZipInfo(path, (2020, 1, 1, 0, 0, 0)), data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
+    rows.append("%s,sha256=%s,%d" % (path, base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode(), len(data)))
+with zipfile.ZipFile(os.path.join(out, name), "w") as z:
+    add(z, "bigtorch/__init__.py", b"")
+    # half random, half repetitive: roughly how a real .so compresses
+    chunk = os.urandom(512 * 1024) + bytes(512 * 1024)
+    add(z, "bigtorch/lib/libbig.so", chunk * so_mib)
+    for i in range(members):
+        add(z, "bigtorch/mod%d/m%d.py" % (i % 100, i), (b"# %d\n" % i) + os.urandom(300).hex().encode())
+    di = "bigtorch-1.0.dist-info/"
+    add(z, di + "METADATA", b"Metadata-Version: 2.1\nName: bigtorch\nVersion: 1.0\n")
+    add(z, di + "WHEEL", b"Wheel-Version: 1.0\nGenerator: bench\nRoot-Is-Purelib: false\nTag: cp311-cp311-manylinux_2_17_x86_64\n")
+    rows.append(di + "RECORD,,")
+    z.writestr(zipfile.ZipInfo(di + "RECORD", (2020, 1, 1, 0, 0, 0)), ("\n".join(rows) + "\n").encode(), compress_type=zipfile.ZIP_DEFLATED)
+print(os.path.join(out, name))
+`;
+
+export async function pythonDepsRows(cfg: PythonDepsConfig): Promise<{ rows: Row[]; extra: string[] }> {
+  const dir = join(cfg.work, "pydeps");
+  const house = join(dir, "wheelhouse");
+  await mkdir(house, { recursive: true });
+  cfg.log(`writing a ${cfg.soMiB} MiB .so + ${cfg.members} members wheel`);
+  await writeFile(join(dir, "make-wheel.py"), WHEEL_SCRIPT);
+  const wheel = (await timed("python3", [join(dir, "make-wheel.py"), house, String(cfg.soMiB), String(cfg.members)], { timeoutMs: 1_800_000 })).stdout.trim();
+  await timedShell(`cat ${q(wheel)} > /dev/null`);
+
+  // pip's way: unpack into a folder, then one gzip'd tar stream hashed (what a layer needs)
+  const target = join(dir, "pip-target");
+  const pipEnv = { ...process.env, PIP_CONFIG_FILE: "/dev/null", PIP_NO_INDEX: "1" };
+  const pip = await timed("python3", ["-m", "pip", "install", "--quiet", "--no-compile", "--no-deps", "--target", target, wheel], { env: pipEnv, timeoutMs: 1_800_000 });
+  const tar = await timedShell(`tar -C ${q(target)} -cf - . | pigz -p2 -1 | sha256sum > /dev/null`);
+  const peerS = pip.seconds + tar.seconds;
+
+  const app = join(dir, "app");
+  await cp(join(ROOT, "examples/word_score_app"), app, { recursive: true });
+  await writeFile(join(app, "requirements.txt"), "bigtorch\n");
+  const cache = join(dir, "cache");
+  const env = { ...process.env, MAP_BUILD_CACHE_DIR: cache, PIP_CONFIG_FILE: "/dev/null", MAP_BUILD_DEFAULT_INDEX_URL: "" };
+  let n = 0;
+  const build = (wrapper: string[] = []) => {
+    const argv = [cfg.cli, "package", app, "-t", "bench/deps:1", "-b", `oci:${cfg.layout}:${cfg.layoutTag}`, "--no-sdk", "--wheelhouse", house, "--oci-layout", join(dir, `out-${++n}`), "--json"];
+    const [cmd, ...pre] = wrapper;
+    return cmd ? timed(cmd, [...pre, process.execPath, ...argv], { env, timeoutMs: 1_800_000 }) : timed(process.execPath, argv, { env, timeoutMs: 1_800_000 });
+  };
+  cfg.log("map-build: deps layer (cold cache)");
+  const first = await build(cfg.timeV ? ["/usr/bin/time", "-v"] : []);
+  await appendFile(join(app, "app.py"), "\n# edited\n");
+  cfg.log("map-build: app-only rebuild");
+  const again = await build();
+  const origin = (JSON.parse(again.stdout) as { layers: { role: string; origin: string }[] }).layers.find((l) => l.role === "python-deps")?.origin;
+  const rss = cfg.timeV ? peakRssFromTimeV(first.stderr) : Number.NaN;
+  const what = `${cfg.soMiB} MiB .so + ${cfg.members} members wheel`;
+  const rows: Row[] = [
+    { id: "6a", what: `deps layer, ${what}`, mapBuild: secs(first.seconds), peer: secs(peerS), result: `${(peerS / first.seconds).toFixed(2)}× faster`, goal: "≥ 1.5× faster", met: peerS / first.seconds >= 1.5, note: "peer: pip install --no-compile --no-deps --target + tar | pigz -p2 -1 | sha256sum; map-build: the whole package build (base from an OCI layout)" },
+    { id: "6b", what: "app-only rebuild with that wheelhouse", mapBuild: secs(again.seconds), peer: "—", result: `${secs(again.seconds)}, deps layer ${origin}`, goal: "≤ 2 s", met: again.seconds <= 2 && origin === "cached" },
+    { id: "6c", what: `peak RSS, deps build of ${what}`, mapBuild: Number.isNaN(rss) ? "n/a" : `${(rss / 1e6).toFixed(0)} MB`, peer: "—", result: Number.isNaN(rss) ? "not measured (no /usr/bin/time)" : `${(rss / 1e6).toFixed(0)} MB`, goal: "≤ 150 MB", met: Number.isNaN(rss) ? undefined : rss <= 150e6 },
+  ];
+  return { rows, extra: [`python deps: pip ${secs(pip.seconds)} + tar|pigz|sha256sum ${secs(tar.seconds)}; map-build cold ${secs(first.seconds)}, rebuild ${secs(again.seconds)}`] };
+}
