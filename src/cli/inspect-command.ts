@@ -1,12 +1,14 @@
 /** `map-build inspect IMAGE`: a MAP's manifests, config and layers, and the conformance checklist. */
 import { Command } from "commander";
-import { hostPlatform, parsePlatform } from "../image/index.js";
+import { formatPlatform, hostPlatform, parsePlatform, type PlatformSpec } from "../image/index.js";
+import { choosePlatforms, isMultiPlatform, parsePlatformList } from "../build/platform-list.js";
+import type { ProgressSink } from "../progress.js";
 import type { InspectReport } from "../inspect/inspect-map.js";
 import { collect } from "./validate-flags.js";
 import { ExitCode } from "./exit-codes.js";
 import { formatBytes } from "./progress-view.js";
 import { createProgressView } from "./progress-view.js";
-import { imageOpener, type RegistryFlags } from "./open-images.js";
+import { imageOpener, type ImageOpener, type RegistryFlags } from "./open-images.js";
 import type { CliIO } from "./io.js";
 
 export interface InspectFlags extends RegistryFlags {
@@ -22,7 +24,7 @@ export const IMAGE_ARGUMENT = "registry reference, oci:DIR[:tag], oci-archive:FI
 /** The registry options `inspect` and `diff` share. */
 export function addRegistryOptions(cmd: Command): Command {
   return cmd
-    .option("--platform <os/arch>", "platform to pick from a multi-platform image")
+    .option("--platform <os/arch,...>", "platform to pick from a multi-platform image; several, or all, inspect and check each")
     .option("--insecure-registry <host>", "use plain HTTP for this registry (repeatable)", collect)
     .option("--username <user>", "registry user (with --password-stdin)")
     .option("--password-stdin", "read the registry password from stdin");
@@ -86,29 +88,51 @@ export function renderInspect(r: InspectReport): string {
 }
 
 export async function runInspect(image: string, flags: InspectFlags, io: CliIO, progress = true): Promise<number> {
-  const platform = flags.platform ? parsePlatform(flags.platform) : hostPlatform();
+  const multi = isMultiPlatform(flags.platform);
+  const platform = flags.platform && !multi ? parsePlatform(flags.platform) : hostPlatform();
   const baseFlag = typeof flags.base === "string" ? flags.base : undefined;
   const opener = await imageOpener([image, ...(baseFlag ? [baseFlag] : [])], platform, flags, io);
   const view = createProgressView(io.stderr, progress, { signal: io.signal });
   try {
-    const opened = await opener.open(image);
-    const config = await opened.image.config();
-    const baseName = baseFlag ?? (flags.base === false ? undefined : config.config?.Labels?.base);
-    let base;
-    if (baseName) {
-      try {
-        base = (await opener.open(baseName)).image;
-      } catch (e) {
-        io.stderr.write(`warning: cannot open the base ${baseName} (${(e as Error).message}); base comparisons skipped\n`);
-      }
+    if (!multi) {
+      const report = await inspectOne(image, platform, flags, opener, io, view.sink);
+      view.finish();
+      io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderInspect(report));
+      return report.ok ? ExitCode.ok : ExitCode.nonConformant;
     }
-    const { inspectMap } = await import("../inspect/inspect-map.js");
-    const report = await inspectMap(opened.image, { base, readBaseLayers: flags.readBaseLayers, noSdk: !flags.sdk, progress: view.sink });
+    // every platform of an index (or those listed), each inspected and checked on its own
+    const platforms = choosePlatforms(parsePlatformList(flags.platform!), await opener.platforms(image), image);
+    const reports: (InspectReport & { platform: string })[] = [];
+    for (const p of platforms) reports.push({ platform: formatPlatform(p), ...(await inspectOne(image, p, flags, opener, io, view.sink)) });
     view.finish();
-    io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderInspect(report));
-    return report.ok ? ExitCode.ok : ExitCode.nonConformant;
+    const ok = reports.every((r) => r.ok);
+    if (flags.json) {
+      io.stdout.write(`${JSON.stringify({ ok, platforms: reports }, null, 2)}\n`);
+    } else {
+      io.stdout.write(`platforms   ${reports.map((r) => r.platform).join(", ")}\n`);
+      for (const r of reports) io.stdout.write(`\n== ${r.platform} ==\n${renderInspect(r)}`);
+      io.stdout.write(`\n${reports.map((r) => `${r.platform}: ${r.verdict}`).join("\n")}\n`);
+    }
+    return ok ? ExitCode.ok : ExitCode.nonConformant;
   } finally {
     view.finish();
     await opener.close();
   }
+}
+
+async function inspectOne(image: string, platform: PlatformSpec, flags: InspectFlags, opener: ImageOpener, io: CliIO, progress: ProgressSink): Promise<InspectReport> {
+  const baseFlag = typeof flags.base === "string" ? flags.base : undefined;
+  const opened = await opener.open(image, platform);
+  const config = await opened.image.config();
+  const baseName = baseFlag ?? (flags.base === false ? undefined : config.config?.Labels?.base);
+  let base;
+  if (baseName) {
+    try {
+      base = (await opener.open(baseName, platform)).image;
+    } catch (e) {
+      io.stderr.write(`warning: cannot open the base ${baseName} (${(e as Error).message}); base comparisons skipped\n`);
+    }
+  }
+  const { inspectMap } = await import("../inspect/inspect-map.js");
+  return inspectMap(opened.image, { base, readBaseLayers: flags.readBaseLayers, noSdk: !flags.sdk, progress });
 }

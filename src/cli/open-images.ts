@@ -3,7 +3,8 @@
  * the CLI's credentials (--username/--password-stdin for the first registry image named, then the
  * environment and docker's config), insecure hosts and timeouts. One client per command run.
  */
-import { parseBaseSpec, type PlatformSpec } from "../image/index.js";
+import { parseBaseSpec, type Platform, type PlatformSpec } from "../image/index.js";
+import { basePlatforms } from "../build/base-platforms.js";
 import { openBaseImage, type OpenedBase } from "../build/base-image.js";
 import { RegistryClient } from "../registry/index.js";
 import { buildKeychain } from "./credentials.js";
@@ -17,7 +18,10 @@ export interface RegistryFlags {
 }
 
 export interface ImageOpener {
-  open(spec: string): Promise<OpenedBase>;
+  /** The image `spec` names, for `platform` when it is an index (default: the opener's platform). */
+  open(spec: string, platform?: PlatformSpec): Promise<OpenedBase>;
+  /** The platforms an image offers (an index's entries, else its config's platform). */
+  platforms(spec: string): Promise<Platform[]>;
   close(): Promise<void>;
 }
 
@@ -27,7 +31,8 @@ export async function imageOpener(images: readonly string[], platform: PlatformS
   let client: RegistryClient | undefined;
   const getClient = () => (client ??= new RegistryClient({ ...registryTuningFromEnv(io.env), keychain, insecureRegistries: flags.insecureRegistry ?? [] }));
   return {
-    open: (spec) => openBaseImage(spec, platform, getClient, io.signal),
+    open: (spec, p) => openBaseImage(spec, p ?? platform, getClient, io.signal),
+    platforms: (spec) => basePlatforms(spec, getClient, io.signal),
     close: async () => {
       await client?.close().catch(() => {});
     },

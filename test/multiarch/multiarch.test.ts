@@ -2,7 +2,8 @@
  * Acceptance (issue 17): one build for linux/amd64 and linux/arm64 onto a real two-platform python
  * base (an index in a loopback registry), pushed as one OCI index. Shared layers (app, models,
  * manifests, pure wheels) are the same blobs on both platforms and are uploaded once (counted by a
- * recording proxy in front of the registry); skopeo and umoci read every platform; the arm64 MAP
+ * recording proxy in front of the registry); the same build writes an OCI layout, a tarball and
+ * loads the engine's platform; skopeo, umoci and inspect read every platform; the arm64 MAP
  * runs under qemu emulation in docker, the amd64 one natively. A requirement with only an x86_64
  * wheel fails the arm64 platform by name and pushes nothing. One registry and one dockerd.
  */
@@ -77,20 +78,24 @@ describe("multi-platform MAP: linux/amd64 + linux/arm64 in one index", () => {
     await tmp?.cleanup();
   });
 
-  const build = (tag: string, appDir: string, extra: string[] = []) =>
-    runCli(["package", appDir, "-t", tag, "-m", EXAMPLE_MODEL, "-b", base, "--no-sdk", "--wheelhouse", wheelhouse, "--platform", "linux/amd64,linux/arm64", "--push", "--json", ...extra], { env, cwd: tmp.dir });
+  const layout = () => join(tmp.dir, "layout");
+  const tarball = () => join(tmp.dir, "ws.tar");
+  const build = (tag: string, appDir: string, extra: string[] = [], extraEnv: NodeJS.ProcessEnv = {}) =>
+    runCli(["package", appDir, "-t", tag, "-m", EXAMPLE_MODEL, "-b", base, "--no-sdk", "--wheelhouse", wheelhouse, "--platform", "linux/amd64,linux/arm64", "--push", "--json", ...extra], { env: { ...env, ...extraEnv }, cwd: tmp.dir });
 
   let result: Result;
   const ref = () => `${proxy.host}/apps/ws:1.0`;
 
   it("--push: an index of two manifests; app/model/manifest/python layers shared and uploaded once", async () => {
     const from = proxy.log.length;
-    const r = await build(ref(), app);
+    const r = await build(ref(), app, ["--oci-layout", layout(), "--tarball", tarball(), "--load"], { DOCKER_HOST: dockerd.host });
     assert.equal(r.code, 0, r.stderr);
     result = JSON.parse(r.stdout) as Result;
     assert.equal(result.mediaType, "application/vnd.oci.image.index.v1+json");
     assert.deepEqual(result.platforms.map((p) => p.platform), ["linux/amd64", "linux/arm64"]);
     assert.equal(result.outputs.find((o) => o.kind === "push")?.digest, result.digest);
+    assert.equal(result.outputs.find((o) => o.kind === "oci-layout")?.digest, result.digest);
+    assert.equal(result.outputs.find((o) => o.kind === "load")?.digest, result.platforms[0]!.digest, "--load: the engine's own platform");
 
     const raw = JSON.parse(await skopeo(["inspect", "--raw", `docker://${ref()}`])) as RawIndex;
     assert.equal(raw.mediaType, "application/vnd.oci.image.index.v1+json");
@@ -125,17 +130,40 @@ describe("multi-platform MAP: linux/amd64 + linux/arm64 in one index", () => {
 
   it("umoci unpacks each platform: the app and the base's python for that machine", async () => {
     assert.ok(result, "needs the pushed index");
+    // the --oci-layout output: the index under 1.0, each platform also under 1.0-<arch>
+    assert.equal(JSON.parse(await runOk("skopeo", ["inspect", "--raw", `oci:${layout()}:1.0`])).manifests.length, 2);
     for (const [p, machine] of [[result.platforms[0]!, 62], [result.platforms[1]!, 183]] as const) {
       const arch = p.platform.split("/")[1]!;
-      const layout = join(tmp.dir, `umoci-${arch}`);
-      await skopeo(["copy", "--quiet", `docker://${proxy.host}/apps/ws@${p.digest}`, `oci:${layout}:${arch}`]);
       const bundle = join(tmp.dir, `bundle-${arch}`);
-      await runOk("umoci", ["unpack", "--rootless", "--image", `${layout}:${arch}`, bundle]);
+      await runOk("umoci", ["unpack", "--rootless", "--image", `${layout()}:1.0-${arch}`, bundle]);
       const rootfs = join(bundle, "rootfs");
       assert.match(await readFile(join(rootfs, "opt/monai/app/app.py"), "utf8"), /word/);
       assert.equal(await readFile(join(rootfs, "opt/monai/app/requirements.txt"), "utf8"), "greet==1.0\n");
       assert.equal(await elfMachine(join(rootfs, "usr/bin/python3.11")), machine, `${p.platform} python3 is for its machine`);
     }
+  });
+
+  it("--load loaded the engine's platform; the tarball loads one image per platform, <tag>-<arch>", async () => {
+    assert.ok(result, "needs the build");
+    const loaded = await dockerd.docker(["image", "inspect", "-f", "{{.Architecture}} {{.Id}}", ref()]);
+    assert.equal(loaded.code, 0, loaded.stderr);
+    assert.equal(loaded.stdout.trim().split(" ")[0], "amd64");
+    const load = await dockerd.docker(["load", "-i", tarball()]);
+    assert.equal(load.code, 0, load.stderr);
+    for (const arch of ["amd64", "arm64"]) {
+      assert.match(load.stdout, new RegExp(`Loaded image: ${ref().replace(/[.]/g, "\\.")}-${arch}`));
+      const a = await dockerd.docker(["image", "inspect", "-f", "{{.Architecture}}", `${ref()}-${arch}`]);
+      assert.equal(a.stdout.trim(), arch);
+    }
+  });
+
+  it("inspect --platform all checks every platform of the index", async () => {
+    assert.ok(result, "needs the pushed index");
+    const r = await runCli(["inspect", ref(), "--platform", "all", "--no-sdk", "--json"], { env, cwd: tmp.dir });
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    const report = JSON.parse(r.stdout) as { ok: boolean; platforms: { platform: string; ok: boolean; digest: string }[] };
+    assert.ok(report.ok);
+    assert.deepEqual(report.platforms.map((p) => [p.platform, p.ok, p.digest]), result.platforms.map((p) => [p.platform, true, p.digest]));
   });
 
   it("docker runs the arm64 MAP under emulation and the amd64 one natively", async () => {
