@@ -16,6 +16,10 @@ export interface PackageMapOptions {
   /** Base image: registry reference, `oci:DIR[:tag]` or `docker-archive:FILE[:tag]`. */
   base: string;
   platform?: string;
+  /** Extra config labels (the MAP's own labels base, tag, version, sdk_version are not replaced). */
+  labels?: Record<string, string>;
+  /** Manifest annotations, over map-build's own (the OCI base name/digest). */
+  annotations?: Record<string, string>;
 
   // manifest and layout values (original packager flags)
   workingDir?: string;

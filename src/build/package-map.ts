@@ -99,14 +99,14 @@ export async function packageMap(opts: PackageMapOptions | PackageMap1Options): 
       changes: {
         env: changes.env,
         // recorded whenever map-build installed no SDK (--no-sdk, or an app that does not import it)
-        labels: { ...changes.labels, ...buildFactLabels({ noSdk: Boolean(opts.noSdk) || python.sdkVersion === undefined }) },
+        labels: { ...opts.labels, ...changes.labels, ...buildFactLabels({ noSdk: Boolean(opts.noSdk) || python.sdkVersion === undefined }) },
         workingDir: changes.workingDir,
         user: changes.user,
         entrypoint: changes.entrypoint,
         cmd: null,
       },
       configStep: "map-build: ENV MONAI_* PATH; LABEL base tag version sdk_version; WORKDIR; USER root; ENTRYPOINT monai-exec",
-      annotations: identity.annotations,
+      annotations: { ...identity.annotations, ...opts.annotations },
     });
     return {
       ...assembled,

@@ -9,6 +9,8 @@ import { buildProgram, type GlobalFlags } from "./program.js";
 import { reportError } from "./report-error.js";
 import { ExitCode } from "./exit-codes.js";
 import { packageMap } from "../build/package-map.js";
+import { packageVersion } from "./version.js";
+import { writeJsonError } from "./package-result.js";
 
 export async function main(name: string, argv: string[], io: CliIO): Promise<number> {
   let code: number = ExitCode.ok;
@@ -18,6 +20,10 @@ export async function main(name: string, argv: string[], io: CliIO): Promise<num
       program.outputHelp();
       return ExitCode.usage;
     }
+    if (argv[0] === "--version" || argv[0] === "-V") {
+      io.stdout.write(`${packageVersion()}\n`);
+      return ExitCode.ok;
+    }
     await program.parseAsync(argv, { from: "user" });
     return code;
   } catch (e) {
@@ -26,9 +32,11 @@ export async function main(name: string, argv: string[], io: CliIO): Promise<num
       if (e.code === "commander.helpDisplayed" || e.code === "commander.help" || e.code === "commander.version") return ExitCode.ok;
       const sub = program.commands.find((c) => argv.includes(c.name()))?.name();
       const usage = new MapBuildError("E_USAGE", e.message.replace(/^error:\s*/i, ""), { hint: `run \`${name}${sub ? ` ${sub}` : ""} --help\` for usage` });
+      if (argv.includes("--json")) writeJsonError(io, usage);
       return reportError(io, usage, false);
     }
     const verbose = Boolean(program.opts<GlobalFlags>().verbose) || program.opts<GlobalFlags>().logLevel === "DEBUG";
+    if (argv.includes("--json")) writeJsonError(io, e);
     return reportError(io, e, verbose);
   }
 }

@@ -40,6 +40,8 @@ export interface BuildFlags {
   compressionLevel?: number;
   cacheDir?: string;
   json?: boolean;
+  digestFile?: string;
+  metadataFile?: string;
   insecureRegistry?: string[];
 }
 
@@ -63,6 +65,9 @@ export interface PackageFlags extends BuildFlags {
   sdk: boolean;
   username?: string;
   passwordStdin?: boolean;
+  authfile?: string;
+  label?: string[];
+  annotation?: string[];
 }
 
 const EXAMPLES = `
@@ -102,7 +107,9 @@ export function addBuildOptions(cmd: Command): Command {
     .addOption(new Option("--compression <kind>", "compression of new layers").choices(["gzip", "none"]).default("gzip"))
     .option("--compression-level <0-9>", "gzip level for new layers", parseCompressionLevel)
     .option("--cache-dir <dir>", "layer cache folder (default: $XDG_CACHE_HOME/map-build)")
-    .option("--json", "print one JSON result object on stdout and nothing else")
+    .option("--json", "print one JSON result object on stdout and nothing else (a failure: one JSON error object)")
+    .option("--digest-file <file>", "write the image digest to FILE")
+    .option("--metadata-file <file>", "write the --json result object to FILE")
     .option("--insecure-registry <host>", "use plain HTTP for this registry (loopback is always allowed) (repeatable)", collect);
 }
 
@@ -128,8 +135,11 @@ export function packageCommand(name = "package"): Command {
     .option("--sdk-version <version>", "sdk-version for the manifests (default: from the SDK wheel, else 0.5.1)")
     .option("--sdk-wheel <file>", "monai-deploy-app-sdk wheel to install in the image")
     .option("--no-sdk", "install no SDK (for apps that do not import monai.deploy at run time)")
+    .option("--label <key=value>", "add a label to the image config (repeatable)", collect)
+    .option("--annotation <key=value>", "add an annotation to the manifest, e.g. org.opencontainers.image.source=URL (repeatable)", collect)
     .option("--username <user>", "registry user for the push target (with --password-stdin)")
     .option("--password-stdin", "read the registry password from stdin")
+    .option("--authfile <file>", "containers auth file (auth.json) to read credentials from, before REGISTRY_AUTH_FILE and the default ones")
     .addHelpText("after", EXAMPLES)
     // checked here rather than as a commander requiredOption: commander checks required options
     // before arguments, so `package` alone complained about --tag before the missing app path

@@ -30,6 +30,9 @@ export function buildProgram(name: string, io: CliIO, deps: PackageDeps, setExit
     .option("-l, --log-level <level>", "DEBUG, INFO, WARN, ERROR or CRITICAL", parseLogLevel)
     .option("--verbose", "debug output, and stack traces on errors")
     .option("-q, --quiet", "errors only")
+    // not .version(): global options are parsed anywhere, and `package --version X` is the
+    // original packager's app version. main() answers a leading -V/--version itself.
+    .addHelpText("after", "\n  -V, --version  (first argument) print map-build's version")
     .exitOverride();
 
   // `-c app.yaml` (or --format 1.0) selects MAP 1.0 and holoscan-cli's flags; otherwise the legacy packager's

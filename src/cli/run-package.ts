@@ -14,6 +14,9 @@ import { createLogger } from "./logger.js";
 import { outputSinks } from "./default-output.js";
 import { buildKeychain } from "./credentials.js";
 import { registryTuningFromEnv } from "./registry-tuning.js";
+import { checkResultFiles, resultJson, stdoutLines, writeResultFiles } from "./package-result.js";
+import { parseKeyValues } from "./validate-flags.js";
+import { dockerHubShortName } from "./docker-hub-name.js";
 import { PUBLIC_INDEX_URL, readPipConfig } from "../python/pip-config.js";
 
 export interface PackageDeps {
@@ -47,9 +50,11 @@ export interface SharedContext {
  * configuration, layers, cache, registry access. `allowDefaultOutput` false: no output flag means
  * no sink here (the caller adds its own).
  */
-export async function sharedBuildOptions(flags: BuildFlags, ctx: SharedContext, registryLogin: { username?: string; passwordStdin?: boolean } = {}, allowDefaultOutput = true) {
+export async function sharedBuildOptions(flags: BuildFlags, ctx: SharedContext, registryLogin: { username?: string; passwordStdin?: boolean; authfile?: string } = {}, allowDefaultOutput = true) {
   const { io, logger, view } = ctx;
   const { here, hereDir } = ctx.paths;
+  const hubName = flags.push ? dockerHubShortName(flags.tag) : undefined;
+  if (hubName) logger.warn(`--tag ${flags.tag} names no registry: --push goes to Docker Hub as ${hubName}`);
   const { sinks, defaulted } = await outputSinks(flags, io, here, allowDefaultOutput);
   if (defaulted) logger.info(defaulted);
   const pip = await readPipConfig(io.env, io.env.HOME || homedir());
@@ -74,7 +79,7 @@ export async function sharedBuildOptions(flags: BuildFlags, ctx: SharedContext, 
     cacheDir: here(flags.cacheDir) ?? defaultCacheDir(io.env),
     sourceDateEpoch: sourceDateEpoch(io.env),
     sinks,
-    keychain: await buildKeychain({ ...registryLogin, tag: flags.tag }, io),
+    keychain: await buildKeychain({ ...registryLogin, authfile: here(registryLogin.authfile), tag: flags.tag }, io),
     insecureRegistries: flags.insecureRegistry ?? [],
     registryTuning: registryTuningFromEnv(io.env),
     progress: view.sink,
@@ -95,6 +100,8 @@ export async function runPackage(appPath: string, flags: PackageFlags, io: CliIO
     model: here(flags.model),
     base: flags.base ?? io.env.MONAI_BASEIMAGE ?? DEFAULT_BASE_IMAGE,
     platform: flags.platform,
+    labels: parseKeyValues("--label", flags.label, ["base", "tag", "version", "sdk_version"]),
+    annotations: parseKeyValues("--annotation", flags.annotation),
     workingDir: flags.workingDir,
     inputDir: flags.inputDir,
     outputDir: flags.outputDir,
@@ -122,9 +129,11 @@ export function cliContext(io: CliIO, verbosity: Verbosity): SharedContext {
   };
 }
 
-/** Run the build, then print: the digest alone on stdout (or the JSON result), outputs on stderr. */
-export async function buildAndReport(options: PackageMapOptions | PackageMap1Options, flags: Pick<BuildFlags, "json">, ctx: SharedContext, deps: PackageDeps): Promise<number> {
+/** Run the build, then print: `ref@digest` or the digest on stdout (or the JSON result), outputs on stderr. */
+export async function buildAndReport(options: PackageMapOptions | PackageMap1Options, flags: Pick<BuildFlags, "json" | "digestFile" | "metadataFile">, ctx: SharedContext, deps: PackageDeps): Promise<number> {
   const { io, logger, view } = ctx;
+  const resultFiles = { digestFile: ctx.paths.here(flags.digestFile), metadataFile: ctx.paths.here(flags.metadataFile) };
+  await checkResultFiles(resultFiles);
   let result: PackageMapResult;
   try {
     result = await deps.packageMap(options);
@@ -133,18 +142,17 @@ export async function buildAndReport(options: PackageMapOptions | PackageMap1Opt
     view.finish();
   }
   for (const w of result.warnings) logger.warn(w);
+  await writeResultFiles(result, resultFiles);
   if (flags.json) {
-    // the manifests as objects, not JSON-in-a-string: `jq .appJson.command` works
-    const manifests = { appJson: JSON.parse(result.appJson) as unknown, pkgJson: JSON.parse(result.pkgJson) as unknown };
-    io.stdout.write(`${JSON.stringify({ ...result, ...manifests }, null, 2)}\n`);
+    io.stdout.write(resultJson(result));
   } else {
     for (const o of result.outputs) {
       logger.info(`${o.kind}: ${o.target}${o.digest ? ` (${o.digest})` : ""}`);
       if (o.platformNames) logger.info(`${o.kind}: each platform also named ${o.platformNames.join(", ")}`);
     }
     if ("platforms" in result) for (const p of (result as MultiPlatformResult).platforms) logger.info(`${p.platform}: ${p.digest}`);
-    // the digest alone on stdout, so scripts can capture it (like crane)
-    io.stdout.write(`${result.digest}\n`);
+    // `ref@digest` per pushed name, else the digest alone, so scripts can capture it (like crane)
+    for (const line of stdoutLines(result)) io.stdout.write(`${line}\n`);
   }
   return 0;
 }

@@ -76,3 +76,17 @@ export function parseCompressionLevel(v: string): number {
 export function collect(v: string, prev: string[] = []): string[] {
   return [...prev, v];
 }
+
+/** `--label k=v` / `--annotation k=v` values as a record; a key given twice keeps the last value. */
+export function parseKeyValues(flag: string, values: readonly string[] | undefined, reserved: readonly string[] = []): Record<string, string> | undefined {
+  if (!values?.length) return undefined;
+  const out: Record<string, string> = {};
+  for (const v of values) {
+    const eq = v.indexOf("=");
+    const key = eq < 0 ? "" : v.slice(0, eq).trim();
+    if (!key) throw usage(`invalid ${flag} "${v.slice(0, 80)}": expected key=value`, `pass e.g. ${flag} org.opencontainers.image.source=https://example.com/repo`);
+    if (reserved.includes(key)) throw usage(`${flag} ${key}=… would replace the MAP's own ${key} label`, `choose another key; ${reserved.join(", ")} are set by the build`);
+    out[key] = v.slice(eq + 1);
+  }
+  return out;
+}

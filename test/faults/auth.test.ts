@@ -49,7 +49,7 @@ describe("auth faults (token registry, end to end)", () => {
   }
 
   async function assertPushedIntact(ref: string, printed: string) {
-    assert.equal((await inspectPushed(ref, CREDS)).digest, printed.trim());
+    assert.equal(printed, `${ref}@${(await inspectPushed(ref, CREDS)).digest}\n`, "stdout is ref@digest");
     await copyVerified(ref, join(tmp.dir, `copy-${n}`), CREDS);
   }
 

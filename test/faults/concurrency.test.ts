@@ -47,7 +47,7 @@ describe("8 concurrent pushes to one repository", () => {
     assert.equal(new Set(printed).size, N, "8 different images");
 
     const inspected = await Promise.all(refs.map((ref) => inspectPushed(ref)));
-    inspected.forEach((m, i) => assert.equal(m.digest, printed[i], `${refs[i]}: registry digest differs from the printed one`));
+    inspected.forEach((m, i) => assert.equal(printed[i], `${refs[i]}@${m.digest}`, `${refs[i]}: registry digest differs from the printed one`));
     // the base layer and the model/app layers are shared; only the skeleton layer and config differ
     const shared = inspected[0]!.layers.filter((d) => inspected.every((m) => m.layers.includes(d)));
     assert.ok(shared.length >= inspected[0]!.layers.length - 1, `shared layers: ${shared.length} of ${inspected[0]!.layers.length}`);

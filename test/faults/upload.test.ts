@@ -49,7 +49,7 @@ describe("faults while pushing (end to end)", () => {
 
   /** skopeo agrees on the manifest digest and copies every blob, verifying each. */
   async function assertPushedIntact(ref: string, printed: string) {
-    assert.equal((await inspectPushed(ref)).digest, printed.trim());
+    assert.equal(printed, `${ref}@${(await inspectPushed(ref)).digest}\n`, "stdout is ref@digest");
     await copyVerified(ref, join(tmp.dir, `copy-${n}`));
   }
 

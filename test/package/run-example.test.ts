@@ -98,10 +98,10 @@ describe("map-build package: the example runs in docker", () => {
     });
     assert.equal(head.headers.get("docker-content-digest"), result.digest);
 
-    // plain mode: the digest alone on stdout; a rebuild of the same inputs pushes the same digest
+    // plain mode: ref@digest on stdout; a rebuild of the same inputs pushes the same digest
     const plain = await runCli(["package", EXAMPLE_APP, "-t", ref, "-m", EXAMPLE_MODEL, "-b", base, "--no-sdk", "--push"], { env, cwd: tmp.dir });
     assert.equal(plain.code, 0, plain.stderr);
-    assert.equal(plain.stdout, `${inspected.Digest}\n`);
+    assert.equal(plain.stdout, `${ref}@${inspected.Digest}\n`);
 
     const pull = await dockerd.docker(["pull", ref]);
     assert.equal(pull.code, 0, pull.stderr);

@@ -8,12 +8,14 @@
  * temp file or cache entry exists.
  */
 import assert from "node:assert/strict";
-import { chmod, mkdir, readdir, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { chmod, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ExitCode } from "../../src/cli/exit-codes.js";
 import { buildEnv, inspectPushed, packageExample } from "../faults/setup.js";
 import { runCli } from "../helpers/cli.js";
+import { runOk } from "../helpers/run.js";
 import { EXAMPLE_APP, EXAMPLE_MODEL } from "../package/fixtures.js";
 import { pythonBaseLayout, PYTHON_BASE_TAG } from "../helpers/python-base.js";
 import { startRecordingProxy, type RecordedRequest, type RecordingProxy } from "../helpers/recording-proxy.js";
@@ -25,8 +27,8 @@ const USER = "alice";
 const PASSWORD = "s3cret";
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 
-type Place = "flags" | "env" | "auths" | "helper";
-const PLACES: Place[] = ["flags", "env", "auths", "helper"];
+type Place = "flags" | "env" | "auths" | "helper" | "containers-auth" | "authfile";
+const PLACES: Place[] = ["flags", "env", "auths", "helper", "containers-auth", "authfile"];
 
 interface Setup {
   host: string;
@@ -72,16 +74,26 @@ for (const kind of ["htpasswd", "token"] as const) {
       return { dir, path: `${join(dir, "bin")}:${process.env.PATH}` };
     }
 
-    async function push(place: Place | "none", password = PASSWORD) {
+    /** containers' auth.json (podman/skopeo login), the same `auths` format. */
+    async function authJson(password = PASSWORD): Promise<string> {
+      const file = join(tmp.dir, `auth-${++n}.json`);
+      await writeFile(file, JSON.stringify({ auths: { [s.host]: { auth: b64(`${USER}:${password}`) } } }));
+      return file;
+    }
+
+    const NO_CREDENTIAL_ENV = { MAP_BUILD_REGISTRY_USER: undefined, MAP_BUILD_REGISTRY_PASSWORD: undefined, MAP_BUILD_REGISTRY_HOST: undefined, REGISTRY_AUTH_FILE: undefined, XDG_RUNTIME_DIR: undefined };
+
+    async function push(place: Place, extraArgs: string[] = []) {
       const tag = `${s.host}/apps/${place}-${++n}:1`;
-      const docker = await dockerConfig(place === "auths" || place === "helper" ? place : "empty", password);
-      const env: NodeJS.ProcessEnv = { DOCKER_CONFIG: docker.dir, MAP_BUILD_REGISTRY_USER: undefined, MAP_BUILD_REGISTRY_PASSWORD: undefined, MAP_BUILD_REGISTRY_HOST: undefined };
+      const docker = await dockerConfig(place === "auths" || place === "helper" ? place : "empty");
+      const env: NodeJS.ProcessEnv = { DOCKER_CONFIG: docker.dir, ...NO_CREDENTIAL_ENV };
       if (docker.path) env.PATH = docker.path;
-      if (place === "env") Object.assign(env, { MAP_BUILD_REGISTRY_USER: USER, MAP_BUILD_REGISTRY_PASSWORD: password });
-      const flags = place === "flags" ? { extraArgs: ["--username", USER, "--password-stdin"], input: `${password}\n` } : {};
+      if (place === "env") Object.assign(env, { MAP_BUILD_REGISTRY_USER: USER, MAP_BUILD_REGISTRY_PASSWORD: PASSWORD });
+      if (place === "containers-auth") env.REGISTRY_AUTH_FILE = await authJson();
+      const args = place === "authfile" ? ["--authfile", await authJson()] : place === "flags" ? ["--username", USER, "--password-stdin"] : [];
       const from = s.proxy.log.length;
-      const r = await packageExample({ base, tag, output: ["--push"], env: buildEnv(tmp.dir, env), ...flags });
-      return { r, tag, log: s.proxy.log.slice(from), dockerConfig: docker.dir };
+      const r = await packageExample({ base, tag, output: ["--push"], env: buildEnv(tmp.dir, env), extraArgs: [...args, ...extraArgs], ...(place === "flags" ? { input: `${PASSWORD}\n` } : {}) });
+      return { r, tag, log: s.proxy.log.slice(from) };
     }
 
     const unauthorized = (log: RecordedRequest[]) => log.filter((e) => e.status === 401).map((e) => `${e.method} ${e.path}`);
@@ -93,9 +105,39 @@ for (const kind of ["htpasswd", "token"] as const) {
         const uploads = log.filter((e) => e.method === "POST" && /\/blobs\/uploads\/$/.test(e.path));
         assert.ok(uploads.length >= 4, `${uploads.length} uploads (the base layer, model, app and skeleton layers, 4 at a time)`);
         assert.equal(unauthorized(log).length, 1, unauthorized(log).join("\n"));
-        assert.equal((await inspectPushed(tag, `${USER}:${PASSWORD}`)).digest, r.stdout.trim().split("@").pop());
+        const pushed = await inspectPushed(tag, `${USER}:${PASSWORD}`);
+        assert.equal(r.stdout, `${tag}@${pushed.digest}\n`, "stdout is ref@digest");
       });
     }
+
+    it("output contract: --digest-file, --metadata-file, --label and --annotation", { skip: kind === "token" ? "one registry suffices" : false }, async () => {
+      const digestFile = join(tmp.dir, "digest.txt");
+      const metadataFile = join(tmp.dir, "build.json");
+      const source = "https://example.com/apps/word-score";
+      const { r, tag } = await push("env", [
+        "--digest-file", digestFile, "--metadata-file", metadataFile,
+        "--label", "team=imaging", "--label", "org.opencontainers.image.source=" + source,
+        "--annotation", "org.opencontainers.image.source=" + source, "--annotation", "org.opencontainers.image.revision=abc123",
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      const creds = ["--tls-verify=false", "--creds", `${USER}:${PASSWORD}`];
+      const raw = await runOk("skopeo", ["inspect", "--raw", ...creds, `docker://${tag}`]);
+      const digest = `sha256:${createHash("sha256").update(raw).digest("hex")}`;
+      assert.equal(r.stdout, `${tag}@${digest}\n`);
+      assert.equal(await readFile(digestFile, "utf8"), digest);
+      const meta = JSON.parse(await readFile(metadataFile, "utf8")) as { digest: string; tag: string; outputs: { kind: string; digest?: string }[] };
+      assert.equal(meta.digest, digest);
+      assert.equal(meta.tag, tag);
+      assert.equal(meta.outputs.find((o) => o.kind === "push")?.digest, digest);
+      const annotations = (JSON.parse(raw) as { annotations?: Record<string, string> }).annotations ?? {};
+      assert.equal(annotations["org.opencontainers.image.source"], source);
+      assert.equal(annotations["org.opencontainers.image.revision"], "abc123");
+      assert.match(annotations["org.opencontainers.image.base.digest"] ?? "", /^sha256:/);
+      const labels = (JSON.parse(await runOk("skopeo", ["inspect", ...creds, `docker://${tag}`])) as { Labels: Record<string, string> }).Labels;
+      assert.equal(labels.team, "imaging");
+      assert.equal(labels["org.opencontainers.image.source"], source);
+      assert.equal(labels.tag, tag, "the MAP's own labels stay");
+    });
 
     /**
      * A failing push as a child process with its own TMPDIR and cache dir, so "nothing was built"
@@ -107,15 +149,8 @@ for (const kind of ["htpasswd", "token"] as const) {
       const docker = await dockerConfig(place === "none" ? "empty" : place, password);
       const tag = `${s.host}/apps/failing-${n}:1`;
       const from = s.proxy.log.length;
-      const r = await runCli(["package", EXAMPLE_APP, "-m", EXAMPLE_MODEL, "-b", base, "-t", tag, "--no-sdk", "--push"], {
-        env: {
-          ...buildEnv(root),
-          TMPDIR: join(root, "tmp"),
-          DOCKER_CONFIG: docker.dir,
-          MAP_BUILD_REGISTRY_USER: undefined,
-          MAP_BUILD_REGISTRY_PASSWORD: undefined,
-          MAP_BUILD_REGISTRY_HOST: undefined,
-        },
+      const r = await runCli(["package", EXAMPLE_APP, "-m", EXAMPLE_MODEL, "-b", base, "-t", tag, "--no-sdk", "--push", ...(place === "none" ? ["--json"] : [])], {
+        env: { ...buildEnv(root), ...NO_CREDENTIAL_ENV, TMPDIR: join(root, "tmp"), DOCKER_CONFIG: docker.dir },
       });
       assert.equal(r.code, ExitCode.auth, r.stderr);
       assert.deepEqual((await readdir(join(root, "tmp"))).filter((f) => f.startsWith("map-build-")), [], "no layer temp file");
@@ -132,8 +167,14 @@ for (const kind of ["htpasswd", "token"] as const) {
 
     it("no credentials: exit 4 before any layer is written, 'no credentials found … (looked in: …)'", async () => {
       const { r, dockerConfig: dir } = await failingPush("none");
-      assert.match(r.stderr, /error: no credentials found for 127\.0\.0\.1:\d+ \(looked in: MAP_BUILD_REGISTRY_USER\/PASSWORD, .*config\.json\) \[E_UNAUTHORIZED\]/);
+      assert.match(r.stderr, /error: no credentials found for 127\.0\.0\.1:\d+ \(looked in: MAP_BUILD_REGISTRY_USER\/PASSWORD, .*containers\/auth\.json, .*config\.json\) \[E_UNAUTHORIZED\]/);
       assert.ok(r.stderr.includes(`${dir}/config.json`), r.stderr);
+      // --json: the failure is one JSON object on stdout too
+      const { error } = JSON.parse(r.stdout) as { error: { code: string; message: string; hint: string; exitCode: number } };
+      assert.equal(error.code, "E_UNAUTHORIZED");
+      assert.equal(error.exitCode, ExitCode.auth);
+      assert.match(error.message, /^no credentials found for /);
+      assert.ok(error.hint.length > 0);
     });
   });
 }

@@ -38,6 +38,8 @@ export interface DockerConfigKeychainOptions {
   env: NodeJS.ProcessEnv;
   /** Overrides DOCKER_CONFIG / ~/.docker. */
   configDir?: string;
+  /** A file of the same format read instead (containers' auth.json). */
+  file?: string;
   helperTimeoutMs?: number;
 }
 
@@ -113,7 +115,7 @@ function decodeEntry(file: string, name: string, entry: AuthEntry): Credential |
 }
 
 export function dockerConfigKeychain(opts: DockerConfigKeychainOptions): Keychain {
-  const file = dockerConfigPath(opts.env, opts.configDir);
+  const file = opts.file ?? dockerConfigPath(opts.env, opts.configDir);
   let config: Promise<DockerConfig | undefined> | undefined;
   const cache = new Map<string, Promise<Credential | undefined>>();
 

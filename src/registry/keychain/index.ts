@@ -11,4 +11,5 @@ export {
 } from "./docker-config.js";
 export { credentialFromHelper, DEFAULT_HELPER_TIMEOUT_MS, type HelperOptions } from "./cred-helper.js";
 export { multiKeychain, defaultKeychain, type DefaultKeychainOptions } from "./multi.js";
+export { containersAuthFiles, containersAuthKeychains, authFileKeychain } from "./containers-auth.js";
 export { sealCredential, hasSecret, registryKey } from "./credential.js";
