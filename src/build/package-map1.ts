@@ -96,7 +96,7 @@ export async function packageMap1(opts: PackageMap1Options): Promise<PackageMapR
     checkBasePlatform(baseConfig, platform, base.label);
 
     // the user first: pip installs into its home
-    const account = await userLayer(base.image, user);
+    const account = await userLayer(base.image, user, opts.noCache ? undefined : opts.cacheDir);
     const home = userHome(user.name);
     const ids = { uid: user.uid, gid: user.gid };
 

@@ -4,11 +4,9 @@
  * library directories. Whiteouts and opaque directories are honoured (merged-files.ts), only the
  * wanted files are captured, and the result is cached by the base's layer digests.
  */
-import { createHash } from "node:crypto";
-import { mkdir, readFile } from "node:fs/promises";
-import { join, posix } from "node:path";
+import { posix } from "node:path";
 import { z } from "zod";
-import { writeFileAtomic } from "../atomic-file.js";
+import { cachedByLayers } from "./layer-keyed-cache.js";
 import type { Image } from "../image/index.js";
 import { readMergedFiles } from "../inspect/merged-files.js";
 import { headerBlock, isDistMetadataFile, isPythonBinary } from "../python/base-dists.js";
@@ -51,17 +49,6 @@ async function scanLayers(image: Image): Promise<BaseScan> {
 
 /** The scan of `image`, from `cacheDir/python-base/` when this set of layers was scanned before. */
 export async function scanBase(image: Image, cacheDir: string | undefined): Promise<BaseScan> {
-  const digests = await Promise.all((await image.layers()).map((l) => l.digest()));
-  const key = createHash("sha256").update(JSON.stringify(digests)).digest("hex");
-  const file = cacheDir ? join(cacheDir, "python-base", `${key}.json`) : undefined;
-  if (file) {
-    const hit = await readFile(file, "utf8").then((t) => ScanSchema.safeParse(JSON.parse(t))).catch(() => undefined);
-    if (hit?.success) return { bins: hit.data.bins, metadata: hit.data.metadata, libs: hit.data.libs };
-  }
-  const scan = await scanLayers(image);
-  if (file) {
-    await mkdir(posix.dirname(file), { recursive: true });
-    await writeFileAtomic(file, JSON.stringify({ v: 1, ...scan }));
-  }
-  return scan;
+  const hit = await cachedByLayers(image, cacheDir, "python-base", ScanSchema, async () => ({ v: 1 as const, ...(await scanLayers(image)) }));
+  return { bins: hit.bins, metadata: hit.metadata, libs: hit.libs };
 }
