@@ -23,7 +23,7 @@ export async function outputSinks(flags: BuildFlags, io: Pick<CliIO, "env" | "cw
   if (flags.ociLayout) sinks.push(ociLayoutSink(resolvePath(flags.ociLayout), { option: "--oci-layout" }));
   if (flags.ociArchive) sinks.push(ociArchiveSink(resolvePath(flags.ociArchive), { option: "--oci-archive" }));
   if (flags.load) sinks.push(engineLoadSink(dockerHost));
-  if (flags.push) sinks.push(pushSink());
+  if (flags.push) sinks.push(pushSink(), ...(flags.alsoTag ?? []).map((name) => pushSink({ name })));
   if (sinks.length > 0 || !allowDefault) return { sinks };
   if (await pingEngine(dockerHost, 2000)) {
     return { sinks: [engineLoadSink(dockerHost)], defaulted: "no output flag given: loading into the Docker engine" };

@@ -20,6 +20,8 @@ import {
 /** The flags addBuildOptions declares. */
 export interface BuildFlags {
   tag: string;
+  /** Further -t names (package only): pushed too. */
+  alsoTag?: string[];
   cache: boolean;
   push?: boolean;
   tarball?: string;
@@ -117,7 +119,7 @@ export function packageCommand(name = "package"): Command {
   return addBuildOptions(new Command(name))
     .description("Build a MONAI Application Package (MAP) from an app and its models, without a Docker daemon")
     .argument("<app_path>", "a .py file, or a folder holding __main__.py")
-    .option("-t, --tag <tag>", "image name, [registry/]repository[:tag] (required)")
+    .option("-t, --tag <tag>", "image name, [registry/]repository[:tag] (required; repeatable: --push pushes every tag)", collect)
     .option("-m, --model <path>", "model file, or folder of models")
     .option("-b, --base <image>", `base image: registry reference, oci:DIR[:tag], oci-archive:FILE[:tag] or docker-archive:FILE[:tag] (default: $MONAI_BASEIMAGE, else ${DEFAULT_BASE_IMAGE})`)
     .option("-i, --input-dir <dir>", "input folder, relative to the working dir", parseDataDir("--input-dir"), DEFAULT_INPUT_DIR)
@@ -144,6 +146,10 @@ export function packageCommand(name = "package"): Command {
     // checked here rather than as a commander requiredOption: commander checks required options
     // before arguments, so `package` alone complained about --tag before the missing app path
     .hook("preAction", (cmd) => {
+      // the first -t names the image (labels, archives); the others are pushed too
+      const tags = cmd.opts<{ tag?: string[] }>().tag ?? [];
+      cmd.setOptionValue("tag", tags[0]);
+      cmd.setOptionValue("alsoTag", tags.slice(1));
       if (!cmd.opts<Partial<PackageFlags>>().tag) {
         throw new MapBuildError("E_USAGE", "required option '-t, --tag <tag>' not specified", { hint: `name the image: ${[cmd.parent?.name(), cmd.name()].filter(Boolean).join(" ")} APP_PATH --tag NAME[:TAG]` });
       }

@@ -8,10 +8,10 @@ import { runBounded } from "../run-bounded.js";
 import type { Image, Layer } from "../image/image.js";
 import type { MultiPlatformImage } from "../image/image-index.js";
 import { noProgress, type ProgressSink } from "../progress.js";
-import { withDigest } from "../reference/index.js";
+import { parseReference, withDigest } from "../reference/index.js";
 import type { ImageReference } from "../reference/types.js";
 import type { PushAction, RegistryClient } from "../registry/index.js";
-import type { Sink } from "./sink.js";
+import type { Sink, SinkContext } from "./sink.js";
 
 export interface PushImageOptions {
   progress?: ProgressSink;
@@ -97,18 +97,23 @@ export async function pushImageIndex(client: RegistryClient, index: MultiPlatfor
 }
 
 /** A push to the registry the image is named after, as a build output. */
-export function pushSink(opts: Pick<PushImageOptions, "concurrency"> = {}): Sink {
+/**
+ * A push to the registry the image is named after, as a build output; `name` pushes under another
+ * name instead (an extra tag: its blobs are found by HEAD, so nothing is uploaded twice to one repository).
+ */
+export function pushSink(opts: Pick<PushImageOptions, "concurrency"> & { name?: string } = {}): Sink {
+  const target = (ctx: SinkContext) => (opts.name ? parseReference(opts.name) : ctx.name);
   return {
     kind: "push",
     // before any layer is built: the target answers, the credentials work and may push
-    preflight: (ctx) => ctx.registry().checkPushAccess(ctx.name, { signal: ctx.signal }),
+    preflight: (ctx) => ctx.registry().checkPushAccess(target(ctx), { signal: ctx.signal }),
     async write(image, ctx) {
-      const pushed = await pushImage(ctx.registry(), image, ctx.name, { ...opts, progress: ctx.progress, signal: ctx.signal });
-      return { kind: "push", target: ctx.name.toString(), digest: pushed.digest };
+      const pushed = await pushImage(ctx.registry(), image, target(ctx), { ...opts, progress: ctx.progress, signal: ctx.signal });
+      return { kind: "push", target: target(ctx).toString(), digest: pushed.digest };
     },
     async writeIndex(index, ctx) {
-      const pushed = await pushImageIndex(ctx.registry(), index, ctx.name, { ...opts, progress: ctx.progress, signal: ctx.signal });
-      return { kind: "push", target: ctx.name.toString(), digest: pushed.digest };
+      const pushed = await pushImageIndex(ctx.registry(), index, target(ctx), { ...opts, progress: ctx.progress, signal: ctx.signal });
+      return { kind: "push", target: target(ctx).toString(), digest: pushed.digest };
     },
   };
 }

@@ -139,6 +139,17 @@ for (const kind of ["htpasswd", "token"] as const) {
       assert.equal(labels.tag, tag, "the MAP's own labels stay");
     });
 
+    it("two -t tags: both pushed with one upload of each blob, both resolve to one digest, one stdout line each", { skip: kind === "token" ? "one registry suffices" : false }, async () => {
+      const second = `${s.host}/apps/env-${n + 1}:also`;
+      const { r, tag, log } = await push("env", ["-t", second]);
+      assert.equal(r.code, 0, r.stderr);
+      const [a, b] = [await inspectPushed(tag, `${USER}:${PASSWORD}`), await inspectPushed(second, `${USER}:${PASSWORD}`)];
+      assert.equal(b.digest, a.digest);
+      assert.equal(r.stdout, `${tag}@${a.digest}\n${second}@${a.digest}\n`);
+      const patches = log.filter((e) => e.method === "PATCH");
+      assert.equal(patches.length, new Set([...a.layers, a.config]).size, "each blob uploaded once");
+    });
+
     /**
      * A failing push as a child process with its own TMPDIR and cache dir, so "nothing was built"
      * can be checked: no map-build-* temp folder, no cache folder, no blob sent.

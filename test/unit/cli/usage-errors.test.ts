@@ -41,9 +41,10 @@ describe("usage errors", () => {
   });
 
   it("a single-value flag given twice is a usage error; repeatable ones are not", async () => {
-    const r = await runCliInProcess(["package", tmp.dir, "-t", "a:1", "--tag", "b:1"]);
+    // (-t is repeatable since every tag can be pushed: --base stands for the single-value flags)
+    const r = await runCliInProcess(["package", tmp.dir, "-t", "a:1", "--base", "a:1", "--base", "b:1"]);
     assert.equal(r.code, ExitCode.usage);
-    assert.match(r.stderr, /--tag was given more than once \[E_USAGE\]/);
+    assert.match(r.stderr, /--base was given more than once \[E_USAGE\]/);
     const twice = await runCliInProcess(["cache", "ls", "--cache-dir", tmp.dir, "--cache-dir", tmp.dir]);
     assert.equal(twice.code, ExitCode.usage);
     const repeatable = await runCliInProcess(["package", join(tmp.dir, "none"), "-t", "a:1", "--wheelhouse", "a", "--wheelhouse", "b", "--tarball", join(tmp.dir, "o.tar")]);
