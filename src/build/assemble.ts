@@ -17,7 +17,10 @@ import { RegistryClient } from "../registry/index.js";
 import { silentLogger, type Logger } from "../progress.js";
 import type { SinkContext } from "../sinks/index.js";
 import { runBounded } from "../run-bounded.js";
-import type { PlannedLayer } from "./map-entries.js";
+import { sbomLayer, type PlannedLayer } from "./map-entries.js";
+import { attest, preflightAttestations, renderSbom } from "./attestations.js";
+import type { BuildFacts, BuildParameters } from "../sbom/index.js";
+import type { Layer } from "../image/image.js";
 import type { LayerSummary, OutputSummary, PackageMapOptions, PackageMapResult } from "./options.js";
 import { outputLabel, roleTable, sinkProgress } from "./progress-roles.js";
 
@@ -25,7 +28,7 @@ import { outputLabel, roleTable, sinkProgress } from "./progress-roles.js";
 export type CommonBuildOptions = Pick<
   PackageMapOptions,
   | "tag" | "compression" | "compressionLevel" | "noCache" | "cacheDir" | "sourceDateEpoch" | "tmpDir" | "sinks"
-  | "keychain" | "insecureRegistries" | "registryTuning" | "progress" | "logger" | "signal"
+  | "keychain" | "insecureRegistries" | "registryTuning" | "progress" | "logger" | "signal" | "supplyChain"
 >;
 
 export interface BuildContext {
@@ -37,6 +40,8 @@ export interface BuildContext {
   cache: Awaited<ReturnType<typeof openLayerCache>> | undefined;
   /** Layers written so far: their temp files go when the build ends. */
   built: FileLayer[];
+  /** Wall-clock start, only when the caller gave a clock (the provenance's startedOn). */
+  startedOn?: Date;
 }
 
 export async function runBuild<R>(opts: CommonBuildOptions, body: (ctx: BuildContext) => Promise<R>): Promise<R> {
@@ -47,11 +52,13 @@ export async function runBuild<R>(opts: CommonBuildOptions, body: (ctx: BuildCon
   const getClient = () => (client ??= new RegistryClient({ ...opts.registryTuning, keychain: opts.keychain, insecureRegistries: opts.insecureRegistries, logger }));
   const sinkContext: SinkContext = { name: tag, registry: getClient, progress: opts.progress, signal: opts.signal };
   for (const sink of opts.sinks) await sink.preflight?.(sinkContext);
+  await preflightAttestations(opts.supplyChain);
+  const startedOn = opts.supplyChain?.clock?.();
   const work = await mkdtemp(join(opts.tmpDir ?? tmpdir(), "map-build-"));
   const built: FileLayer[] = [];
   try {
     const cache = opts.noCache || !opts.cacheDir ? undefined : await openLayerCache({ dir: opts.cacheDir });
-    return await body({ tag, work, logger, client: getClient, sinkContext, cache, built });
+    return await body({ tag, work, logger, client: getClient, sinkContext, cache, built, ...(startedOn ? { startedOn } : {}) });
   } catch (e) {
     if (opts.signal?.aborted && !isMapBuildError(e)) throw new MapBuildError("E_INTERRUPTED", "interrupted", { cause: e });
     throw e;
@@ -72,15 +79,18 @@ export interface AssembleInput {
   configStep: string;
   /** Manifest annotations (the OCI base name and digest, the caller's own). */
   annotations?: Record<string, string>;
+  /** For the SBOM and provenance (none without it): the facts once the layers are written, and the parameters as given. */
+  attest?: { facts: (layers: readonly Layer[]) => Promise<BuildFacts>; params: BuildParameters };
 }
 
 export type AssembledImage = Omit<PackageMapResult, "appJson" | "pkgJson" | "warnings">;
 
 export async function assembleImage(ctx: BuildContext, opts: CommonBuildOptions, input: AssembleInput): Promise<AssembledImage> {
-  const { planned, family } = input;
+  const { family } = input;
+  const planned = [...input.planned];
   const mtime = opts.sourceDateEpoch ?? 0;
   const fromCache = new Set<number>();
-  const layers = await runBounded(planned, async (p, i, signal) => {
+  const writeOne = async (p: PlannedLayer, i: number, signal: AbortSignal | undefined) => {
     const compression = opts.compression === "none" || !p.compressible ? "none" : "gzip";
     const { layer, cached } = await writeLayerCached(ctx.cache, p.entries, {
       compression,
@@ -98,7 +108,15 @@ export async function assembleImage(ctx: BuildContext, opts: CommonBuildOptions,
     }
     ctx.built.push(layer); // dispose() deletes temp files only; cached blobs stay
     return layer;
-  }, { signal: opts.signal });
+  };
+  const layers = await runBounded(planned, writeOne, { signal: opts.signal });
+  const sc = opts.supplyChain ?? {};
+  const facts = input.attest ? await input.attest.facts(layers) : undefined;
+  if (facts && sc.sbomInImage) {
+    const p = sbomLayer(sc.sbomInImage, renderSbom(facts, sc.sbomFormat));
+    layers.push(await writeOne(p, planned.length, opts.signal));
+    planned.push(p);
+  }
 
   const created = new Date(mtime * 1000).toISOString().replace(/\.000Z$/, "Z");
   const additions: LayerAddition[] = planned.map((p, i) => ({ layer: layerForFamily(layers[i]!, family), history: { created, created_by: p.createdBy } }));
@@ -113,9 +131,10 @@ export async function assembleImage(ctx: BuildContext, opts: CommonBuildOptions,
     manifestDigest: await image.digest(),
     configDigest: manifest.config.digest,
   });
+  const attested = facts && input.attest ? await attest(image, facts, input.attest.params, sc, ctx.startedOn, mtime) : undefined;
   for (const sink of opts.sinks) {
     const progress = sinkProgress(opts.progress, roles, outputLabel(sink, ctx.tag));
-    outputs.push(await sink.write(image, { ...ctx.sinkContext, progress }));
+    outputs.push(await sink.write(image, { ...ctx.sinkContext, progress, ...(attested?.referrers.length ? { referrers: attested.referrers } : {}) }));
   }
   const summaries: LayerSummary[] = await Promise.all(
     (await image.layers()).map(async (l, i) => ({
@@ -135,5 +154,6 @@ export async function assembleImage(ctx: BuildContext, opts: CommonBuildOptions,
     size: rawManifest.length + manifest.config.size + manifest.layers.reduce((n, l) => n + l.size, 0),
     layers: summaries,
     outputs,
+    ...(attested ? { attestations: attested.summary } : {}),
   };
 }

@@ -65,3 +65,8 @@ export function skeletonLayer(changes: MapConfigChanges, executor: string, appJs
   ];
   return { id: "map", entries, createdBy: "map-build: MAP manifests /etc/monai, executor /opt/monai/executor, work dirs", compressible: true };
 }
+
+/** The SBOM inside the image, on request: one generated file (its own layer, added last). */
+export function sbomLayer(path: string, sbom: Uint8Array): PlannedLayer {
+  return { id: "sbom", entries: [generatedFile(path, sbom)], createdBy: `map-build: SBOM ${path}`, compressible: true };
+}

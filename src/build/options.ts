@@ -3,6 +3,7 @@ import type { Keychain } from "../registry/credentials-types.js";
 import type { RegistryTuning } from "../registry/options.js";
 import type { Logger, ProgressSink } from "../progress.js";
 import type { Sink, SinkSummary } from "../sinks/index.js";
+import type { SupplyChainOptions } from "./attestations.js";
 
 export interface PackageMapOptions {
   /** The legacy MAP of App SDK ≤ 0.5 (the default); `"1.0"` takes PackageMap1Options instead. */
@@ -70,6 +71,8 @@ export interface PackageMapOptions {
 
   /** Where the image goes, written in this order (put local files before a push, so a push failure keeps them); at least one. */
   sinks: Sink[];
+  /** SBOM and provenance: formats, files, in-image copy; attached by every sink that can hold them unless `attach: false`. */
+  supplyChain?: SupplyChainOptions;
 
   // registry access
   keychain?: Keychain;
@@ -106,7 +109,14 @@ export interface PackageMapResult {
   outputs: OutputSummary[];
   appJson: string;
   pkgJson: string;
+  /** The SBOM and provenance of this image (also in the files and outputs asked for). */
+  attestations?: BuildAttestations;
   warnings: string[];
+}
+
+export interface BuildAttestations {
+  sbom: { mediaType: string; digest: string; size: number };
+  provenance: { mediaType: string; digest: string; size: number };
 }
 
 /** packageMap() options for a MAP 1.0 (holoscan-cli's `holoscan/monai-deploy package -c app.yaml`). */

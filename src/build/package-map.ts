@@ -14,6 +14,9 @@ import type { PackageMap1Options, PackageMapOptions, PackageMapResult } from "./
 import { pythonLayers } from "./python-layers.js";
 import { requirementsList, withSdkRequirements } from "./requirements-list.js";
 import { checkBasePlatform } from "./preflight.js";
+import { collectBuildFacts } from "./build-facts.js";
+import { hashFile } from "../hash-file.js";
+import type { Layer } from "../image/image.js";
 import { packageMultiPlatform } from "./multi-platform.js";
 import { isMultiPlatform } from "./platform-list.js";
 
@@ -86,12 +89,26 @@ export async function packageMap(opts: PackageMapOptions | PackageMap1Options): 
     });
 
     // 5. layers, least often changed first
-    const planned: PlannedLayer[] = [
-      ...python.layers,
-      ...(await Promise.all(models.map((m) => modelLayer(m)))),
-      await appLayer(app, opts.appPath, withSdkRequirements(pip, python.sdkRequires, opts)),
-      skeletonLayer(changes, executor, manifests.appJson, manifests.pkgJson),
-    ];
+    const modelLayers = await Promise.all(models.map((m) => modelLayer(m)));
+    const appPlanned = await appLayer(app, opts.appPath, withSdkRequirements(pip, python.sdkRequires, opts));
+    const skeleton = skeletonLayer(changes, executor, manifests.appJson, manifests.pkgJson);
+    const planned: PlannedLayer[] = [...python.layers, ...modelLayers, appPlanned, skeleton];
+    // the SBOM's facts: every file was hashed for the cache key already (stat index), or is in memory
+    const facts = async (layers: readonly Layer[]) =>
+      collectBuildFacts({
+        tag: ctx.tag,
+        version: meta.version,
+        sdkVersion: meta.sdkVersion,
+        base: { reference: base.label, digest: await base.image.digest() },
+        platform: { os: baseConfig.os, architecture: baseConfig.architecture, ...(baseConfig.variant ? { variant: baseConfig.variant } : {}) },
+        python: python.distributions,
+        models: models.map((plan, i) => ({ plan, entries: modelLayers[i]!.entries })),
+        appEntries: appPlanned.entries,
+        mapEntries: skeleton.entries,
+        appTreeDigest: await layers[planned.indexOf(appPlanned)]!.diffId(),
+        sourceDateEpoch: opts.sourceDateEpoch ?? 0,
+        fileSha256: (p) => (cache ? cache.contentDigest([p], opts.signal) : hashFile(p, opts.signal)),
+      });
     const assembled = await assembleImage(ctx, opts, {
       base: base.image,
       family,
@@ -107,6 +124,7 @@ export async function packageMap(opts: PackageMapOptions | PackageMap1Options): 
       },
       configStep: "map-build: ENV MONAI_* PATH; LABEL base tag version sdk_version; WORKDIR; USER root; ENTRYPOINT monai-exec",
       annotations: { ...identity.annotations, ...opts.annotations },
+      attest: { facts, params: opts },
     });
     return {
       ...assembled,

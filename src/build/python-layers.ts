@@ -13,6 +13,7 @@ import { pep440ToSemver, type AppInfo } from "../map/index.js";
 import type { Logger } from "../progress.js";
 import type { InstallTarget } from "../python/index.js";
 import type { PlannedLayer } from "./map-entries.js";
+import type { PythonDistribution } from "../sbom/facts.js";
 import type { PackageMapOptions } from "./options.js";
 import type { RequirementsList } from "./requirements-list.js";
 import { importsSdk } from "./sdk-import.js";
@@ -29,6 +30,8 @@ export interface PythonLayers {
    */
   sdkRequires: string[];
   installed: { name: string; version: string }[];
+  /** The installed distributions with wheel, license and origin: the SBOM's Python part. */
+  distributions: PythonDistribution[];
   /** Normalised name → version of what the base already has (empty when the base was not read). */
   inBase: ReadonlyMap<string, string>;
   /** X.Y of the target Python, when anything was resolved. */
@@ -109,7 +112,7 @@ export async function pythonLayers(pip: Pick<RequirementsList, "pipPackages" | "
     });
   }
   const nothingToInstall = !wantSdk && !opts.locked && pip.pipPackages.length === 0 && pip.requirementsFiles.length === 0;
-  if (nothingToInstall) return { layers: [], sdkRequires: [], installed: [], inBase: new Map(), warnings: [] };
+  if (nothingToInstall) return { layers: [], sdkRequires: [], installed: [], distributions: [], inBase: new Map(), warnings: [] };
 
   // loaded only when there is something to install: most builds never need the resolver
   const [{ normalizeName, resolvePythonDeps }, { readWheelMetadata }, { pythonTarget }, { formatPylock }] = await Promise.all([
@@ -156,7 +159,18 @@ export async function pythonLayers(pip: Pick<RequirementsList, "pipPackages" | "
   const sdkVersion = sdk ? pep440ToSemver(sdk.version) : undefined;
   const lock = deps.wheels.map((w) => ({ name: w.name, version: w.version, filename: w.filename, sha256: w.sha256, ...(w.location ? { location: w.location } : {}) }));
   if (opts.lockFile) await writeFileAtomic(resolve(opts.lockFile), formatPylock(lock));
-  const known = { installed: deps.installed, inBase: new Map([...inBase].map(([name, d]) => [name, d.version])), pythonVersion: target.pythonVersion, warnings };
+  const distributions = deps.installed.map((d): PythonDistribution => {
+    const wheel = deps.wheels.find((w) => normalizeName(w.name) === normalizeName(d.name));
+    return {
+      name: d.name,
+      version: d.version,
+      ...(wheel ? { wheel: { filename: wheel.filename, sha256: wheel.sha256 } } : {}),
+      ...(d.license ? { license: d.license } : {}),
+      requestedBy: wheel?.requestedBy ?? [],
+      ...(normalizeName(d.name) === sdkDist ? { sdk: true } : {}),
+    };
+  });
+  const known = { installed: deps.installed, distributions, inBase: new Map([...inBase].map(([name, d]) => [name, d.version])), pythonVersion: target.pythonVersion, warnings };
   if (deps.entries.length === 0) return { layers: [], sdkVersion, sdkRequires, ...known };
   return {
     layers: [

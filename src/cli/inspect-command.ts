@@ -10,6 +10,8 @@ import { formatBytes } from "./progress-view.js";
 import { createProgressView } from "./progress-view.js";
 import { imageOpener, type ImageOpener, type RegistryFlags } from "./open-images.js";
 import type { CliIO } from "./io.js";
+import type { Digest } from "../digest.js";
+import type { RegistryClient } from "../registry/index.js";
 
 export interface InspectFlags extends RegistryFlags {
   json?: boolean;
@@ -17,6 +19,7 @@ export interface InspectFlags extends RegistryFlags {
   base?: boolean | string;
   readBaseLayers?: boolean;
   sdk: boolean;
+  sbom?: boolean;
 }
 
 export const IMAGE_ARGUMENT = "registry reference, oci:DIR[:tag], oci-archive:FILE[:tag], docker-archive:FILE[:tag], or the path of a layout or archive";
@@ -41,6 +44,7 @@ export function inspectCommand(): Command {
     .option("--no-base", "do not open the base image (skips the PATH and base-layer comparisons)")
     .option("--read-base-layers", "also read every base layer (slow for big bases)")
     .option("--no-sdk", "the MAP was built without the SDK (only needed for MAPs built before map-build recorded it)")
+    .option("--sbom", "list and print the SBOMs attached to the image (instead of the report)")
     .addHelpText(
       "after",
       "\nExit status: 0 when every check passes, 10 when the MAP does not conform or the image is not a MAP.\nThe checklist: docs/checklist.md in the map-build package.\n\nExample:\n  map-build inspect word-score.tar\n",
@@ -94,6 +98,7 @@ export async function runInspect(image: string, flags: InspectFlags, io: CliIO, 
   const opener = await imageOpener([image, ...(baseFlag ? [baseFlag] : [])], platform, flags, io);
   const view = createProgressView(io.stderr, progress, { signal: io.signal });
   try {
+    if (flags.sbom) return await printSboms(image, await (await opener.open(image, platform)).image.digest(), opener.client, flags, io);
     if (!multi) {
       const report = await inspectOne(image, platform, flags, opener, io, view.sink);
       view.finish();
@@ -135,4 +140,17 @@ async function inspectOne(image: string, platform: PlatformSpec, flags: InspectF
   }
   const { inspectMap } = await import("../inspect/inspect-map.js");
   return inspectMap(opened.image, { base, readBaseLayers: flags.readBaseLayers, noSdk: !flags.sdk, progress });
+}
+
+/** `inspect --sbom`: each attached SBOM, a header line then its content (or one JSON array). */
+async function printSboms(image: string, digest: Digest, client: () => RegistryClient, flags: InspectFlags, io: CliIO): Promise<number> {
+  const { attachedArtifacts, SBOM_ARTIFACT_TYPES } = await import("../inspect/attached.js");
+  const sboms = (await attachedArtifacts(image, digest, client, io.signal)).filter((a) => SBOM_ARTIFACT_TYPES.includes(a.artifactType));
+  if (flags.json) {
+    io.stdout.write(`${JSON.stringify(sboms.map((s) => ({ artifactType: s.artifactType, digest: s.digest, sbom: JSON.parse(s.content.toString("utf8")) as unknown })), null, 2)}\n`);
+    return ExitCode.ok;
+  }
+  if (sboms.length === 0) io.stderr.write(`no SBOM is attached to ${digest}\n`);
+  for (const s of sboms) io.stdout.write(`# ${s.artifactType} ${s.digest}\n${s.content.toString("utf8").replace(/\n?$/, "\n")}`);
+  return ExitCode.ok;
 }

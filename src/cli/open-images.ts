@@ -22,6 +22,8 @@ export interface ImageOpener {
   open(spec: string, platform?: PlatformSpec): Promise<OpenedBase>;
   /** The platforms an image offers (an index's entries, else its config's platform). */
   platforms(spec: string): Promise<Platform[]>;
+  /** The command's registry client (opened on first use). */
+  client(): RegistryClient;
   close(): Promise<void>;
 }
 
@@ -32,6 +34,7 @@ export async function imageOpener(images: readonly string[], platform: PlatformS
   const getClient = () => (client ??= new RegistryClient({ ...registryTuningFromEnv(io.env), keychain, insecureRegistries: flags.insecureRegistry ?? [] }));
   return {
     open: (spec, p) => openBaseImage(spec, p ?? platform, getClient, io.signal),
+    client: getClient,
     platforms: (spec) => basePlatforms(spec, getClient, io.signal),
     close: async () => {
       await client?.close().catch(() => {});

@@ -70,7 +70,15 @@ export interface PackageFlags extends BuildFlags {
   authfile?: string;
   label?: string[];
   annotation?: string[];
+  sbom?: string;
+  sbomFormat: "cyclonedx" | "spdx";
+  provenance?: string;
+  sbomInImage?: string | boolean;
+  attach: boolean;
 }
+
+/** Where `--sbom-in-image` puts the SBOM when no path is given (beside the app, outside /etc/monai). */
+export const DEFAULT_SBOM_IN_IMAGE = "/opt/monai/sbom.cdx.json";
 
 const EXAMPLES = `
 Examples:
@@ -142,6 +150,11 @@ export function packageCommand(name = "package"): Command {
     .option("--username <user>", "registry user for the push target (with --password-stdin)")
     .option("--password-stdin", "read the registry password from stdin")
     .option("--authfile <file>", "containers auth file (auth.json) to read credentials from, before REGISTRY_AUTH_FILE and the default ones")
+    .option("--sbom <file>", "write the MAP's SBOM to this file")
+    .addOption(new Option("--sbom-format <format>", "SBOM format: CycloneDX 1.6 JSON or SPDX 2.3 JSON").choices(["cyclonedx", "spdx"]).default("cyclonedx"))
+    .option("--provenance <file>", "write the build provenance (in-toto statement, SLSA v1 predicate) to this file")
+    .option("--sbom-in-image [path]", `also put the SBOM into the image (default path ${DEFAULT_SBOM_IN_IMAGE}; changes the digest)`)
+    .option("--no-attach", "do not attach the SBOM and provenance to the pushed image, OCI layout or tarballs")
     .addHelpText("after", EXAMPLES)
     // checked here rather than as a commander requiredOption: commander checks required options
     // before arguments, so `package` alone complained about --tag before the missing app path

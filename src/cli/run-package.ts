@@ -8,7 +8,7 @@ import type { PackageMap1Options, PackageMapOptions, PackageMapResult } from "..
 import type { Logger } from "../progress.js";
 import type { MultiPlatformResult } from "../build/multi-platform.js";
 import type { CliIO, Verbosity } from "./io.js";
-import type { BuildFlags, PackageFlags } from "./package-command.js";
+import { DEFAULT_SBOM_IN_IMAGE, type BuildFlags, type PackageFlags } from "./package-command.js";
 import { createProgressView, type ProgressView } from "./progress-view.js";
 import { createLogger } from "./logger.js";
 import { outputSinks } from "./default-output.js";
@@ -117,6 +117,15 @@ export async function runPackage(appPath: string, flags: PackageFlags, io: CliIO
     noSdk: !flags.sdk,
     sdkWheel: here(flags.sdkWheel),
     ...(await sharedBuildOptions(flags, ctx, flags)),
+    supplyChain: {
+      sbomFormat: flags.sbomFormat,
+      sbomFile: here(flags.sbom),
+      provenanceFile: here(flags.provenance),
+      sbomInImage: flags.sbomInImage === true ? (flags.sbomFormat === "spdx" ? DEFAULT_SBOM_IN_IMAGE.replace(/\.cdx\.json$/, ".spdx.json") : DEFAULT_SBOM_IN_IMAGE) : flags.sbomInImage || undefined,
+      attach: flags.attach,
+      // start and finish times only when the build is not meant to be reproducible
+      ...(io.env.SOURCE_DATE_EPOCH ? {} : { clock: () => new Date() }),
+    },
   };
   return buildAndReport(options, flags, ctx, deps);
 }

@@ -11,3 +11,4 @@ export { canonicalJson } from "./canonical-json.js";
 export { readOciArchiveImage, readOciLayoutImage, REF_NAME_ANNOTATION } from "./oci-layout-image.js";
 export { readDockerArchiveImage } from "./docker-archive-image.js";
 export { parseBaseSpec, type BaseSpec } from "./base-spec.js";
+export { EMPTY_CONFIG_MEDIA_TYPE, referrerArtifact, referrersIndex, referrersTag, type ArtifactBlob, type ReferrerArtifact } from "./artifact.js";

@@ -27,7 +27,7 @@ function missingBlob(store: LayoutStore, what: string, d: Digest, cause?: unknow
   });
 }
 
-async function readJsonBlob(store: LayoutStore, desc: Descriptor, what: string): Promise<Buffer> {
+export async function readJsonBlob(store: LayoutStore, desc: Descriptor, what: string): Promise<Buffer> {
   if (desc.size > MAX_JSON_DOCUMENT_BYTES) {
     throw new MapBuildError("E_MANIFEST_INVALID", `${what} ${desc.digest} claims ${desc.size} bytes, more than any manifest or config should`);
   }
@@ -126,7 +126,9 @@ export async function readOciArchiveImage(file: string, ref?: string, platform?:
 export async function readLayoutImage(store: LayoutStore, ref?: string, platform?: PlatformSpec): Promise<Image> {
   const dir = store.name;
   await checkLayoutVersion(store);
-  const index = await readLayoutIndex(store);
+  const all = await readLayoutIndex(store);
+  // artifacts attached to an image (SBOM, provenance) are listed beside it; they are not images
+  const index = { ...all, manifests: all.manifests.filter((m) => m.artifactType === undefined) };
   if (index.manifests.length === 0) throw new MapBuildError("E_INPUT_FORMAT", `OCI layout ${dir} holds no images`);
   let desc = pickTopLevel(index, dir, ref) ?? pickByPlatform(store, index, platform);
   for (let depth = 0; isIndexMediaType(desc.mediaType); depth++) {

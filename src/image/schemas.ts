@@ -25,6 +25,8 @@ export const DescriptorSchema = z.looseObject({
   urls: z.array(z.string()).optional(),
   annotations: z.record(z.string(), z.string()).optional(),
   platform: PlatformSchema.optional(),
+  /** OCI 1.1: set on artifacts (referrers), e.g. an SBOM attached to an image. */
+  artifactType: z.string().optional(),
 });
 export type Descriptor = z.infer<typeof DescriptorSchema>;
 

@@ -11,7 +11,7 @@ import { Transform, type Readable } from "node:stream";
 import { MapBuildError } from "../errors.js";
 import type { DirEntry, FileEntry, LayerEntry } from "../layer/entry.js";
 import { launcherScript, parseScriptEntryPoints } from "./console-scripts.js";
-import { csvLine, readWheel, type WheelContents } from "./wheel-metadata.js";
+import { csvLine, readWheel, type LicenseMetadata, type WheelContents } from "./wheel-metadata.js";
 import { openZipMember, readZipMember, type ZipMember } from "./zip-reader.js";
 
 export interface InstallTarget {
@@ -44,7 +44,8 @@ export interface WheelToInstall {
 
 export interface InstallPlan {
   entries: LayerEntry[];
-  installed: { name: string; version: string }[];
+  /** One per wheel; `license` as its METADATA states it (for the SBOM). */
+  installed: { name: string; version: string; license?: LicenseMetadata }[];
 }
 
 const DEFAULT_LIMITS: Required<InstallLimits> = { maxUncompressedBytes: 8 * 1024 ** 3, maxRatio: 200, ratioMinBytes: 1024 * 1024 };
@@ -224,7 +225,7 @@ export async function planWheelInstall(wheels: readonly WheelToInstall[], target
       .sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0)).map(csvLine).join("\n") + "\n";
     const recordBytes = Buffer.from(recordText);
     add(recordPath, 0o644, recordBytes.length, { kind: "bytes", data: recordBytes }, owner);
-    installed.push({ name: c.metadata.name, version: c.metadata.version });
+    installed.push({ name: c.metadata.name, version: c.metadata.version, ...(c.metadata.license ? { license: c.metadata.license } : {}) });
   }
 
   // Directories below the outermost install root (the root included), owned like the files; the

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import type { Dispatcher } from "undici";
 import { MapBuildError } from "../errors.js";
 import type { LayerEntry } from "../layer/entry.js";
-import { planWheelInstall, type InstallLimits, type InstallTarget } from "./install.js";
+import { planWheelInstall, type InstallLimits, type InstallPlan, type InstallTarget } from "./install.js";
 import { pylockRequirements, readPylock } from "./pylock.js";
 import type { Requirement } from "./requirement.js";
 import { emptyRequirementsSet, parsePipPackages, readRequirementsFile } from "./requirements.js";
@@ -55,7 +55,7 @@ export interface ResolvePythonDepsOptions {
 export interface ResolvePythonDepsResult {
   entries: LayerEntry[];
   /** Installed distributions, sorted; pkg.json `pip-packages` is `${name}==${version}`. */
-  installed: { name: string; version: string }[];
+  installed: InstallPlan["installed"];
   wheels: SelectedWheel[];
   skipped: SelectResult["skipped"];
   replaced: SelectResult["replaced"];

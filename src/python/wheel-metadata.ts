@@ -8,6 +8,19 @@ export interface CoreMetadata {
   version: string;
   requiresDist: string[];
   requiresPython?: string;
+  /** What the metadata says about licensing (for the SBOM); absent when it says nothing. */
+  license?: LicenseMetadata;
+}
+
+export interface LicenseMetadata {
+  /** `License-Expression` (metadata 2.4, SPDX). */
+  expression?: string;
+  /** The free-text `License` field. */
+  text?: string;
+  /** `License :: …` Trove classifiers, the part after `License :: ` (e.g. `OSI Approved :: MIT License`). */
+  classifiers: string[];
+  /** `License-File` paths, relative to the .dist-info directory. */
+  files: string[];
 }
 
 export interface RecordRow {
@@ -53,7 +66,18 @@ export function parseMetadata(text: string): CoreMetadata {
   };
   const rp = one("requires-python");
   if (rp) md.requiresPython = rp;
+  const license = licenseOf(h);
+  if (license) md.license = license;
   return md;
+}
+
+function licenseOf(h: [string, string][]): LicenseMetadata | undefined {
+  const expression = h.find(([n]) => n === "license-expression")?.[1];
+  const text = h.find(([n]) => n === "license")?.[1];
+  const classifiers = h.filter(([n, v]) => n === "classifier" && v.startsWith("License :: ")).map(([, v]) => v.slice("License :: ".length));
+  const files = h.filter(([n]) => n === "license-file").map(([, v]) => v);
+  if (!expression && !text && !classifiers.length && !files.length) return undefined;
+  return { ...(expression ? { expression } : {}), ...(text && text !== "UNKNOWN" ? { text } : {}), classifiers, files };
 }
 
 /** Python's csv module dialect as RECORD uses it (comma, `"` quoting with doubled quotes). */

@@ -5,10 +5,12 @@
 import type { Readable } from "node:stream";
 import type { Digest } from "../digest.js";
 import type { Image } from "../image/image.js";
+import type { Descriptor } from "../image/schemas.js";
 import type { ImageReference } from "../reference/types.js";
 import { blobExists, fetchBlob, type FetchBlobOptions, type RepositoryRef } from "./blobs.js";
 import { getManifest, headManifest, putManifest, type FetchedManifest, type ManifestDescriptor } from "./manifests.js";
 import type { RegistryClientOptions } from "./options.js";
+import { listReferrers } from "./referrers.js";
 import { resolveImage, type ResolveImageOptions } from "./remote-image.js";
 import { Transport } from "./transport.js";
 import { checkPushAccess, pushBlob, type BlobToPush, type PushAction, type PushBlobOptions } from "./upload.js";
@@ -61,6 +63,11 @@ export class RegistryClient {
   /** PUT by `ref.identifier` (tag or digest); returns the manifest's digest. */
   putManifest(ref: ImageReference, bytes: Buffer, mediaType: string, opts: SignalOption = {}): Promise<Digest> {
     return putManifest(this.transport, ref, bytes, mediaType, opts.signal);
+  }
+
+  /** The referrers of `subject` by the registry's referrers API; undefined when it has none. */
+  listReferrers(repo: RepositoryRef, subject: Digest, opts: SignalOption = {}): Promise<Descriptor[] | undefined> {
+    return listReferrers(this.transport, repo, subject, opts.signal);
   }
 
   /** Close pooled connections; the client is unusable afterwards. */

@@ -7,12 +7,15 @@ import type { Image } from "../image/image.js";
 import { platformTagged, type MultiPlatformImage } from "../image/image-index.js";
 import { writeOutputFile } from "./output-file.js";
 import { streamImageTar } from "./image-tar.js";
+import type { ReferrerArtifact } from "../image/artifact.js";
 import { expectOutputFile } from "./preflight.js";
-import type { Sink, SinkNaming } from "./sink.js";
+import { storedReferrers, type Sink, type SinkNaming } from "./sink.js";
 
 export interface DockerTarballOptions {
   /** Full names, e.g. `registry.example/app/seg:1.0`; the same name goes to every loader. */
   tags: string[];
+  /** Artifacts that refer to the image (SBOM, provenance), stored as blobs in the tar. */
+  referrers?: readonly ReferrerArtifact[];
   progress?: ProgressSink;
   signal?: AbortSignal;
 }
@@ -20,7 +23,7 @@ export interface DockerTarballOptions {
 /** An index is written whole (index.json); docker's manifest.json names each platform `<name>-<arch>`. */
 export async function writeDockerTarball(image: Image | MultiPlatformImage, file: string, opts: DockerTarballOptions): Promise<void> {
   await writeOutputFile(file, (out) =>
-    streamImageTar(image, out, { names: opts.tags, dockerManifest: true, progress: opts.progress, signal: opts.signal }),
+    streamImageTar(image, out, { names: opts.tags, dockerManifest: true, referrers: opts.referrers, progress: opts.progress, signal: opts.signal }),
   );
 }
 
@@ -31,8 +34,8 @@ export function dockerTarballSink(file: string, naming: SinkNaming = {}): Sink {
     target: file,
     preflight: () => expectOutputFile(naming.option ?? "tarball", file, "my_app.tar"),
     async write(image, ctx) {
-      await writeDockerTarball(image, file, { tags: [ctx.name.toString()], progress: ctx.progress, signal: ctx.signal });
-      return { kind: "tarball", target: file };
+      await writeDockerTarball(image, file, { tags: [ctx.name.toString()], referrers: ctx.referrers, progress: ctx.progress, signal: ctx.signal });
+      return { kind: "tarball", target: file, ...storedReferrers(ctx.referrers) };
     },
     async writeIndex(index, ctx) {
       const name = ctx.name.toString();

@@ -11,13 +11,20 @@ import { noProgress, type ProgressSink } from "../progress.js";
 import { canonicalJson } from "../image/canonical-json.js";
 import type { Descriptor, Image } from "../image/image.js";
 import { platformTagged, type MultiPlatformImage } from "../image/image-index.js";
-import { layoutIndex, OCI_LAYOUT_FILE } from "./layout-json.js";
+import { layoutIndex, OCI_LAYOUT_FILE, withReferrers } from "./layout-json.js";
+import type { ReferrerArtifact } from "../image/artifact.js";
 
 export interface ImageTarOptions {
   /** Full names (`registry/repo:tag`) written to RepoTags and index.json annotations. */
   names: string[];
   /** Add docker's manifest.json (docker 20.10 cannot load a pure OCI layout tar). */
   dockerManifest: boolean;
+  /**
+   * Artifacts that refer to the image (SBOM, provenance): always stored as blobs (found by their
+   * `subject`); listed in index.json only without `dockerManifest`, because `ctr images import`
+   * unpacks every index.json entry as an image and fails on an artifact (tested).
+   */
+  referrers?: readonly ReferrerArtifact[];
   progress?: ProgressSink;
   signal?: AbortSignal;
 }
@@ -71,7 +78,7 @@ async function packImage(content: TarContent, pack: Pack, opts: ImageTarOptions)
   const blob = (d: Digest) => `blobs/sha256/${digestHex(d)}`;
 
   await addBuffer(pack, "oci-layout", OCI_LAYOUT_FILE);
-  await addBuffer(pack, "index.json", canonicalJson(layoutIndex([], top, opts.names, true)));
+  await addBuffer(pack, "index.json", canonicalJson(withReferrers(layoutIndex([], top, opts.names, true), opts.dockerManifest ? [] : opts.referrers)));
   if (opts.dockerManifest) {
     const entries = await Promise.all(images.map(async ({ image, names }) => {
       const manifest = await image.manifest();
@@ -105,6 +112,10 @@ async function packImage(content: TarContent, pack: Pack, opts: ImageTarOptions)
     await putSmall(await image.digest(), await image.rawManifest());
   }
   if (isIndex(content)) await putSmall(content.digest, content.rawIndex);
+  for (const r of opts.referrers ?? []) {
+    for (const b of r.blobs) await putSmall(b.digest, b.data);
+    await putSmall(r.descriptor.digest, r.manifest);
+  }
   progress({ id: top.digest, phase: "done" });
 }
 

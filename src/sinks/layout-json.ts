@@ -3,6 +3,7 @@ import { REF_NAME_ANNOTATION } from "../image/oci-layout-image.js";
 import { MediaType } from "../image/media-types.js";
 import type { Descriptor } from "../image/image.js";
 import type { ImageIndex } from "../image/schemas.js";
+import type { ReferrerArtifact } from "../image/artifact.js";
 
 export const OCI_LAYOUT_FILE = Buffer.from('{"imageLayoutVersion":"1.0.0"}');
 /** containerd and podman name an imported image from this annotation (facts.md, "Tarball outputs"). */
@@ -25,4 +26,14 @@ export function layoutIndex(existing: Descriptor[], image: Descriptor, names: st
     return d;
   });
   return { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [...kept, ...added] };
+}
+
+/**
+ * The index with `referrers` (artifacts whose subject is an image in it) listed by descriptor,
+ * untagged, as OCI layouts hold attached artifacts; an entry already there is not repeated.
+ */
+export function withReferrers(index: ImageIndex, referrers: readonly ReferrerArtifact[] = []): ImageIndex {
+  const have = new Set(index.manifests.map((m) => m.digest));
+  const added = referrers.map((r) => r.descriptor).filter((d) => !have.has(d.digest) && have.add(d.digest));
+  return { ...index, manifests: [...index.manifests, ...added] };
 }

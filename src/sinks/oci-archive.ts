@@ -7,19 +7,22 @@ import type { MultiPlatformImage } from "../image/image-index.js";
 import type { ProgressSink } from "../progress.js";
 import { writeOutputFile } from "./output-file.js";
 import { streamImageTar } from "./image-tar.js";
+import type { ReferrerArtifact } from "../image/artifact.js";
 import { expectOutputFile } from "./preflight.js";
-import type { Sink, SinkNaming } from "./sink.js";
+import { storedReferrers, type Sink, type SinkNaming } from "./sink.js";
 
 export interface OciArchiveOptions {
   /** Written as org.opencontainers.image.ref.name, the `tag` of `oci-archive:FILE:tag`. */
   tag?: string;
+  /** Artifacts that refer to the image (SBOM, provenance): blobs listed in index.json. */
+  referrers?: readonly ReferrerArtifact[];
   progress?: ProgressSink;
   signal?: AbortSignal;
 }
 
 export async function writeOciArchive(image: Image | MultiPlatformImage, file: string, opts: OciArchiveOptions = {}): Promise<void> {
   await writeOutputFile(file, (out) =>
-    streamImageTar(image, out, { names: opts.tag ? [opts.tag] : [], dockerManifest: false, progress: opts.progress, signal: opts.signal }),
+    streamImageTar(image, out, { names: opts.tag ? [opts.tag] : [], dockerManifest: false, referrers: opts.referrers, progress: opts.progress, signal: opts.signal }),
   );
 }
 
@@ -30,8 +33,8 @@ export function ociArchiveSink(file: string, naming: SinkNaming = {}): Sink {
     target: file,
     preflight: () => expectOutputFile(naming.option ?? "oci-archive", file, "my_app.oci.tar"),
     async write(image, ctx) {
-      await writeOciArchive(image, file, { tag: ctx.name.tag ?? "latest", progress: ctx.progress, signal: ctx.signal });
-      return { kind: "oci-archive", target: file };
+      await writeOciArchive(image, file, { tag: ctx.name.tag ?? "latest", referrers: ctx.referrers, progress: ctx.progress, signal: ctx.signal });
+      return { kind: "oci-archive", target: file, ...storedReferrers(ctx.referrers) };
     },
     async writeIndex(index, ctx) {
       await writeOciArchive(index, file, { tag: ctx.name.tag ?? "latest", progress: ctx.progress, signal: ctx.signal });

@@ -16,12 +16,15 @@ import { blobRelPath, directoryStore } from "../image/layout-store.js";
 import type { Descriptor, Image } from "../image/image.js";
 import { platformTagged, type MultiPlatformImage } from "../image/image-index.js";
 import { asOutputError } from "./output-file.js";
-import { layoutIndex, OCI_LAYOUT_FILE } from "./layout-json.js";
+import { layoutIndex, OCI_LAYOUT_FILE, withReferrers } from "./layout-json.js";
+import type { ReferrerArtifact } from "../image/artifact.js";
 import { MediaType } from "../image/media-types.js";
 import { expectOutputDir } from "./preflight.js";
-import type { Sink, SinkNaming } from "./sink.js";
+import { storedReferrers, type Sink, type SinkNaming } from "./sink.js";
 
 export interface OciLayoutOptions {
+  /** Artifacts that refer to the image (SBOM, provenance): stored as blobs and listed in index.json. */
+  referrers?: readonly ReferrerArtifact[];
   /** Written as org.opencontainers.image.ref.name (skopeo's `oci:DIR:tag`); an older entry with it is replaced. */
   tag?: string;
   progress?: ProgressSink;
@@ -69,6 +72,10 @@ export async function writeOciLayout(image: Image, dir: string, opts: OciLayoutO
 async function writeOciLayoutInto(image: Image, dir: string, opts: OciLayoutOptions): Promise<void> {
   await prepareLayout(dir);
   await putImageBlobs(image, dir, opts);
+  for (const r of opts.referrers ?? []) {
+    for (const b of r.blobs) await putBlob(dir, b.digest, b.size, async () => b.data, opts);
+    await putBlob(dir, r.descriptor.digest, r.manifest.length, async () => r.manifest, opts);
+  }
   const digest = await image.digest();
   await writeLayoutTop(dir, [{ top: { mediaType: await image.mediaType(), digest, size: (await image.rawManifest()).length }, tag: opts.tag }], opts);
 }
@@ -117,7 +124,8 @@ async function putImageBlobs(image: Image, dir: string, opts: OciLayoutOptions):
 async function writeLayoutTop(dir: string, entries: { top: Descriptor; tag: string | undefined }[], opts: OciLayoutOptions): Promise<void> {
   let manifests = (await stat(join(dir, "index.json")).catch(() => undefined)) ? (await readLayoutIndex(directoryStore(dir))).manifests : [];
   for (const { top, tag } of entries) manifests = layoutIndex(manifests, top, tag ? [tag] : [], false).manifests;
-  await writeFileAtomic(join(dir, "index.json"), canonicalJson({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests }));
+  const index = withReferrers({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests }, opts.referrers);
+  await writeFileAtomic(join(dir, "index.json"), canonicalJson(index));
   const result = entries[entries.length - 1]!.top.digest;
   (opts.progress ?? noProgress)({ id: result, phase: "done", detail: `blobs/sha256/${digestHex(result)}` });
 }
@@ -129,8 +137,8 @@ export function ociLayoutSink(dir: string, naming: SinkNaming = {}): Sink {
     target: dir,
     preflight: () => expectOutputDir(naming.option ?? "oci-layout", dir),
     async write(image, ctx) {
-      await writeOciLayout(image, dir, { tag: ctx.name.tag ?? "latest", progress: ctx.progress, signal: ctx.signal });
-      return { kind: "oci-layout", target: dir };
+      await writeOciLayout(image, dir, { tag: ctx.name.tag ?? "latest", referrers: ctx.referrers, progress: ctx.progress, signal: ctx.signal });
+      return { kind: "oci-layout", target: dir, ...storedReferrers(ctx.referrers) };
     },
     async writeIndex(index, ctx) {
       await writeOciLayoutIndex(index, dir, { tag: ctx.name.tag ?? "latest", progress: ctx.progress, signal: ctx.signal });

@@ -12,6 +12,7 @@ import { parseReference, withDigest } from "../reference/index.js";
 import type { ImageReference } from "../reference/types.js";
 import type { PushAction, RegistryClient } from "../registry/index.js";
 import type { Sink, SinkContext } from "./sink.js";
+import { pushReferrers } from "./push-referrers.js";
 
 export interface PushImageOptions {
   progress?: ProgressSink;
@@ -109,7 +110,10 @@ export function pushSink(opts: Pick<PushImageOptions, "concurrency"> & { name?: 
     preflight: (ctx) => ctx.registry().checkPushAccess(target(ctx), { signal: ctx.signal }),
     async write(image, ctx) {
       const pushed = await pushImage(ctx.registry(), image, target(ctx), { ...opts, progress: ctx.progress, signal: ctx.signal });
-      return { kind: "push", target: target(ctx).toString(), digest: pushed.digest };
+      // after the image: a referrer may name only a subject that is there
+      const attached = await pushReferrers(ctx.registry(), target(ctx), ctx.referrers ?? [], ctx.signal);
+      const referrers = attached ? { referrers: { digests: attached.manifests, via: attached.via, ...(attached.tag ? { tag: attached.tag } : {}) } } : {};
+      return { kind: "push", target: target(ctx).toString(), digest: pushed.digest, ...referrers };
     },
     async writeIndex(index, ctx) {
       const pushed = await pushImageIndex(ctx.registry(), index, target(ctx), { ...opts, progress: ctx.progress, signal: ctx.signal });

@@ -8,6 +8,7 @@ import type { MultiPlatformImage } from "../image/image-index.js";
 import type { ProgressSink } from "../progress.js";
 import type { ImageReference } from "../reference/types.js";
 import type { RegistryClient } from "../registry/index.js";
+import type { ReferrerArtifact } from "../image/artifact.js";
 
 export interface SinkContext {
   /** The image's name: the push target, and the name written into archives. */
@@ -16,6 +17,8 @@ export interface SinkContext {
   registry: () => RegistryClient;
   progress?: ProgressSink;
   signal?: AbortSignal;
+  /** Artifacts that refer to the image (SBOM, provenance): a sink that can hold them stores them beside it. */
+  referrers?: readonly ReferrerArtifact[];
 }
 
 /** What a sink delivered, for the build's result. */
@@ -28,6 +31,8 @@ export interface SinkSummary {
   digest?: string;
   /** Names given to a multi-platform image's images where one name cannot hold them all (docker's RepoTags). */
   platformNames?: string[];
+  /** Referrers stored with the image, and for a push how: the registry's referrers API or the fallback tag. */
+  referrers?: { digests: string[]; via?: "api" | "tag"; tag?: string };
 }
 
 export interface Sink {
@@ -49,4 +54,9 @@ export interface Sink {
 /** How the caller names an output in messages (the CLI passes its flag, e.g. `--tarball`). */
 export interface SinkNaming {
   option?: string;
+}
+
+/** The summary field for referrers a sink stored (none: no field). */
+export function storedReferrers(referrers: readonly ReferrerArtifact[] | undefined): Pick<SinkSummary, "referrers"> {
+  return referrers?.length ? { referrers: { digests: referrers.map((r) => r.descriptor.digest) } } : {};
 }

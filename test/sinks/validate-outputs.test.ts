@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { writeDockerTarball } from "../../src/sinks/docker-tarball.js";
 import { writeOciLayout } from "../../src/sinks/oci-layout.js";
 import type { Image } from "../../src/image/image.js";
+import { referrerArtifact, type ReferrerArtifact } from "../../src/image/artifact.js";
 import { makeTempDir } from "../helpers/tmp.js";
 import { validateImage } from "../helpers/validate/validate.js";
 import { BIG, buildTestImage, LONG } from "./test-image.js";
@@ -22,15 +23,22 @@ async function checkRootfs(root: string): Promise<void> {
 describe("outputs validate in every consumer", () => {
   let tmp: { dir: string; cleanup: () => Promise<void> };
   let image: Image;
+  /** An SBOM and a provenance attached to the image: every consumer must still take the output. */
+  let referrers: ReferrerArtifact[];
   before(async () => {
     tmp = await makeTempDir("mb-vo-");
     image = await buildTestImage(tmp.dir);
+    const subject = { mediaType: await image.mediaType(), digest: await image.digest(), size: (await image.rawManifest()).length };
+    referrers = [
+      referrerArtifact(subject, "application/vnd.cyclonedx+json", Buffer.from('{"bomFormat":"CycloneDX"}'), {}),
+      referrerArtifact(subject, "application/vnd.in-toto+json", Buffer.from('{"_type":"https://in-toto.io/Statement/v1"}'), {}),
+    ];
   });
   after(async () => tmp?.cleanup());
 
   it("hybrid docker tarball: skopeo, umoci, docker, containerd, podman", async () => {
     const file = join(tmp.dir, "image.tar");
-    await writeDockerTarball(image, file, { tags: ["docker.io/mb-validate/image:latest"] });
+    await writeDockerTarball(image, file, { tags: ["docker.io/mb-validate/image:latest"], referrers });
     const report = await validateImage(
       { kind: "docker-archive", path: file },
       { consumers: ["skopeo", "umoci", "docker", "containerd", "podman"], run, checkRootfs },
@@ -40,7 +48,7 @@ describe("outputs validate in every consumer", () => {
 
   it("OCI layout: skopeo, umoci, docker, containerd", async () => {
     const dir = join(tmp.dir, "layout");
-    await writeOciLayout(image, dir, { tag: "v1" });
+    await writeOciLayout(image, dir, { tag: "v1", referrers });
     const report = await validateImage({ kind: "oci-layout", path: dir, tag: "v1" }, { run, checkRootfs });
     assert.ok(report.ok, JSON.stringify(report.verdicts, null, 2));
   });
