@@ -66,14 +66,16 @@ describe("map-build package: map-build's own flags and reproducibility", () => {
     const result = JSON.parse(r.stdout) as {
       digest: string; tag: string; size: number; mediaType: string;
       layers: { role: string; digest: string; size: number; origin: string }[];
-      outputs: { kind: string; target: string }[]; appJson: unknown; pkgJson: unknown;
+      outputs: { kind: string; target: string; referrers?: { digests: string[] } }[]; appJson: unknown; pkgJson: unknown;
     };
     assert.equal(result.digest, r.image.manifestDigest);
     assert.equal(result.tag, "localhost/word-score:1.0");
     assert.deepEqual(result.layers.map((l) => l.digest), r.image.manifest.layers.map((l) => l.digest));
     assert.deepEqual(result.layers.map((l) => l.role), ["base", "model:word_weights", "app", "map"]);
     assert.ok(result.size > result.layers.reduce((n, l) => n + l.size, 0));
-    assert.deepEqual(result.outputs, [{ kind: "oci-layout", target: r.dir }]);
+    // the SBOM and provenance are attached to the layout (test/sbom covers what they hold)
+    assert.deepEqual(result.outputs.map(({ kind, target }) => ({ kind, target })), [{ kind: "oci-layout", target: r.dir }]);
+    assert.equal(result.outputs[0]!.referrers?.digests.length, 2);
     assert.deepEqual(result.appJson, JSON.parse(r.image.text("/etc/monai/app.json")), "manifests are JSON objects, not strings");
     assert.deepEqual(result.pkgJson, JSON.parse(r.image.text("/etc/monai/pkg.json")));
     assert.equal(r.stderr, "", "--json keeps stderr quiet on success");
@@ -83,7 +85,7 @@ describe("map-build package: map-build's own flags and reproducibility", () => {
     const file = join(ctx.tmp, "word-score.oci.tar");
     const r = await buildLayout(ctx, exampleArgs(ctx, ["--oci-archive", file, "--json"]));
     const result = JSON.parse(r.stdout) as { outputs: { kind: string; target: string }[] };
-    assert.deepEqual(result.outputs, [{ kind: "oci-layout", target: r.dir }, { kind: "oci-archive", target: file }]);
+    assert.deepEqual(result.outputs.map(({ kind, target }) => ({ kind, target })), [{ kind: "oci-layout", target: r.dir }, { kind: "oci-archive", target: file }]);
     const info = JSON.parse(await runOk("skopeo", ["inspect", `oci-archive:${file}:1.0`])) as { Digest: string };
     assert.equal(info.Digest, r.image.manifestDigest);
     const extracted = join(ctx.tmp, "oci-archive-extracted");
