@@ -39,16 +39,35 @@ export interface ErrorOptions {
 
 const brand = Symbol.for("map-build.error");
 
+const OPTION_REF = /\u2039([A-Za-z][A-Za-z0-9]*)\u203a/g;
+
+/**
+ * An option named in a message or hint. Core code never spells a CLI flag: it writes
+ * `optionName("sdkVersion")`, which reads `sdkVersion` (the library option) in `message` and `hint`,
+ * and the CLI renders the error with its own flag names (`renderOptionNames`), e.g. `--sdk-version`.
+ */
+export function optionName(name: string): string {
+  return `\u2039${name}\u203a`;
+}
+
+/** Replace option references in `text` with the caller's names for them (library option names by default). */
+export function renderOptionNames(text: string, names: Readonly<Record<string, string>> = {}): string {
+  return text.replace(OPTION_REF, (_, name: string) => names[name] ?? name);
+}
+
 export class MapBuildError extends Error {
   readonly code: ErrorCode;
   readonly hint: string | undefined;
+  /** message and hint as written, option references intact, for a caller that names options its own way. */
+  readonly template: { message: string; hint: string | undefined };
   readonly [brand] = true;
 
   constructor(code: ErrorCode, message: string, options: ErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(renderOptionNames(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "MapBuildError";
     this.code = code;
-    this.hint = options.hint;
+    this.hint = options.hint === undefined ? undefined : renderOptionNames(options.hint);
+    this.template = { message, hint: options.hint };
   }
 }
 

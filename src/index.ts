@@ -7,15 +7,15 @@ export { packageMap } from "./build/index.js";
 export type { LayerSummary, OutputSummary, PackageMap1Options, PackageMapOptions, PackageMapResult } from "./build/index.js";
 export { inspectMap, type InspectOptions, type InspectReport } from "./inspect/index.js";
 
-export { MapBuildError, RegistryError, isMapBuildError, type ErrorCode } from "./errors.js";
+export { MapBuildError, RegistryError, isMapBuildError, optionName, renderOptionNames, type ErrorCode } from "./errors.js";
 export type { Logger, ProgressEvent, ProgressPhase, ProgressSink } from "./progress.js";
 export { sha256Digest, type Digest } from "./digest.js";
 
 export { parseReference } from "./reference/index.js";
-export type { ImageReference } from "./reference/types.js";
+export type { ImageReference } from "./reference/index.js";
 export { RegistryClient, type RegistryClientOptions } from "./registry/index.js";
 export { defaultKeychain, dockerConfigKeychain, envKeychain, explicitKeychain, multiKeychain } from "./registry/keychain/index.js";
-export type { Credential, Keychain } from "./registry/credentials-types.js";
+export type { Credential, Keychain } from "./registry/index.js";
 
 export {
   appendLayers,

@@ -2,7 +2,7 @@
  * The values the manifests need, from static analysis of the app plus the flags that override it.
  * A value the analysis could not read (not a literal) stops the build with the flag to pass.
  */
-import { MapBuildError } from "../errors.js";
+import { MapBuildError, optionName } from "../errors.js";
 import { DEFAULT_APP_VERSION, DEFAULT_SDK_VERSION } from "../defaults.js";
 import type { AppInfo } from "../map/index.js";
 import { parseMemoryBytes } from "../map/index.js";
@@ -33,7 +33,7 @@ export function resolveAppMetadata(info: AppInfo, opts: PackageMapOptions, sdkVe
     try {
       parseMemoryBytes(opts.memory);
     } catch (cause) {
-      throw new MapBuildError("E_USAGE", `invalid --memory "${opts.memory}"`, { cause, hint: "use a size such as 512Mi, 7Gi or 500MB" });
+      throw new MapBuildError("E_USAGE", `invalid ${optionName("memory")} "${opts.memory}"`, { cause, hint: "use a size such as 512Mi, 7Gi or 500MB" });
     }
   }
   return {

@@ -12,7 +12,7 @@ import { appendLayers, layerForFamily, type ConfigChanges, type History, type Im
 import type { FileLayer } from "../layer/index.js";
 import { openLayerCache, writeLayerCached } from "../cache/index.js";
 import { parseReference } from "../reference/index.js";
-import type { ImageReference } from "../reference/types.js";
+import type { ImageReference } from "../reference/index.js";
 import { RegistryClient } from "../registry/index.js";
 import { silentLogger, type Logger } from "../progress.js";
 import type { SinkContext } from "../sinks/index.js";
@@ -20,7 +20,7 @@ import { runBounded } from "../run-bounded.js";
 import { sbomLayer, type PlannedLayer } from "./map-entries.js";
 import { attest, preflightAttestations, renderSbom } from "./attestations.js";
 import type { BuildFacts, BuildParameters } from "../sbom/index.js";
-import type { Layer } from "../image/image.js";
+import type { Layer } from "../image/index.js";
 import type { LayerSummary, OutputSummary, PackageMapOptions, PackageMapResult } from "./options.js";
 import { outputLabel, roleTable, sinkProgress } from "./progress-roles.js";
 

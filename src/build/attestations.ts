@@ -2,13 +2,13 @@
  * The SBOM and provenance of a build: rendered from its facts, written to the requested files, and
  * turned into OCI referrers of the image for the outputs to store beside it.
  */
-import type { Descriptor } from "../image/schemas.js";
-import { referrerArtifact, type ReferrerArtifact } from "../image/artifact.js";
-import { writeOutputFile } from "../sinks/output-file.js";
-import { expectOutputFile } from "../sinks/preflight.js";
+import type { Descriptor } from "../image/index.js";
+import { referrerArtifact, type ReferrerArtifact } from "../image/index.js";
+import { writeOutputFile } from "../sinks/index.js";
+import { expectOutputFile } from "../sinks/index.js";
 import { sha256Digest } from "../digest.js";
 import { MapBuildError } from "../errors.js";
-import type { Image } from "../image/image.js";
+import type { Image } from "../image/index.js";
 import type { BuildAttestations } from "./options.js";
 import {
   CYCLONEDX_MEDIA_TYPE,
@@ -22,7 +22,7 @@ import {
   type BuildFacts,
   type BuildParameters,
 } from "../sbom/index.js";
-import { isoSeconds } from "../sbom/ids.js";
+import { isoSeconds } from "../sbom/index.js";
 
 export type SbomFormat = "cyclonedx" | "spdx";
 

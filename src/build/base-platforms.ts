@@ -3,13 +3,13 @@
  * image index (registry, OCI layout or oci-archive). A single-image base offers its config's
  * platform. Only manifests, indexes and one config are read, never layers.
  */
-import { formatBaseSpec, detectLocalImage } from "../image/local-path.js";
-import { archiveStore, directoryStore } from "../image/layout-store.js";
-import { readLayoutPlatforms } from "../image/oci-layout-image.js";
+import { formatBaseSpec, detectLocalImage } from "../image/index.js";
+import { archiveStore, directoryStore } from "../image/index.js";
+import { readLayoutPlatforms } from "../image/index.js";
 import { ImageIndexSchema, isIndexMediaType, offeredPlatforms, parseBaseSpec, parseJson, type Platform, type PlatformSpec } from "../image/index.js";
 import { parseReference } from "../reference/index.js";
 import type { RegistryClient } from "../registry/index.js";
-import { openBaseImage } from "./base-image.js";
+import { openBaseImage } from "../source/index.js";
 
 export async function basePlatforms(spec: string, client: () => RegistryClient, signal?: AbortSignal): Promise<Platform[]> {
   const base = parseBaseSpec(spec);

@@ -7,9 +7,9 @@
 import { createHash } from "node:crypto";
 import type { LayerEntry } from "../layer/index.js";
 import type { ModelPlan } from "../map/index.js";
-import type { ImageReference } from "../reference/types.js";
-import type { BuildFacts, ImageFile, ModelFacts, PythonDistribution } from "../sbom/facts.js";
-import { toolIdentity } from "../sbom/tool.js";
+import type { ImageReference } from "../reference/index.js";
+import type { BuildFacts, ImageFile, ModelFacts, PythonDistribution } from "../sbom/index.js";
+import { toolIdentity } from "../sbom/index.js";
 
 export interface FactsInput {
   tag: ImageReference;

@@ -1,3 +1,7 @@
 export { packageMap } from "./package-map.js";
 export type { LayerSummary, OutputSummary, PackageMap1Options, PackageMapOptions, PackageMapResult } from "./options.js";
 export { packageMultiPlatform, type MultiPlatformResult, type PlatformResult } from "./multi-platform.js";
+export { choosePlatforms } from "./platform-list.js";
+export { isMultiPlatform } from "./platform-list.js";
+export { parsePlatformList } from "./platform-list.js";
+export { basePlatforms } from "./base-platforms.js";

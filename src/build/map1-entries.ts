@@ -7,16 +7,16 @@ import { basename, posix } from "node:path";
 import { MapBuildError } from "../errors.js";
 import type { Image } from "../image/index.js";
 import { z } from "zod";
-import { readMergedFiles, type MergedFiles } from "../inspect/merged-files.js";
+import { readMergedFiles, type MergedFiles } from "../image/index.js";
 import { cachedByLayers } from "./layer-keyed-cache.js";
 import type { DirEntry, LayerEntry } from "../layer/index.js";
 import { planFromDisk } from "../layer/index.js";
 import { isIgnored } from "../map/index.js";
-import { addRunUser, type AccountEdit, type NewUser } from "../map1/users.js";
+import { addRunUser, type AccountEdit, type NewUser } from "../map1/index.js";
 import {
   MAP1_APP_DIR, MAP1_APP_JSON, MAP1_CONFIG_PATH, MAP1_DOCS_DIR, MAP1_INPUT_PATH, MAP1_LIB_DIR, MAP1_MANIFEST_DIR,
   MAP1_OUTPUT_PATH, MAP1_PKG_JSON, MAP1_TOOLS_PATH, MAP1_WORK_DIR,
-} from "../map1/layout.js";
+} from "../map1/index.js";
 import type { PlannedLayer } from "./map-entries.js";
 
 const ACCOUNT_FILES = ["/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow"] as const;

@@ -10,7 +10,7 @@
  * unless every platform built.
  */
 import { MapBuildError, isMapBuildError } from "../errors.js";
-import { buildImageIndex, type MultiPlatformImage } from "../image/image-index.js";
+import { buildImageIndex, type MultiPlatformImage } from "../image/index.js";
 import { formatPlatform, type Image, type PlatformSpec } from "../image/index.js";
 import type { Sink, SinkSummary } from "../sinks/index.js";
 import { runBuild } from "./assemble.js";

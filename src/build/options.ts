@@ -1,6 +1,6 @@
 /** Options and result of packageMap(), the library API behind `map-build package`. */
-import type { Keychain } from "../registry/credentials-types.js";
-import type { RegistryTuning } from "../registry/options.js";
+import type { Keychain } from "../registry/index.js";
+import type { RegistryTuning } from "../registry/index.js";
 import type { Logger, ProgressSink } from "../progress.js";
 import type { Sink, SinkSummary } from "../sinks/index.js";
 import type { SupplyChainOptions } from "./attestations.js";

@@ -8,7 +8,7 @@ import { hostPlatform, imageFamily, parsePlatform } from "../image/index.js";
 import { analyzeApp, buildFactLabels, mapConfigChanges, planModels, renderExecutor, renderManifests, type ModelPlan } from "../map/index.js";
 import { resolveAppMetadata } from "./app-metadata.js";
 import { assembleImage, runBuild } from "./assemble.js";
-import { baseIdentity, openBaseImage } from "./base-image.js";
+import { baseIdentity, openBaseImage } from "../source/index.js";
 import { appLayer, modelLayer, skeletonLayer, type PlannedLayer } from "./map-entries.js";
 import type { PackageMap1Options, PackageMapOptions, PackageMapResult } from "./options.js";
 import { pythonLayers } from "./python-layers.js";
@@ -16,7 +16,7 @@ import { requirementsList, withSdkRequirements } from "./requirements-list.js";
 import { checkBasePlatform } from "./preflight.js";
 import { collectBuildFacts } from "./build-facts.js";
 import { hashFile } from "../hash-file.js";
-import type { Layer } from "../image/image.js";
+import type { Layer } from "../image/index.js";
 import { packageMultiPlatform } from "./multi-platform.js";
 import { isMultiPlatform } from "./platform-list.js";
 

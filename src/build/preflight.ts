@@ -1,7 +1,7 @@
 /** Checks that fail a build before layers are written, so a base for the wrong platform costs seconds, not a full build. */
-import { MapBuildError } from "../errors.js";
+import { MapBuildError, optionName } from "../errors.js";
 import { formatPlatform, type PlatformSpec } from "../image/index.js";
-import type { ImageConfig } from "../image/schemas.js";
+import type { ImageConfig } from "../image/index.js";
 
 /**
  * A single-platform base (no index to choose from) must still be for the platform asked for with
@@ -16,7 +16,7 @@ export function checkBasePlatform(config: ImageConfig, want: PlatformSpec, baseL
   const variantOk = !want.variant || !have.variant || want.variant === have.variant;
   if (have.os !== want.os || have.architecture !== want.architecture || !variantOk) {
     throw new MapBuildError("E_PLATFORM_NOT_FOUND", `base ${baseLabel} is for ${formatPlatform(have)} only, not ${formatPlatform(want)}`, {
-      hint: `drop --platform to build for ${formatPlatform(have)}, or use a base image built for ${formatPlatform(want)}`,
+      hint: `drop ${optionName("platform")} to build for ${formatPlatform(have)}, or use a base image built for ${formatPlatform(want)}`,
     });
   }
 }

@@ -8,8 +8,8 @@ import { posix } from "node:path";
 import { z } from "zod";
 import { cachedByLayers } from "./layer-keyed-cache.js";
 import type { Image } from "../image/index.js";
-import { readMergedFiles } from "../inspect/merged-files.js";
-import { headerBlock, isDistMetadataFile, isPythonBinary } from "../python/base-dists.js";
+import { readMergedFiles } from "../image/index.js";
+import { headerBlock, isDistMetadataFile, isPythonBinary } from "../python/index.js";
 
 export interface BaseScan {
   /** Python interpreter binaries (`/usr/bin/python3.11`, …). */

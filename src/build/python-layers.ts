@@ -5,15 +5,15 @@
  */
 import { mkdir, symlink } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
-import { MapBuildError } from "../errors.js";
+import { MapBuildError, optionName } from "../errors.js";
 import { writeFileAtomic } from "../atomic-file.js";
 import type { Image, ImageConfig, PlatformSpec } from "../image/index.js";
-import type { LayerEntry } from "../layer/entry.js";
+import type { LayerEntry } from "../layer/index.js";
 import { pep440ToSemver, type AppInfo } from "../map/index.js";
 import type { Logger } from "../progress.js";
 import type { InstallTarget } from "../python/index.js";
 import type { PlannedLayer } from "./map-entries.js";
-import type { PythonDistribution } from "../sbom/facts.js";
+import type { PythonDistribution } from "../sbom/index.js";
 import type { PackageMapOptions } from "./options.js";
 import type { RequirementsList } from "./requirements-list.js";
 import { importsSdk } from "./sdk-import.js";
@@ -54,7 +54,7 @@ async function checkNativeLibs(wheels: readonly { file: string; filename: string
     ctx.logger.debug("the base was not read: native libraries of the wheels are not checked");
     return [];
   }
-  const { missingLibraries } = await import("../python/native-libs.js");
+  const { missingLibraries } = await import("../python/index.js");
   const missing = await missingLibraries(wheels, baseLibs, opts.noCache ? undefined : ctx.cacheDir);
   const lines = missing.map((m) => `${m.wheel} needs ${m.library} (for ${m.module}), which neither its wheel nor the base provides: importing it will fail`);
   if (lines.length && opts.strictLibs) {
@@ -108,18 +108,16 @@ export async function pythonLayers(pip: Pick<RequirementsList, "pipPackages" | "
   if (!opts.noSdk && !wantSdk) ctx.logger.info("the app does not import monai.deploy: no App SDK is installed");
   if (wantSdk && !opts.sdkWheel && sources.length === 0 && !hasIndex && !opts.locked) {
     throw new MapBuildError("E_USAGE", `no ${ctx.sdk?.label ?? "MONAI Deploy App SDK"} to install`, {
-      hint: `pass --sdk-wheel FILE (a ${sdkDist} wheel), a --wheelhouse or --index-url that has it, or --no-sdk if the app does not import it at run time`,
+      hint: `pass ${optionName("sdkWheel")} FILE (a ${sdkDist} wheel), a ${optionName("wheelhouse")} or ${optionName("indexUrl")} that has it, or ${optionName("noSdk")} if the app does not import it at run time`,
     });
   }
   const nothingToInstall = !wantSdk && !opts.locked && pip.pipPackages.length === 0 && pip.requirementsFiles.length === 0;
   if (nothingToInstall) return { layers: [], sdkRequires: [], installed: [], distributions: [], inBase: new Map(), warnings: [] };
 
   // loaded only when there is something to install: most builds never need the resolver
-  const [{ normalizeName, resolvePythonDeps }, { readWheelMetadata }, { pythonTarget }, { formatPylock }] = await Promise.all([
+  const [{ formatPylock, normalizeName, readWheelMetadata, resolvePythonDeps }, { pythonTarget }] = await Promise.all([
     import("../python/index.js"),
-    import("../python/wheel-metadata.js"),
     import("./python-target.js"),
-    import("../python/pylock.js"),
   ]);
   const pipPackages = [...pip.pipPackages];
   if (opts.sdkWheel) {

@@ -5,11 +5,10 @@
  * conda 3.8), else the base's interpreter binaries. The base is read (once, then cached by its layer
  * digests) whenever it is small enough; a big base with a given version is trusted unread.
  */
-import { MapBuildError } from "../errors.js";
+import { MapBuildError, optionName } from "../errors.js";
 import type { Image, PlatformSpec } from "../image/index.js";
 import type { Logger } from "../progress.js";
-import { baseDistributions, pickInterpreter, siteDirsFor, type BaseDist } from "../python/base-dists.js";
-import { targetFromOptions, targetPresetForBase, type TargetEnv } from "../python/index.js";
+import { baseDistributions, pickInterpreter, siteDirsFor, targetFromOptions, targetPresetForBase, type BaseDist, type TargetEnv } from "../python/index.js";
 import { scanBase } from "./python-base-scan.js";
 
 /** Reading layers means downloading and gunzipping them; above this the user passes --python-version. */
@@ -32,7 +31,7 @@ export async function pythonTarget(image: Image, baseLabel: string, platform: Pl
   if (sizes.reduce((a, b) => a + b, 0) > MAX_SCAN_BYTES) {
     if (given) return { target: given, installed: new Map() };
     throw new MapBuildError("E_USAGE", `cannot tell which Python ${baseLabel} has without downloading it`, {
-      hint: "pass --python-version X.Y (the base image's python3 version)",
+      hint: `pass ${optionName("pythonVersion")} X.Y (the base image's python3 version)`,
     });
   }
   logger?.info(`reading the base's ${layers.length} layer(s) for its Python and installed distributions`);
@@ -40,7 +39,7 @@ export async function pythonTarget(image: Image, baseLabel: string, platform: Pl
   const bin = pickInterpreter(scan.bins.filter((b) => !given || b.endsWith(`python${given.pythonVersion}`))) ?? pickInterpreter(scan.bins);
   if (!bin && !given) {
     throw new MapBuildError("E_USAGE", `no python3 found in ${baseLabel}`, {
-      hint: "a MAP runs `python3 -u …`: use a base image with python3, or pass --python-version X.Y if it is installed somewhere unusual",
+      hint: `a MAP runs \`python3 -u …\`: use a base image with python3, or pass ${optionName("pythonVersion")} X.Y if it is installed somewhere unusual`,
     });
   }
   const target = given ?? targetFromOptions({ pythonVersion: bin!.version, platform: archPlatform });

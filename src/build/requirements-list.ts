@@ -6,7 +6,7 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { MAX_REQUIREMENTS_BYTES } from "../defaults.js";
-import { MapBuildError } from "../errors.js";
+import { MapBuildError, optionName } from "../errors.js";
 import { InputFileError, readRegularFile } from "../open-regular.js";
 import type { AppInfo } from "../map/index.js";
 import type { PackageMapOptions } from "./options.js";
@@ -23,11 +23,11 @@ export interface RequirementsList {
 export async function requirementsList(app: AppInfo, opts: Pick<PackageMapOptions, "requirements">): Promise<RequirementsList> {
   if (opts.requirements !== undefined) {
     if (!opts.requirements.endsWith(".txt")) {
-      throw new MapBuildError("E_USAGE", `--requirements ${opts.requirements} is not a .txt file`, { hint: "pass a pip requirements file ending in .txt" });
+      throw new MapBuildError("E_USAGE", `${optionName("requirements")} ${opts.requirements} is not a .txt file`, { hint: "pass a pip requirements file ending in .txt" });
     }
     const bytes = await readRegularFile(opts.requirements, MAX_REQUIREMENTS_BYTES).catch((cause: unknown) => {
       const why = cause instanceof InputFileError ? `: it ${cause.reason}` : "";
-      throw new MapBuildError("E_USAGE", `cannot read --requirements ${opts.requirements}${why}`, { cause, hint: "check the path and its permissions" });
+      throw new MapBuildError("E_USAGE", `cannot read ${optionName("requirements")} ${opts.requirements}${why}`, { cause, hint: "check the path and its permissions" });
     });
     const text = bytes.toString("utf8");
     return { requirementsTxt: text, pipPackages: [], requirementsFiles: [opts.requirements] };

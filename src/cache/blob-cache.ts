@@ -17,8 +17,8 @@ import { link, mkdir, rename, rm, stat, utimes } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline, type Readable } from "node:stream";
 import { digestHex, type Digest } from "../digest.js";
-import { MapBuildError } from "../errors.js";
-import type { BlobSource, Layer } from "../image/image.js";
+import { MapBuildError, optionName } from "../errors.js";
+import type { BlobSource, Layer } from "../image/index.js";
 import { VerifyStream } from "../verify-stream.js";
 import { discardBlob } from "./place-file.js";
 import { DEFAULT_CACHE_MAX_BYTES, cacheLayout, type CacheLayout } from "./cache-dir.js";
@@ -73,7 +73,7 @@ export async function openBlobCache(opts: BlobCacheOptions): Promise<BlobCache> 
     await claimCacheDir(layout.dir);
   } catch (err) {
     throw new MapBuildError("E_OUTPUT", `cannot use the cache directory ${layout.dir}: ${(err as Error).message}`, {
-      hint: "set MAP_BUILD_CACHE_DIR to a writable directory, or build with --no-cache",
+      hint: `set MAP_BUILD_CACHE_DIR to a writable directory, or build with ${optionName("noCache")}`,
       cause: err,
     });
   }

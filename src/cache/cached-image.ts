@@ -2,7 +2,7 @@
  * An image whose layers read through the blob cache (cachedBlobLayer); manifest, config and
  * digest are the image's own, so the built image is byte for byte the one built without it.
  */
-import type { Image, Layer } from "../image/image.js";
+import type { Image, Layer } from "../image/index.js";
 import { cachedBlobLayer, type BlobCache } from "./blob-cache.js";
 
 export function cachedImage(image: Image, cache: BlobCache): Image {

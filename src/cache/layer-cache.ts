@@ -7,7 +7,7 @@
 import { mkdir, rm, stat, utimes } from "node:fs/promises";
 import { join } from "node:path";
 import { digestHex, type Digest } from "../digest.js";
-import { MapBuildError } from "../errors.js";
+import { MapBuildError, optionName } from "../errors.js";
 import { layerFromFile, type FileLayer, type LayerEntry } from "../layer/index.js";
 import { discardBlob, placeFile } from "./place-file.js";
 import { DEFAULT_CACHE_MAX_BYTES, cacheLayout, defaultCacheDir, type CacheLayout } from "./cache-dir.js";
@@ -81,7 +81,7 @@ export async function openLayerCache(opts: LayerCacheOptions = {}): Promise<Laye
     await claimCacheDir(layout.dir);
   } catch (err) {
     throw new MapBuildError("E_OUTPUT", `cannot use the cache directory ${layout.dir}: ${(err as Error).message}`, {
-      hint: "set MAP_BUILD_CACHE_DIR to a writable directory, or build with --no-cache",
+      hint: `set MAP_BUILD_CACHE_DIR to a writable directory, or build with ${optionName("noCache")}`,
       cause: err,
     });
   }

@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import type { Readable } from "node:stream";
 import { MapBuildError, isMapBuildError } from "../errors.js";
 import { runBounded } from "../run-bounded.js";
-import { layerMediaType } from "../image/media-types.js";
+import { layerMediaType } from "../image/index.js";
 import { DEFAULT_GZIP_LEVEL, DEFAULT_OMIT_PARENT_DIRS, GZIP_BLOCK_SIZE, type LayerEntry, type WriteLayerOptions } from "../layer/index.js";
 import { interrupted, matchesSnapshot, statFile, type FileSnapshot, type StatIndex } from "./stat-index.js";
 

@@ -4,7 +4,7 @@ import { text } from "node:stream/consumers";
 import { MapBuildError } from "../errors.js";
 import { parseReference } from "../reference/index.js";
 import { defaultKeychain } from "../registry/keychain/index.js";
-import type { Keychain } from "../registry/credentials-types.js";
+import type { Keychain } from "../registry/index.js";
 import type { CliIO } from "./io.js";
 
 export async function buildKeychain(flags: { username?: string; passwordStdin?: boolean; tag: string; authfile?: string | undefined }, io: Pick<CliIO, "env" | "stdin">): Promise<Keychain> {

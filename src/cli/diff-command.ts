@@ -1,7 +1,7 @@
 /** `map-build diff A B`: manifests, env, labels, config and per-layer file changes between two images. */
 import { Command } from "commander";
 import { hostPlatform, parsePlatform } from "../image/index.js";
-import type { FileChange, ImageDiff, ValueChange } from "../inspect/diff-images.js";
+import type { FileChange, ImageDiff, ValueChange } from "../inspect/index.js";
 import { addRegistryOptions, IMAGE_ARGUMENT } from "./inspect-command.js";
 import { imageOpener, type RegistryFlags } from "./open-images.js";
 import { createProgressView, formatBytes } from "./progress-view.js";
@@ -63,7 +63,7 @@ export async function runDiff(a: string, b: string, flags: DiffFlags, io: CliIO,
   const view = createProgressView(io.stderr, progress, { signal: io.signal });
   try {
     const [ia, ib] = [(await opener.open(a)).image, (await opener.open(b)).image];
-    const { diffImages } = await import("../inspect/diff-images.js");
+    const { diffImages } = await import("../inspect/index.js");
     const diff = await diffImages(ia, ib, { progress: view.sink });
     view.finish();
     io.stdout.write(flags.json ? `${JSON.stringify(diff, null, 2)}\n` : renderDiff(diff));

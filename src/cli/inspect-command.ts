@@ -1,9 +1,9 @@
 /** `map-build inspect IMAGE`: a MAP's manifests, config and layers, and the conformance checklist. */
 import { Command } from "commander";
 import { formatPlatform, hostPlatform, parsePlatform, type PlatformSpec } from "../image/index.js";
-import { choosePlatforms, isMultiPlatform, parsePlatformList } from "../build/platform-list.js";
+import { choosePlatforms, isMultiPlatform, parsePlatformList } from "../build/index.js";
 import type { ProgressSink } from "../progress.js";
-import type { InspectReport } from "../inspect/inspect-map.js";
+import type { InspectReport } from "../inspect/index.js";
 import { collect } from "./validate-flags.js";
 import { ExitCode } from "./exit-codes.js";
 import { formatBytes } from "./progress-view.js";
@@ -138,7 +138,7 @@ async function inspectOne(image: string, platform: PlatformSpec, flags: InspectF
       io.stderr.write(`warning: cannot open the base ${baseName} (${(e as Error).message}); base comparisons skipped\n`);
     }
   }
-  const { inspectMap } = await import("../inspect/inspect-map.js");
+  const { inspectMap } = await import("../inspect/index.js");
   return inspectMap(opened.image, { base, readBaseLayers: flags.readBaseLayers, noSdk: !flags.sdk, progress });
 }
 

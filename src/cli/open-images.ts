@@ -4,8 +4,8 @@
  * environment and docker's config), insecure hosts and timeouts. One client per command run.
  */
 import { parseBaseSpec, type Platform, type PlatformSpec } from "../image/index.js";
-import { basePlatforms } from "../build/base-platforms.js";
-import { openBaseImage, type OpenedBase } from "../build/base-image.js";
+import { basePlatforms } from "../build/index.js";
+import { openBaseImage, type OpenedBase } from "../source/index.js";
 import { RegistryClient } from "../registry/index.js";
 import { buildKeychain } from "./credentials.js";
 import { registryTuningFromEnv } from "./registry-tuning.js";

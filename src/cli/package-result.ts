@@ -4,9 +4,9 @@
  * nothing was pushed), or the JSON result; `--digest-file` and `--metadata-file` get the digest and
  * the JSON result; with `--json`, a failure is one JSON error object on stdout as well.
  */
-import type { PackageMapResult } from "../build/options.js";
+import type { PackageMapResult } from "../build/index.js";
 import { toMapBuildError } from "../errors.js";
-import { expectOutputFile } from "../sinks/preflight.js";
+import { expectOutputFile } from "../sinks/index.js";
 import { writeFileAtomic } from "../atomic-file.js";
 import { exitCodeFor } from "./exit-codes.js";
 import type { CliIO } from "./io.js";

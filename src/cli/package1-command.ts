@@ -5,7 +5,7 @@
  */
 import { Command, Option } from "commander";
 import { MapBuildError } from "../errors.js";
-import { PLATFORM_NAMES } from "../map1/platforms.js";
+import { PLATFORM_NAMES } from "../map1/index.js";
 import { addBuildOptions, type BuildFlags } from "./package-command.js";
 import { collect } from "./validate-flags.js";
 

@@ -1,5 +1,6 @@
 /** One line of cause, one line of hint; the stack only with --verbose. Secrets never reach here. */
-import { toMapBuildError, type ErrorCode } from "../errors.js";
+import { renderOptionNames, toMapBuildError, type ErrorCode } from "../errors.js";
+import { OPTION_FLAGS } from "./option-flags.js";
 import { exitCodeFor } from "./exit-codes.js";
 import type { CliIO } from "./io.js";
 import { terminalSafe } from "./terminal-text.js";
@@ -22,8 +23,11 @@ const FALLBACK_HINTS: Partial<Record<ErrorCode, string>> = {
 export function reportError(io: Pick<CliIO, "stderr">, e: unknown, verbose: boolean): number {
   const err = toMapBuildError(e);
   const oneLine = (s: string) => terminalSafe(s.replace(/\s*\n\s*/g, " ").trim());
-  io.stderr.write(`error: ${oneLine(err.message)} [${err.code}]\n`);
-  io.stderr.write(`hint: ${oneLine(err.hint ?? FALLBACK_HINTS[err.code] ?? "run again with --verbose for details")}\n`);
+  // core messages name options, not flags: here they get the flags' names
+  const message = renderOptionNames(err.template?.message ?? err.message, OPTION_FLAGS);
+  const hint = err.template?.hint === undefined ? err.hint : renderOptionNames(err.template.hint, OPTION_FLAGS);
+  io.stderr.write(`error: ${oneLine(message)} [${err.code}]\n`);
+  io.stderr.write(`hint: ${oneLine(hint ?? FALLBACK_HINTS[err.code] ?? "run again with --verbose for details")}\n`);
   if (verbose) {
     let cause: unknown = err;
     while (cause instanceof Error) {

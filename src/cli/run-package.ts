@@ -4,9 +4,9 @@ import { isAbsolute, join } from "node:path";
 import { MapBuildError } from "../errors.js";
 import { DEFAULT_BASE_IMAGE, sourceDateEpoch } from "../defaults.js";
 import { defaultCacheDir } from "../cache/index.js";
-import type { PackageMap1Options, PackageMapOptions, PackageMapResult } from "../build/options.js";
+import type { PackageMap1Options, PackageMapOptions, PackageMapResult } from "../build/index.js";
 import type { Logger } from "../progress.js";
-import type { MultiPlatformResult } from "../build/multi-platform.js";
+import type { MultiPlatformResult } from "../build/index.js";
 import type { CliIO, Verbosity } from "./io.js";
 import { DEFAULT_SBOM_IN_IMAGE, type BuildFlags, type PackageFlags } from "./package-command.js";
 import { createProgressView, type ProgressView } from "./progress-view.js";
@@ -17,7 +17,7 @@ import { registryTuningFromEnv } from "./registry-tuning.js";
 import { checkResultFiles, resultJson, stdoutLines, writeResultFiles } from "./package-result.js";
 import { parseKeyValues } from "./validate-flags.js";
 import { dockerHubShortName } from "./docker-hub-name.js";
-import { PUBLIC_INDEX_URL, readPipConfig } from "../python/pip-config.js";
+import { PUBLIC_INDEX_URL, readPipConfig } from "../python/index.js";
 
 export interface PackageDeps {
   packageMap(options: PackageMapOptions | PackageMap1Options): Promise<PackageMapResult>;

@@ -12,3 +12,12 @@ export { readOciArchiveImage, readOciLayoutImage, REF_NAME_ANNOTATION } from "./
 export { readDockerArchiveImage } from "./docker-archive-image.js";
 export { parseBaseSpec, type BaseSpec } from "./base-spec.js";
 export { EMPTY_CONFIG_MEDIA_TYPE, referrerArtifact, referrersIndex, referrersTag, type ArtifactBlob, type ReferrerArtifact } from "./artifact.js";
+export { archiveStore } from "./layout-store.js";
+export { blobRelPath } from "./layout-store.js";
+export { directoryStore } from "./layout-store.js";
+export type { LayoutStore } from "./layout-store.js";
+export { indexTar } from "./tar-index.js";
+export { readJsonBlob } from "./oci-layout-image.js";
+export { readLayoutIndex } from "./oci-layout-image.js";
+export { platformTagged } from "./image-index.js";
+export type { MultiPlatformImage } from "./image-index.js";

@@ -1,6 +1,6 @@
 /** Platforms (`os/arch[/variant]`) and picking one image out of an index. */
 import { arch } from "node:os";
-import { MapBuildError } from "../errors.js";
+import { MapBuildError, optionName } from "../errors.js";
 import type { Descriptor, ImageIndex, Platform } from "./schemas.js";
 
 export interface PlatformSpec {
@@ -63,6 +63,6 @@ export function selectManifest(index: ImageIndex, want: PlatformSpec, what = "im
   if (found) return found;
   const offered = candidates.map((m) => formatPlatform(m.platform!)).join(", ") || "none";
   throw new MapBuildError("E_PLATFORM_NOT_FOUND", `${what} has no image for ${formatPlatform(want)} (it offers: ${offered})`, {
-    hint: "choose one of the offered platforms with --platform, or use a base image built for your target",
+    hint: `choose one of the offered platforms with ${optionName("platform")}, or use a base image built for your target`,
   });
 }

@@ -6,12 +6,12 @@
 import { buffer } from "node:stream/consumers";
 import type { Digest } from "../digest.js";
 import { MapBuildError } from "../errors.js";
-import { referrersTag } from "../image/artifact.js";
-import { parseBaseSpec } from "../image/base-spec.js";
-import { archiveStore, blobRelPath, directoryStore, type LayoutStore } from "../image/layout-store.js";
-import { indexTar } from "../image/tar-index.js";
-import { readJsonBlob, readLayoutIndex } from "../image/oci-layout-image.js";
-import { ImageIndexSchema, ImageManifestSchema, parseJson, type Descriptor } from "../image/schemas.js";
+import { referrersTag } from "../image/index.js";
+import { parseBaseSpec } from "../image/index.js";
+import { archiveStore, blobRelPath, directoryStore, type LayoutStore } from "../image/index.js";
+import { indexTar } from "../image/index.js";
+import { readJsonBlob, readLayoutIndex } from "../image/index.js";
+import { ImageIndexSchema, ImageManifestSchema, parseJson, type Descriptor } from "../image/index.js";
 import { parseReference } from "../reference/index.js";
 import type { RegistryClient } from "../registry/index.js";
 import { verifyBytes } from "../verify-stream.js";

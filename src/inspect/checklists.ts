@@ -5,7 +5,7 @@
  */
 import { checkConformance, readBuildFacts, SDK_LABEL, type ConformanceInput, type ConformanceResult, type ImageFileInfo } from "../map/index.js";
 import { LEGACY_HINTS } from "./check-hints.js";
-import { checkMap1 } from "../map1/conformance.js";
+import { checkMap1 } from "../map1/index.js";
 
 export type CheckStatus = "pass" | "fail" | "skip";
 

@@ -6,7 +6,7 @@
  */
 import type { Image, ImageConfig } from "../image/index.js";
 import type { ProgressSink } from "../progress.js";
-import { listLayerFiles, type TarFileInfo } from "./layer-files.js";
+import { listLayerFiles, type TarFileInfo } from "../image/index.js";
 
 export interface ValueChange {
   key: string;

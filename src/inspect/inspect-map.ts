@@ -6,8 +6,8 @@
 import type { Image, ImageConfig } from "../image/index.js";
 import type { ImageFileInfo } from "../map/index.js";
 import type { ProgressSink } from "../progress.js";
-import { listLayerFiles, type TarFileInfo } from "./layer-files.js";
-import { applyLayer } from "./merged-files.js";
+import { listLayerFiles, type TarFileInfo } from "../image/index.js";
+import { applyLayer } from "../image/index.js";
 import { CHECKLISTS, NOT_A_MAP, noSdkReason, summarize, type CheckSummary, type InspectCheck } from "./checklists.js";
 
 export interface InspectOptions {

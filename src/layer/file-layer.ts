@@ -8,7 +8,7 @@ import { rm } from "node:fs/promises";
 import { pipeline } from "node:stream";
 import type { Readable } from "node:stream";
 import type { Digest } from "../digest.js";
-import type { Layer } from "../image/image.js";
+import type { Layer } from "../image/index.js";
 import { VerifyStream } from "../verify-stream.js";
 
 export interface FileLayerInfo {

@@ -9,7 +9,7 @@ import { open, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { MapBuildError, isMapBuildError, toMapBuildError } from "../errors.js";
-import { layerMediaType, type Compression, type ManifestFamily } from "../image/media-types.js";
+import { layerMediaType, type Compression, type ManifestFamily } from "../image/index.js";
 import type { Digest } from "../digest.js";
 import type { ProgressSink } from "../progress.js";
 import { BlockGzipWriter, defaultGzipConcurrency } from "./block-gzip-writer.js";

@@ -4,19 +4,11 @@
  * listing and which paths map-build's own layers wrote. Items 24–27 need a container engine and are
  * reported as skipped here.
  */
-import type { ImageConfig } from "../image/schemas.js";
+import type { ImageConfig, ImageFileInfo } from "../image/index.js";
 import { pythonJsonDumps, type PyJsonValue } from "./python-json.js";
 import { pythonPathJoin } from "./layout.js";
 
-export interface ImageFileInfo {
-  type: "file" | "dir" | "symlink" | "hardlink";
-  mode: number;
-  uid: number;
-  gid: number;
-  /** Seconds since the epoch. */
-  mtime: number;
-  size: number;
-}
+export type { ImageFileInfo };
 
 export interface ConformanceInput {
   appJson?: Buffer;

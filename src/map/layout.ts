@@ -3,7 +3,7 @@
  * The upstream Dockerfile's ENV/LABEL/WORKDIR/USER/ENTRYPOINT lines become `MapConfigChanges`;
  * its `mkdir -p` lines become directory entries for the layer writer.
  */
-import type { DirEntry } from "../layer/entry.js";
+import type { DirEntry } from "../layer/index.js";
 import { MapBuildError } from "../errors.js";
 import { DEFAULT_WORKING_DIR } from "./manifests.js";
 import { DEFAULT_MODELS_DIR } from "./models.js";

@@ -7,7 +7,7 @@
  * `application-root` is the working dir, as upstream wrote it (B3); nothing reads it, and keeping
  * it keeps byte-compatibility with MAPs built by the SDK.
  */
-import { MapBuildError } from "../errors.js";
+import { MapBuildError, optionName } from "../errors.js";
 import { PyFloat, pythonJsonDumps } from "./python-json.js";
 import { memoryToMi } from "./size.js";
 
@@ -66,7 +66,7 @@ export const DEFAULT_WORKING_DIR = "/var/monai/";
 function checkTimeout(timeout: number): number {
   if (!Number.isSafeInteger(timeout) || timeout < 0) {
     throw new MapBuildError("E_USAGE", `invalid timeout ${timeout}: must be a non-negative whole number of seconds`, {
-      hint: "pass --timeout with an integer such as 0 (no limit) or 600",
+      hint: `pass ${optionName("timeout")} with an integer such as 0 (no limit) or 600`,
     });
   }
   return timeout;

@@ -3,7 +3,7 @@
  * (map-format.md §1.6; SDK monai/deploy/utils/version.py): `<release>[-<pre_l>.<pre_n>][+<local>]`,
  * post and dev parts dropped, pre-release letters kept as written (`rc`, `a`, `alpha`, …).
  */
-import { MapBuildError } from "../errors.js";
+import { MapBuildError, optionName } from "../errors.js";
 
 /** PEP 440 appendix B, as the SDK compiled it (verbose, case-insensitive). */
 const PEP440 = new RegExp(
@@ -33,7 +33,7 @@ export function pep440ToSemver(version: string): string {
   const m = PEP440.exec(version);
   if (!m) {
     throw new MapBuildError("E_USAGE", `invalid SDK version ${JSON.stringify(version)}: not a PEP 440 version`, {
-      hint: "pass --sdk-version with a version like 0.5.1",
+      hint: `pass ${optionName("sdkVersion")} with a version like 0.5.1`,
     });
   }
   const release = m[2] ?? "";
@@ -43,7 +43,7 @@ export function pep440ToSemver(version: string): string {
   const semver = `${release}${preL && preN ? `-${preL}.${preN}` : ""}${local ? `+${local}` : ""}`;
   if (!isSemver(semver)) {
     throw new MapBuildError("E_USAGE", `SDK version ${JSON.stringify(version)} gives ${JSON.stringify(semver)}, which is not semver`, {
-      hint: "pass --sdk-version with an X.Y.Z version",
+      hint: `pass ${optionName("sdkVersion")} with an X.Y.Z version`,
     });
   }
   return semver;

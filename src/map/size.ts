@@ -3,7 +3,7 @@
  * monai/deploy/utils/sizeutil.py): `@resource(memory=...)` accepts a non-negative int (bytes) or a
  * string like "7Gi", "0.3 GiB", "500MB"; pkg.json shows it in `Mi` with at most one decimal.
  */
-import { MapBuildError } from "../errors.js";
+import { MapBuildError, optionName } from "../errors.js";
 
 /** Decimal units are powers of 1000, binary (`ki`, `kib`, …) powers of 1024; keys are lower-case. */
 const UNITS: ReadonlyMap<string, bigint> = (() => {
@@ -28,7 +28,7 @@ export function parseMemoryBytes(size: string | number): number {
   if (typeof size === "number") {
     if (!Number.isInteger(size) || size < 0) {
       throw new MapBuildError("E_USAGE", `invalid memory size ${size}: an integer must be a non-negative byte count`, {
-        hint: 'pass --memory with a value like "7Gi", "500MB" or a byte count',
+        hint: `pass ${optionName("memory")} with a value like "7Gi", "500MB" or a byte count`,
       });
     }
     return size;

@@ -2,7 +2,7 @@
  * The MAP 1.0 checklist (docs/checklist.md, "MAP 1.0"): what holoscan-cli 4.2.0 writes and its
  * runner reads, checked statically from the manifests, the config and a merged file listing.
  */
-import type { ImageConfig } from "../image/schemas.js";
+import type { ImageConfig } from "../image/index.js";
 import type { ImageFileInfo } from "../map/index.js";
 import {
   MAP1_APP_DIR, MAP1_APP_JSON, MAP1_CONFIG_PATH, MAP1_DOCS_DIR, MAP1_INPUT_PATH, MAP1_INPUT_REL, MAP1_LOGS_DIR, MAP1_MODELS_DIR,

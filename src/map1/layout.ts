@@ -2,7 +2,7 @@
  * Paths, environment and labels of a MAP 1.0 (holoscan-cli 4.2.0 common/constants.py and
  * Dockerfile.jinja2; map-format.md §2), as data for the manifests and the image config.
  */
-import type { ConfigChanges } from "../image/config-changes.js";
+import type { ConfigChanges } from "../image/index.js";
 
 export const MAP1_APP_DIR = "/opt/holoscan/app";
 export const MAP1_LIB_DIR = "/opt/holoscan/lib";

@@ -8,7 +8,7 @@
 import { closeSync, openSync, writeSync } from "node:fs";
 import type { Dispatcher } from "undici";
 import { MapBuildError } from "../errors.js";
-import { backoffDelay, isRetryableError, isRetryableStatus, parseRetryAfter, sleep } from "../registry/retry.js";
+import { backoffDelay, isRetryableError, isRetryableStatus, parseRetryAfter, sleep } from "../registry/index.js";
 
 export interface GetOptions {
   dispatcher: Dispatcher;

@@ -10,3 +10,14 @@ export { parseWheelFilename, compatibleTags, platformTags, tagRanker, type Wheel
 export { targetFromOptions, targetPresetForBase, markerEnvFor, PYTHON_BASE_TARGET, type TargetEnv, type TargetOptions } from "./target.js";
 export { normalizeName } from "./names.js";
 export { readWheelMetadata, type CoreMetadata } from "./wheel-metadata.js";
+export { headerBlock } from "./base-dists.js";
+export { isDistMetadataFile } from "./base-dists.js";
+export { isPythonBinary } from "./base-dists.js";
+export { baseDistributions } from "./base-dists.js";
+export { pickInterpreter } from "./base-dists.js";
+export { siteDirsFor } from "./base-dists.js";
+export type { BaseDist } from "./base-dists.js";
+export { PUBLIC_INDEX_URL } from "./pip-config.js";
+export { readPipConfig } from "./pip-config.js";
+export { formatPylock } from "./pylock.js";
+export { missingLibraries } from "./native-libs.js";

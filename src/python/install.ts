@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { posix } from "node:path";
 import { Transform, type Readable } from "node:stream";
 import { MapBuildError } from "../errors.js";
-import type { DirEntry, FileEntry, LayerEntry } from "../layer/entry.js";
+import type { DirEntry, FileEntry, LayerEntry } from "../layer/index.js";
 import { launcherScript, parseScriptEntryPoints } from "./console-scripts.js";
 import { csvLine, readWheel, type LicenseMetadata, type WheelContents } from "./wheel-metadata.js";
 import { openZipMember, readZipMember, type ZipMember } from "./zip-reader.js";

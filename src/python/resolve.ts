@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import type { Dispatcher } from "undici";
 import { MapBuildError } from "../errors.js";
-import type { LayerEntry } from "../layer/entry.js";
+import type { LayerEntry } from "../layer/index.js";
 import { planWheelInstall, type InstallLimits, type InstallPlan, type InstallTarget } from "./install.js";
 import { pylockRequirements, readPylock } from "./pylock.js";
 import type { Requirement } from "./requirement.js";

@@ -4,9 +4,9 @@
  */
 import type { Readable } from "node:stream";
 import type { Digest } from "../digest.js";
-import type { Image } from "../image/image.js";
-import type { Descriptor } from "../image/schemas.js";
-import type { ImageReference } from "../reference/types.js";
+import type { Image } from "../image/index.js";
+import type { Descriptor } from "../image/index.js";
+import type { ImageReference } from "../reference/index.js";
 import { blobExists, fetchBlob, type FetchBlobOptions, type RepositoryRef } from "./blobs.js";
 import { getManifest, headManifest, putManifest, type FetchedManifest, type ManifestDescriptor } from "./manifests.js";
 import type { RegistryClientOptions } from "./options.js";

@@ -9,3 +9,8 @@ export { RemoteLayer } from "./remote-image.js";
 export type { BlobToPush, PushAction, PushBlobOptions } from "./upload.js";
 export type { Credential, Keychain } from "./credentials-types.js";
 export { redactUrl } from "./redact.js";
+export { backoffDelay } from "./retry.js";
+export { isRetryableError } from "./retry.js";
+export { isRetryableStatus } from "./retry.js";
+export { parseRetryAfter } from "./retry.js";
+export { sleep } from "./retry.js";

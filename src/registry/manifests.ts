@@ -2,7 +2,7 @@
 import { createHash } from "node:crypto";
 import { MapBuildError, RegistryError } from "../errors.js";
 import { digestAlgorithm, isDigest, sha256Digest, type Digest } from "../digest.js";
-import { MANIFEST_ACCEPT, MediaType, isImageManifestMediaType, isIndexMediaType } from "../image/media-types.js";
+import { MANIFEST_ACCEPT, MediaType, isImageManifestMediaType, isIndexMediaType } from "../image/index.js";
 import { scopeFor } from "./www-authenticate.js";
 import { backoffDelay, sleep } from "./retry.js";
 import { discard, header, type RegistryResponse, type Transport } from "./transport.js";

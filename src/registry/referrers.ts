@@ -3,8 +3,8 @@
  * API; else the referrers tag schema, an index tagged `sha256-<hex>` that the client maintains.
  */
 import type { Digest } from "../digest.js";
-import { MediaType } from "../image/media-types.js";
-import { ImageIndexSchema, parseJson, type Descriptor } from "../image/schemas.js";
+import { MediaType } from "../image/index.js";
+import { ImageIndexSchema, parseJson, type Descriptor } from "../image/index.js";
 import type { RepositoryRef } from "./blobs.js";
 import { readLimited } from "./registry-error.js";
 import { discard, type Transport } from "./transport.js";

@@ -6,9 +6,9 @@ import type { Readable } from "node:stream";
 import { MAX_JSON_DOCUMENT_BYTES } from "../defaults.js";
 import { MapBuildError } from "../errors.js";
 import type { Digest } from "../digest.js";
-import type { BlobSource, Image, Layer } from "../image/image.js";
-import { MediaType, isIndexMediaType, isLayerMediaType } from "../image/media-types.js";
-import { hostPlatform, selectManifest, type PlatformSpec } from "../image/platform.js";
+import type { BlobSource, Image, Layer } from "../image/index.js";
+import { MediaType, isIndexMediaType, isLayerMediaType } from "../image/index.js";
+import { hostPlatform, selectManifest, type PlatformSpec } from "../image/index.js";
 import {
   ImageConfigSchema,
   ImageIndexSchema,
@@ -17,7 +17,7 @@ import {
   type Descriptor,
   type ImageConfig,
   type ImageManifest,
-} from "../image/schemas.js";
+} from "../image/index.js";
 import { fetchBlob, type RepositoryRef } from "./blobs.js";
 import { getManifest, type FetchedManifest, type ManifestRef } from "./manifests.js";
 import type { Transport } from "./transport.js";

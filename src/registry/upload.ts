@@ -6,7 +6,7 @@
 import type { Readable } from "node:stream";
 import { RegistryError, isMapBuildError, type MapBuildError } from "../errors.js";
 import type { Digest } from "../digest.js";
-import type { BlobSource } from "../image/image.js";
+import type { BlobSource } from "../image/index.js";
 import { blobExists, type RepositoryRef } from "./blobs.js";
 import { backoffDelay, isRetryableError, sleep } from "./retry.js";
 import { scopeFor } from "./www-authenticate.js";

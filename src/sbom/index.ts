@@ -5,3 +5,4 @@ export { IN_TOTO_MEDIA_TYPE, MAP_BUILD_TYPE, SLSA_PROVENANCE_V1, provenanceState
 export { externalParameters, type BuildParameters } from "./parameters.js";
 export { toolIdentity } from "./tool.js";
 export { ociPurl, pypiPurl } from "./purl.js";
+export { isoSeconds } from "./ids.js";

@@ -3,8 +3,8 @@
  * that can carry a secret. Credentials, keychains and environment are never read here; URLs lose
  * their userinfo and query values.
  */
-import type { PackageMapOptions } from "../build/options.js";
-import { redactUrl } from "../registry/redact.js";
+import type { PackageMapOptions } from "../build/index.js";
+import { redactUrl } from "../registry/index.js";
 
 const KEYS = [
   "appPath", "tag", "base", "model", "platform", "workingDir", "inputDir", "outputDir", "modelsDir", "timeout", "version",

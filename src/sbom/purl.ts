@@ -1,5 +1,5 @@
 /** Package URLs (purl spec) for the components map-build knows. */
-import { normalizeName } from "../python/names.js";
+import { normalizeName } from "../python/index.js";
 
 const enc = (s: string) => encodeURIComponent(s);
 

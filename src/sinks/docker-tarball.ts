@@ -3,11 +3,11 @@
  * file and renamed, so `docker load`, `podman load`, `ctr images import` and skopeo all take it.
  */
 import type { ProgressSink } from "../progress.js";
-import type { Image } from "../image/image.js";
-import { platformTagged, type MultiPlatformImage } from "../image/image-index.js";
+import type { Image } from "../image/index.js";
+import { platformTagged, type MultiPlatformImage } from "../image/index.js";
 import { writeOutputFile } from "./output-file.js";
 import { streamImageTar } from "./image-tar.js";
-import type { ReferrerArtifact } from "../image/artifact.js";
+import type { ReferrerArtifact } from "../image/index.js";
 import { expectOutputFile } from "./preflight.js";
 import { storedReferrers, type Sink, type SinkNaming } from "./sink.js";
 

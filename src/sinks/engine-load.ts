@@ -5,12 +5,12 @@
  */
 import { PassThrough } from "node:stream";
 import { Agent, request, type Dispatcher } from "undici";
-import { MapBuildError, isMapBuildError, toMapBuildError } from "../errors.js";
+import { MapBuildError, isMapBuildError, toMapBuildError, optionName } from "../errors.js";
 import type { ProgressSink } from "../progress.js";
-import type { Image } from "../image/image.js";
+import type { Image } from "../image/index.js";
 import { streamImageTar } from "./image-tar.js";
-import { findPlatformImage } from "../image/image-index.js";
-import { formatPlatform, type PlatformSpec } from "../image/platform.js";
+import { findPlatformImage } from "../image/index.js";
+import { formatPlatform, type PlatformSpec } from "../image/index.js";
 import { z } from "zod";
 import type { Sink } from "./sink.js";
 
@@ -52,7 +52,7 @@ function engineEndpoint(dockerHost: string | undefined): Endpoint {
 
 function unreachable(where: string, cause: unknown): MapBuildError {
   return new MapBuildError("E_ENGINE", `no Docker engine reachable at ${where}`, {
-    hint: "start Docker or set DOCKER_HOST to its socket; or write a tarball (--tarball) and load it later",
+    hint: `start Docker or set DOCKER_HOST to its socket; or write a tarball (${optionName("tarball")}) and load it later`,
     cause,
   });
 }
@@ -131,7 +131,7 @@ export async function loadIntoEngine(image: Image, opts: EngineLoadOptions): Pro
       const { messages, errors } = readEngineLines(text);
       if (res.statusCode !== 200 || errors.length) {
         throw new MapBuildError("E_ENGINE", `the Docker engine refused the image: ${errors[0] ?? `HTTP ${res.statusCode}: ${text.slice(0, 300)}`}`, {
-          hint: "check the engine's log; write a tarball (--tarball) to inspect what was sent",
+          hint: `check the engine's log; write a tarball (${optionName("tarball")}) to inspect what was sent`,
         });
       }
       return { messages };

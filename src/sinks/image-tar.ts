@@ -8,11 +8,11 @@ import { pack as tarPack, type Pack } from "tar-stream";
 import { digestHex, type Digest } from "../digest.js";
 import { MapBuildError, toMapBuildError } from "../errors.js";
 import { noProgress, type ProgressSink } from "../progress.js";
-import { canonicalJson } from "../image/canonical-json.js";
-import type { Descriptor, Image } from "../image/image.js";
-import { platformTagged, type MultiPlatformImage } from "../image/image-index.js";
+import { canonicalJson } from "../image/index.js";
+import type { Descriptor, Image } from "../image/index.js";
+import { platformTagged, type MultiPlatformImage } from "../image/index.js";
 import { layoutIndex, OCI_LAYOUT_FILE, withReferrers } from "./layout-json.js";
-import type { ReferrerArtifact } from "../image/artifact.js";
+import type { ReferrerArtifact } from "../image/index.js";
 
 export interface ImageTarOptions {
   /** Full names (`registry/repo:tag`) written to RepoTags and index.json annotations. */

@@ -4,3 +4,5 @@ export { ociLayoutSink, writeOciLayout, type OciLayoutOptions } from "./oci-layo
 export { ociArchiveSink, writeOciArchive, type OciArchiveOptions } from "./oci-archive.js";
 export { engineLoadSink, loadIntoEngine, pingEngine, DEFAULT_DOCKER_SOCKET, type EngineLoadOptions, type EngineLoadResult } from "./engine-load.js";
 export { pushImage, pushSink, type PushImageOptions, type PushResult, type PushedBlob } from "./push.js";
+export { expectOutputFile } from "./preflight.js";
+export { writeOutputFile } from "./output-file.js";

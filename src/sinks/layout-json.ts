@@ -1,9 +1,9 @@
 /** The small JSON files of an OCI image layout: `oci-layout` and `index.json`. */
-import { REF_NAME_ANNOTATION } from "../image/oci-layout-image.js";
-import { MediaType } from "../image/media-types.js";
-import type { Descriptor } from "../image/image.js";
-import type { ImageIndex } from "../image/schemas.js";
-import type { ReferrerArtifact } from "../image/artifact.js";
+import { REF_NAME_ANNOTATION } from "../image/index.js";
+import { MediaType } from "../image/index.js";
+import type { Descriptor } from "../image/index.js";
+import type { ImageIndex } from "../image/index.js";
+import type { ReferrerArtifact } from "../image/index.js";
 
 export const OCI_LAYOUT_FILE = Buffer.from('{"imageLayoutVersion":"1.0.0"}');
 /** containerd and podman name an imported image from this annotation (facts.md, "Tarball outputs"). */

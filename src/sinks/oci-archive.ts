@@ -2,12 +2,12 @@
  * An `oci-archive` tar: an OCI image layout in one file, as `podman save --format oci-archive`
  * writes it and skopeo/podman read it (`oci-archive:FILE[:tag]`). Written to a temp file and renamed.
  */
-import type { Image } from "../image/image.js";
-import type { MultiPlatformImage } from "../image/image-index.js";
+import type { Image } from "../image/index.js";
+import type { MultiPlatformImage } from "../image/index.js";
 import type { ProgressSink } from "../progress.js";
 import { writeOutputFile } from "./output-file.js";
 import { streamImageTar } from "./image-tar.js";
-import type { ReferrerArtifact } from "../image/artifact.js";
+import type { ReferrerArtifact } from "../image/index.js";
 import { expectOutputFile } from "./preflight.js";
 import { storedReferrers, type Sink, type SinkNaming } from "./sink.js";
 

@@ -5,11 +5,11 @@
  */
 import { Readable } from "node:stream";
 import type { Digest } from "../digest.js";
-import { MediaType } from "../image/media-types.js";
-import { referrersIndex, referrersTag, type ReferrerArtifact } from "../image/artifact.js";
-import { ImageIndexSchema, parseJson, type Descriptor } from "../image/schemas.js";
+import { MediaType } from "../image/index.js";
+import { referrersIndex, referrersTag, type ReferrerArtifact } from "../image/index.js";
+import { ImageIndexSchema, parseJson, type Descriptor } from "../image/index.js";
 import { parseReference } from "../reference/index.js";
-import type { ImageReference } from "../reference/types.js";
+import type { ImageReference } from "../reference/index.js";
 import type { RegistryClient } from "../registry/index.js";
 
 export interface AttachResult {

@@ -5,11 +5,11 @@
 import { Readable } from "node:stream";
 import type { Digest } from "../digest.js";
 import { runBounded } from "../run-bounded.js";
-import type { Image, Layer } from "../image/image.js";
-import type { MultiPlatformImage } from "../image/image-index.js";
+import type { Image, Layer } from "../image/index.js";
+import type { MultiPlatformImage } from "../image/index.js";
 import { noProgress, type ProgressSink } from "../progress.js";
 import { parseReference, withDigest } from "../reference/index.js";
-import type { ImageReference } from "../reference/types.js";
+import type { ImageReference } from "../reference/index.js";
 import type { PushAction, RegistryClient } from "../registry/index.js";
 import type { Sink, SinkContext } from "./sink.js";
 import { pushReferrers } from "./push-referrers.js";

@@ -3,12 +3,12 @@
  * builder checks them all before any work and then writes to each in list order, as ko's
  * publishers do. Adding an output means one new file implementing this interface.
  */
-import type { Image } from "../image/image.js";
-import type { MultiPlatformImage } from "../image/image-index.js";
+import type { Image } from "../image/index.js";
+import type { MultiPlatformImage } from "../image/index.js";
 import type { ProgressSink } from "../progress.js";
-import type { ImageReference } from "../reference/types.js";
+import type { ImageReference } from "../reference/index.js";
 import type { RegistryClient } from "../registry/index.js";
-import type { ReferrerArtifact } from "../image/artifact.js";
+import type { ReferrerArtifact } from "../image/index.js";
 
 export interface SinkContext {
   /** The image's name: the push target, and the name written into archives. */

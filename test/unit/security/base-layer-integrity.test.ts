@@ -11,8 +11,8 @@ import { sha256Digest, type Digest } from "../../../src/digest.js";
 import { isMapBuildError } from "../../../src/errors.js";
 import { fileLayer } from "../../../src/image/file-layer.js";
 import type { Image, Layer } from "../../../src/image/image.js";
-import { listLayerFiles } from "../../../src/inspect/layer-files.js";
-import { readMergedFiles } from "../../../src/inspect/merged-files.js";
+import { listLayerFiles } from "../../../src/image/layer-files.js";
+import { readMergedFiles } from "../../../src/image/merged-files.js";
 import { makeLayer } from "../../image/fixtures.js";
 import { exitCodeFor } from "../../../src/cli/exit-codes.js";
 

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isMapBuildError } from "../../../src/errors.js";
 import type { Layer } from "../../../src/image/image.js";
-import { listLayerFiles } from "../../../src/inspect/layer-files.js";
+import { listLayerFiles } from "../../../src/image/layer-files.js";
 import { makeLayer, type TarFile } from "../../image/fixtures.js";
 
 describe("entry count of a layer", () => {

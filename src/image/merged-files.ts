@@ -2,10 +2,20 @@
  * Merge layer listings the way an overlay filesystem does: later layers win, `.wh.<name>` deletes
  * a path (and everything below it), `.wh..wh..opq` hides what lower layers had in that directory.
  */
-import type { Image } from "../image/index.js";
-import type { ImageFileInfo } from "../map/index.js";
+import type { Image } from "./image.js";
 import { MapBuildError } from "../errors.js";
 import { listLayerFiles, type TarFileInfo } from "./layer-files.js";
+
+/** One path of an image's merged file system, as the conformance checks and the Python scan see it. */
+export interface ImageFileInfo {
+  type: "file" | "dir" | "symlink" | "hardlink";
+  mode: number;
+  uid: number;
+  gid: number;
+  /** Seconds since the epoch. */
+  mtime: number;
+  size: number;
+}
 
 const WHITEOUT = ".wh.";
 const OPAQUE = ".wh..wh..opq";

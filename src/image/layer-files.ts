@@ -7,8 +7,8 @@ import { pipeline } from "node:stream/promises";
 import { Transform, type Readable, type Writable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { extract } from "tar-stream";
-import type { Layer } from "../image/image.js";
-import { isGzipLayer } from "../image/media-types.js";
+import type { Layer } from "./image.js";
+import { isGzipLayer } from "./media-types.js";
 import { MapBuildError } from "../errors.js";
 import type { ProgressSink } from "../progress.js";
 

@@ -1,6 +1,10 @@
-/** Open the base image named by --base: a registry reference, an OCI layout or a docker-archive. */
+/**
+ * Open an image by what a user types: a registry reference, `oci:DIR[:ref]`, `oci-archive:FILE[:ref]`,
+ * `docker-archive:FILE[:tag]`, or a bare path to one of those: the base of a build, and what
+ * inspect and diff read (library users of inspect need it too).
+ */
 import { cachedImage, openBlobCache } from "../cache/index.js";
-import { detectLocalImage, formatBaseSpec } from "../image/local-path.js";
+import { detectLocalImage, formatBaseSpec } from "../image/index.js";
 import { parseBaseSpec, readDockerArchiveImage, readOciArchiveImage, readOciLayoutImage, type Image, type PlatformSpec } from "../image/index.js";
 import { parseReference } from "../reference/index.js";
 import type { RegistryClient } from "../registry/index.js";

@@ -1,0 +1,1 @@
+export { baseIdentity, openBaseImage, type OpenBaseOptions, type OpenedBase } from "./open-image.js";
