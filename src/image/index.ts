@@ -21,3 +21,8 @@ export { readJsonBlob } from "./oci-layout-image.js";
 export { readLayoutIndex } from "./oci-layout-image.js";
 export { platformTagged } from "./image-index.js";
 export type { MultiPlatformImage } from "./image-index.js";
+export { detectLocalImage, formatBaseSpec } from "./local-path.js";
+export { buildImageIndex, findPlatformImage } from "./image-index.js";
+export { readLayoutPlatforms } from "./oci-layout-image.js";
+export { listLayerFiles, type FileType, type LayerListing, type TarFileInfo } from "./layer-files.js";
+export { applyLayer, readMergedFiles, type ImageFileInfo, type MergedFiles } from "./merged-files.js";
