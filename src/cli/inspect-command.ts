@@ -144,7 +144,7 @@ async function inspectOne(image: string, platform: PlatformSpec, flags: InspectF
 
 /** `inspect --sbom`: each attached SBOM, a header line then its content (or one JSON array). */
 async function printSboms(image: string, digest: Digest, client: () => RegistryClient, flags: InspectFlags, io: CliIO): Promise<number> {
-  const { attachedArtifacts, SBOM_ARTIFACT_TYPES } = await import("../inspect/attached.js");
+  const { attachedArtifacts, SBOM_ARTIFACT_TYPES } = await import("../inspect/index.js");
   const sboms = (await attachedArtifacts(image, digest, client, io.signal)).filter((a) => SBOM_ARTIFACT_TYPES.includes(a.artifactType));
   if (flags.json) {
     io.stdout.write(`${JSON.stringify(sboms.map((s) => ({ artifactType: s.artifactType, digest: s.digest, sbom: JSON.parse(s.content.toString("utf8")) as unknown })), null, 2)}\n`);
