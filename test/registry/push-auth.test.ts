@@ -1,5 +1,6 @@
 /**
- * Pushing onto an `oci:` base (so nothing authenticates before the parallel blob requests start) to
+ * Pushing onto an `oci:` base, and onto a base in another (open) registry, so nothing authenticates
+ * against the target before the parallel blob requests start, to
  * the real registry with htpasswd (Basic) and with token (Bearer) auth, credentials from each place
  * a CI user keeps them, 4 uploads in parallel. A recording proxy in front of each registry counts
  * the 401s: one per run (the first request's challenge, which the parallel ones wait for), never one per
@@ -17,7 +18,7 @@ import { buildEnv, inspectPushed, packageExample } from "../faults/setup.js";
 import { runCli } from "../helpers/cli.js";
 import { runOk } from "../helpers/run.js";
 import { EXAMPLE_APP, EXAMPLE_MODEL } from "../package/fixtures.js";
-import { pythonBaseLayout, PYTHON_BASE_TAG } from "../helpers/python-base.js";
+import { pushPythonBase, pythonBaseLayout, PYTHON_BASE_TAG } from "../helpers/python-base.js";
 import { startRecordingProxy, type RecordedRequest, type RecordingProxy } from "../helpers/recording-proxy.js";
 import { startRegistry } from "../helpers/registry.js";
 import { makeTempDir } from "../helpers/tmp.js";
@@ -109,6 +110,26 @@ for (const kind of ["htpasswd", "token"] as const) {
         assert.equal(r.stdout, `${tag}@${pushed.digest}\n`, "stdout is ref@digest");
       });
     }
+
+    it("base in another registry: its layers are copied to the target with the target's credentials, one 401", async () => {
+      const other = await startRegistry();
+      try {
+        const remoteBase = await pushPythonBase(other.host, "base/python", "3");
+        const tag = `${s.host}/apps/cross-${++n}:1`;
+        const from = s.proxy.log.length;
+        const env = buildEnv(tmp.dir, { ...NO_CREDENTIAL_ENV, DOCKER_CONFIG: (await dockerConfig("empty")).dir, MAP_BUILD_REGISTRY_USER: USER, MAP_BUILD_REGISTRY_PASSWORD: PASSWORD, MAP_BUILD_REGISTRY_HOST: s.host });
+        const r = await packageExample({ base: remoteBase, tag, output: ["--push"], env });
+        assert.equal(r.code, 0, r.stderr);
+        const log = s.proxy.log.slice(from);
+        assert.equal(unauthorized(log).length, 1, unauthorized(log).join("\n"));
+        const pushed = await inspectPushed(tag, `${USER}:${PASSWORD}`);
+        const baseLayers = (await inspectPushed(remoteBase)).layers;
+        assert.deepEqual(pushed.layers.slice(0, baseLayers.length), baseLayers, "the base's layers come first, unchanged");
+        assert.equal(r.stdout, `${tag}@${pushed.digest}\n`);
+      } finally {
+        await other.stop();
+      }
+    });
 
     it("output contract: --digest-file, --metadata-file, --label and --annotation", { skip: kind === "token" ? "one registry suffices" : false }, async () => {
       const digestFile = join(tmp.dir, "digest.txt");
