@@ -4,9 +4,8 @@
  * parallel, cached), appending them to the base with the format's config changes and delivering
  * the image to every sink (`assembleImage`).
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { MapBuildError, isMapBuildError } from "../errors.js";
 import { appendLayers, layerForFamily, type ConfigChanges, type History, type Image, type LayerAddition } from "../image/index.js";
 import type { FileLayer } from "../layer/index.js";
@@ -17,6 +16,7 @@ import { RegistryClient } from "../registry/index.js";
 import { silentLogger, type Logger } from "../progress.js";
 import type { SinkContext } from "../sinks/index.js";
 import { runBounded } from "../run-bounded.js";
+import { makeScratchDir } from "../scratch-dir.js";
 import { sbomLayer, type PlannedLayer } from "./map-entries.js";
 import { attest, preflightAttestations, renderSbom } from "./attestations.js";
 import type { BuildFacts, BuildParameters } from "../sbom/index.js";
@@ -54,7 +54,7 @@ export async function runBuild<R>(opts: CommonBuildOptions, body: (ctx: BuildCon
   for (const sink of opts.sinks) await sink.preflight?.(sinkContext);
   await preflightAttestations(opts.supplyChain);
   const startedOn = opts.supplyChain?.clock?.();
-  const work = await mkdtemp(join(opts.tmpDir ?? tmpdir(), "map-build-"));
+  const work = await makeScratchDir(opts.tmpDir ?? tmpdir());
   const built: FileLayer[] = [];
   try {
     const cache = opts.noCache || !opts.cacheDir ? undefined : await openLayerCache({ dir: opts.cacheDir });
