@@ -8,7 +8,7 @@ import { access, constants, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { MapBuildError } from "../errors.js";
 import { imageFamily, parsePlatform } from "../image/index.js";
-import { isIgnored } from "../map/index.js";
+import { isIgnored, safeAppFileName } from "../map/index.js";
 import { readAppConfig, versionString } from "../map1/index.js";
 import { map1ConfigChanges, userHome, type SdkKind } from "../map1/index.js";
 import { appCommand, renderMap1Manifests, type AppKind } from "../map1/index.js";
@@ -39,8 +39,8 @@ async function appKind(path: string): Promise<{ kind: AppKind; folder: string; f
       });
     }
   } else if (st.isFile()) {
-    if (path.endsWith(".py")) return { kind: "python-file", folder: dirname(path), file: basename(path) };
-    if (await access(path, constants.X_OK).then(() => true, () => false)) return { kind: "binary", folder: dirname(path), file: basename(path) };
+    if (path.endsWith(".py")) return { kind: "python-file", folder: dirname(path), file: safeAppFileName(basename(path)) };
+    if (await access(path, constants.X_OK).then(() => true, () => false)) return { kind: "binary", folder: dirname(path), file: safeAppFileName(basename(path)) };
   }
   throw new MapBuildError("E_APP_INVALID", `unable to determine the application type of ${path}`, {
     hint: "pass a Python folder with __main__.py, a .py file or an executable (C++ apps: prebuild and pass the binary)",

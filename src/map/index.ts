@@ -17,3 +17,4 @@ export {
 } from "./layout.js";
 export { checkConformance, type ConformanceInput, type ConformanceResult, type ImageFileInfo } from "./conformance.js";
 export { buildFactLabels, readBuildFacts, SDK_LABEL, type BuildFacts } from "./build-facts.js";
+export { safeAppFileName } from "./app-file-name.js";

@@ -86,4 +86,14 @@ describe("MAP 1.0 command line", () => {
     const noPlatform = await cli(["package", app(), "-c", join(FIXTURE, "app.yaml"), "-t", "x"]);
     assert.match(noPlatform.stderr, /--platform/);
   });
+
+  it("refuses an app file whose name would break the JSON command or the tools script", async () => {
+    const dir = join(tmp.dir, "odd");
+    await mkdir(dir);
+    const file = join(dir, 'x",$(touch PWN).py');
+    await writeFile(file, "print('hi')\n");
+    const r = await cli(["package", file, "-c", join(FIXTURE, "app.yaml"), "-t", "x", "--platform", "x86_64", "--base-image", base, "-o", tmp.dir]);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /cannot go into the run command[\s\S]*rename the file/);
+  });
 });
