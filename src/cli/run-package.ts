@@ -55,7 +55,7 @@ export async function sharedBuildOptions(flags: BuildFlags, ctx: SharedContext, 
   const { here, hereDir } = ctx.paths;
   const hubName = flags.push ? dockerHubShortName(flags.tag) : undefined;
   if (hubName) logger.warn(`--tag ${flags.tag} names no registry: --push goes to Docker Hub as ${hubName}`);
-  if (flags.alsoTag?.length && !flags.push) logger.warn(`only the first --tag (${flags.tag}) names the image in files and the engine; the others are used by --push`);
+  if (flags.alsoTag?.length && (flags.ociLayout || flags.ociArchive)) logger.warn(`only the first --tag (${flags.tag}) names the image in an OCI layout or archive; the others name it in tarballs, the engine and the registry`);
   const { sinks, defaulted } = await outputSinks(flags, io, here, allowDefaultOutput);
   if (defaulted) logger.info(defaulted);
   const pip = await readPipConfig(io.env, io.env.HOME || homedir());

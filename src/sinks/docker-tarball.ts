@@ -9,7 +9,7 @@ import { writeOutputFile } from "./output-file.js";
 import { streamImageTar } from "./image-tar.js";
 import type { ReferrerArtifact } from "../image/index.js";
 import { expectOutputFile } from "./preflight.js";
-import { storedReferrers, type Sink, type SinkNaming } from "./sink.js";
+import { allNames, storedReferrers, type Sink, type SinkNaming } from "./sink.js";
 
 export interface DockerTarballOptions {
   /** Full names, e.g. `registry.example/app/seg:1.0`; the same name goes to every loader. */
@@ -34,13 +34,13 @@ export function dockerTarballSink(file: string, naming: SinkNaming = {}): Sink {
     target: file,
     preflight: () => expectOutputFile(naming.option ?? "tarball", file, "my_app.tar"),
     async write(image, ctx) {
-      await writeDockerTarball(image, file, { tags: [ctx.name.toString()], referrers: ctx.referrers, progress: ctx.progress, signal: ctx.signal });
+      await writeDockerTarball(image, file, { tags: allNames(ctx, naming), referrers: ctx.referrers, progress: ctx.progress, signal: ctx.signal });
       return { kind: "tarball", target: file, ...storedReferrers(ctx.referrers) };
     },
     async writeIndex(index, ctx) {
-      const name = ctx.name.toString();
-      await writeDockerTarball(index, file, { tags: [name], progress: ctx.progress, signal: ctx.signal });
-      return { kind: "tarball", target: file, digest: index.digest, platformNames: index.images.map((e) => platformTagged(name, e.platform)) };
+      const names = allNames(ctx, naming);
+      await writeDockerTarball(index, file, { tags: names, progress: ctx.progress, signal: ctx.signal });
+      return { kind: "tarball", target: file, digest: index.digest, platformNames: index.images.flatMap((e) => names.map((n) => platformTagged(n, e.platform))) };
     },
   };
 }

@@ -12,7 +12,7 @@ import { streamImageTar } from "./image-tar.js";
 import { findPlatformImage } from "../image/index.js";
 import { formatPlatform, type PlatformSpec } from "../image/index.js";
 import { z } from "zod";
-import type { Sink } from "./sink.js";
+import { allNames, type Sink, type SinkNaming } from "./sink.js";
 
 export const DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock";
 
@@ -173,7 +173,7 @@ export async function enginePlatform(dockerHost: string | undefined, signal?: Ab
 const EngineVersionSchema = z.looseObject({ Os: z.string().min(1), Arch: z.string().min(1) });
 
 /** Loading into the engine at `dockerHost` (DOCKER_HOST form) as a build output. */
-export function engineLoadSink(dockerHost?: string): Sink {
+export function engineLoadSink(dockerHost?: string, naming: SinkNaming = {}): Sink {
   return {
     kind: "load",
     async preflight() {
@@ -187,7 +187,7 @@ export function engineLoadSink(dockerHost?: string): Sink {
       }
     },
     async write(image, ctx) {
-      await loadIntoEngine(image, { tags: [ctx.name.toString()], dockerHost, progress: ctx.progress, signal: ctx.signal });
+      await loadIntoEngine(image, { tags: allNames(ctx, naming), dockerHost, progress: ctx.progress, signal: ctx.signal });
       return { kind: "load", target: dockerHost ?? `unix://${DEFAULT_DOCKER_SOCKET}` };
     },
     /** An engine keeps one image per tag: load the engine's own platform under the name. */
@@ -199,7 +199,7 @@ export function engineLoadSink(dockerHost?: string): Sink {
           hint: `add ${formatPlatform(platform)} to the platforms, or write a tarball and load it where a built platform runs`,
         });
       }
-      await loadIntoEngine(chosen.image, { tags: [ctx.name.toString()], dockerHost, progress: ctx.progress, signal: ctx.signal });
+      await loadIntoEngine(chosen.image, { tags: allNames(ctx, naming), dockerHost, progress: ctx.progress, signal: ctx.signal });
       return { kind: "load", target: dockerHost ?? `unix://${DEFAULT_DOCKER_SOCKET}`, digest: chosen.descriptor.digest };
     },
   };

@@ -54,6 +54,13 @@ export interface Sink {
 /** How the caller names an output in messages (the CLI passes its flag, e.g. `--tarball`). */
 export interface SinkNaming {
   option?: string;
+  /** More full names for the image (a repeated tag), where the output can hold several (RepoTags). */
+  alsoNames?: readonly string[];
+}
+
+/** The image's name followed by the caller's extra names. */
+export function allNames(ctx: SinkContext, naming: SinkNaming): string[] {
+  return [ctx.name.toString(), ...(naming.alsoNames ?? [])];
 }
 
 /** The summary field for referrers a sink stored (none: no field). */

@@ -160,15 +160,20 @@ for (const kind of ["htpasswd", "token"] as const) {
       assert.equal(labels.tag, tag, "the MAP's own labels stay");
     });
 
-    it("two -t tags: both pushed with one upload of each blob, both resolve to one digest, one stdout line each", { skip: kind === "token" ? "one registry suffices" : false }, async () => {
+    it("two -t tags: both pushed with one upload of each blob, both resolve to one digest, one stdout line each, both in the tarball's RepoTags", { skip: kind === "token" ? "one registry suffices" : false }, async () => {
       const second = `${s.host}/apps/env-${n + 1}:also`;
-      const { r, tag, log } = await push("env", ["-t", second]);
+      const tarball = join(tmp.dir, `two-tags-${n}.tar`);
+      const { r, tag, log } = await push("env", ["-t", second, "--tarball", tarball]);
       assert.equal(r.code, 0, r.stderr);
+      const [entry] = JSON.parse(await runOk("tar", ["-xOf", tarball, "manifest.json"])) as { RepoTags: string[] }[];
+      assert.deepEqual(entry?.RepoTags, [tag, second]);
       const [a, b] = [await inspectPushed(tag, `${USER}:${PASSWORD}`), await inspectPushed(second, `${USER}:${PASSWORD}`)];
       assert.equal(b.digest, a.digest);
       assert.equal(r.stdout, `${tag}@${a.digest}\n${second}@${a.digest}\n`);
-      const patches = log.filter((e) => e.method === "PATCH");
-      assert.equal(patches.length, new Set([...a.layers, a.config]).size, "each blob uploaded once");
+      // the SBOM and provenance (stored with the tarball, attached to the push) are blobs of their own
+      const finished = log.filter((e) => e.method === "PUT" && /[?&]digest=/.test(e.path)).map((e) => decodeURIComponent(/[?&]digest=([^&]+)/.exec(e.path)![1]!));
+      assert.equal(new Set(finished).size, finished.length, `each blob uploaded once: ${finished.join(" ")}`);
+      for (const blob of [...a.layers, a.config]) assert.ok(finished.includes(blob), `${blob} uploaded`);
     });
 
     /**
