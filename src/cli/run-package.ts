@@ -123,8 +123,10 @@ export async function runPackage(appPath: string, flags: PackageFlags, io: CliIO
       provenanceFile: here(flags.provenance),
       sbomInImage: flags.sbomInImage === true ? (flags.sbomFormat === "spdx" ? DEFAULT_SBOM_IN_IMAGE.replace(/\.cdx\.json$/, ".spdx.json") : DEFAULT_SBOM_IN_IMAGE) : flags.sbomInImage || undefined,
       attach: flags.attach,
-      // start and finish times only when the build is not meant to be reproducible
-      ...(io.env.SOURCE_DATE_EPOCH ? {} : { clock: () => new Date() }),
+      // No wall clock: map-build's builds are reproducible whether or not SOURCE_DATE_EPOCH is set
+      // (it defaults to 0), and the provenance travels with the image in pushes, layouts and
+      // tarballs, so start/finish times would make two identical builds write different bytes.
+      // Library callers who want them pass `clock`.
     },
   };
   return buildAndReport(options, flags, ctx, deps);
