@@ -130,7 +130,8 @@ describe("README recipes", () => {
 
   it("push with credentials, then inspect on the same registry", async () => {
     const r = await runRecipe(recipes.get("push")!.body);
-    assert.match(r.stdout, /^sha256:[0-9a-f]{64}$/m);
+    const pushedRef = `${secured.host}/apps/my_app:1.0`.replace(/[.]/g, "\\.");
+    assert.match(r.stdout, new RegExp(`^${pushedRef}@sha256:[0-9a-f]{64}$`, "m"), "a push prints ref@digest");
     await pulled(`${secured.host}/apps/my_app:1.0`);
     // the CI log of a push: rows named by output and role, then what moved
     const target = `push ${secured.host}/apps/my_app`.replace(/[.]/g, "\\.");
