@@ -149,15 +149,13 @@ describe("map-build package: the example runs in docker", () => {
 
     const slowDir = join(tmp.dir, "slow");
     await mkdir(slowDir);
-    await writeFile(join(slowDir, "slow.py"), "import time\n\nif __name__ == \"__main__\":\n    print('working', flush=True)\n    time.sleep(60)\n");
+    await writeFile(join(slowDir, "slow.py"), "import time\n\nif __name__ == \"__main__\":\n    print('working', flush=True)\n    time.sleep(60)\n    print('finished', flush=True)\n");
     const slowTag = "localhost/slow:1";
     const b = await runCli(["package", join(slowDir, "slow.py"), "-t", slowTag, "-b", base, "--no-sdk", "--timeout", "2", "--tarball", "slow.tar"], { env, cwd: tmp.dir });
     assert.equal(b.code, 0, b.stderr);
     assert.equal((await dockerd.docker(["load", "-i", join(tmp.dir, "slow.tar")])).code, 0);
-    const started = Date.now();
     const slow = await dockerd.docker(["run", "--rm", "--network", "none", slowTag]);
-    assert.ok(Date.now() - started < 30_000, "the timeout stopped the app");
-    assert.equal(slow.stdout, "working\n");
+    assert.equal(slow.stdout, "working\n", "the timeout stopped the app before it finished");
     assert.notEqual(slow.code, 0, "a timed-out app is a failure");
   });
 });

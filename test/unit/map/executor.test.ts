@@ -82,10 +82,8 @@ describe("monai-exec script", () => {
 
   it("enforces the timeout and rejects a bad one", async () => {
     const root = await makeRoot();
-    const t0 = Date.now();
     const r = await exec(renderExecutor({ command: "sleep 10", timeout: 1 }), root);
-    assert.equal(r.code, 124);
-    assert.ok(Date.now() - t0 < 8000);
+    assert.equal(r.code, 124, "124: the timeout killed the command (sleep alone exits 0)");
     const r2 = await exec(renderExecutor({ command: "true" }), root, [], { MONAI_TIMEOUT: "1.5" });
     assert.equal(r2.code, 1);
     assert.match(r2.stderr, /whole number/);
