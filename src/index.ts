@@ -3,8 +3,8 @@
  * shell over it. The building blocks (references, registry client, image model, layer writer,
  * outputs) are exported for tools that assemble images their own way.
  */
-export { packageMap } from "./build/index.js";
-export type { LayerSummary, OutputSummary, PackageMap1Options, PackageMapOptions, PackageMapResult } from "./build/index.js";
+export { packageMap } from "./builder/index.js";
+export type { LayerSummary, OutputSummary, PackageMap1Options, PackageMapOptions, PackageMapResult } from "./builder/index.js";
 export { inspectMap, type InspectOptions, type InspectReport } from "./inspect/index.js";
 
 export { MapBuildError, RegistryError, isMapBuildError, optionName, renderOptionNames, type ErrorCode } from "./errors.js";

@@ -1,7 +1,7 @@
 /** `map-build inspect IMAGE`: a MAP's manifests, config and layers, and the conformance checklist. */
 import { Command } from "commander";
 import { formatPlatform, hostPlatform, parsePlatform, type PlatformSpec } from "../image/index.js";
-import { choosePlatforms, isMultiPlatform, parsePlatformList } from "../build/index.js";
+import { choosePlatforms, isMultiPlatform, parsePlatformList } from "../builder/index.js";
 import type { ProgressSink } from "../progress.js";
 import type { InspectReport } from "../inspect/index.js";
 import { collect } from "./validate-flags.js";

@@ -8,7 +8,7 @@ import type { CliIO } from "./io.js";
 import { buildProgram, type GlobalFlags } from "./program.js";
 import { reportError } from "./report-error.js";
 import { ExitCode } from "./exit-codes.js";
-import { packageMap } from "../build/index.js";
+import { packageMap } from "../builder/index.js";
 import { packageVersion } from "./version.js";
 import { writeJsonError } from "./package-result.js";
 

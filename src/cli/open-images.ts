@@ -4,7 +4,7 @@
  * environment and docker's config), insecure hosts and timeouts. One client per command run.
  */
 import { parseBaseSpec, type Platform, type PlatformSpec } from "../image/index.js";
-import { basePlatforms } from "../build/index.js";
+import { basePlatforms } from "../builder/index.js";
 import { openBaseImage, type OpenedBase } from "../source/index.js";
 import { RegistryClient } from "../registry/index.js";
 import { buildKeychain } from "./credentials.js";

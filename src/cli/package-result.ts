@@ -4,7 +4,7 @@
  * nothing was pushed), or the JSON result; `--digest-file` and `--metadata-file` get the digest and
  * the JSON result; with `--json`, a failure is one JSON error object on stdout as well.
  */
-import type { PackageMapResult } from "../build/index.js";
+import type { PackageMapResult } from "../builder/index.js";
 import { toMapBuildError } from "../errors.js";
 import { expectOutputFile } from "../sinks/index.js";
 import { writeFileAtomic } from "../atomic-file.js";

@@ -1,6 +1,6 @@
 /** Turns parsed MAP 1.0 `package -c …` flags into a packageMap({ format: "1.0" }) call. */
 import { MapBuildError } from "../errors.js";
-import type { PackageMap1Options } from "../build/index.js";
+import type { PackageMap1Options } from "../builder/index.js";
 import type { CliIO, Verbosity } from "./io.js";
 import type { Package1Flags } from "./package1-command.js";
 import { buildAndReport, cliContext, sharedBuildOptions, type PackageDeps } from "./run-package.js";

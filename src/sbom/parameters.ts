@@ -3,7 +3,7 @@
  * that can carry a secret. Credentials, keychains and environment are never read here; URLs lose
  * their userinfo and query values.
  */
-import type { PackageMapOptions } from "../build/index.js";
+import type { PackageMapOptions } from "../builder/index.js";
 import { redactUrl } from "../registry/index.js";
 
 const KEYS = [

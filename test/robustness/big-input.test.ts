@@ -17,7 +17,7 @@ import { run, runOk } from "../helpers/run.js";
 import { pythonBaseLayout, PYTHON_BASE_TAG } from "../helpers/python-base.js";
 import { ExitCode } from "../../src/cli/exit-codes.js";
 import type { ModelPlan } from "../../src/map/index.js";
-import { modelLayer } from "../../src/build/map-entries.js";
+import { modelLayer } from "../../src/map/map-entries.js";
 import { tarChunks } from "../../src/layer/tar-chunks.js";
 import { assertCleanFailure, makeSandbox, runMb, type Sandbox } from "./runner.js";
 

@@ -24,10 +24,10 @@ export const ALLOWED: Record<string, readonly string[]> = {
   python: ["root", "image", "layer", "registry"],
   inspect: ["root", "image", "reference", "registry", "map", "map1"],
   sinks: ["root", "image", "reference", "registry"],
-  sbom: ["root", "image", "python", "registry", "reference", "build"],
-  build: ["root", "image", "layer", "registry", "reference", "cache", "source", "map", "map1", "python", "sinks", "sbom"],
-  cli: ["root", "image", "registry", "reference", "cache", "source", "map", "map1", "python", "inspect", "sinks", "sbom", "build"],
-  api: ["root", "image", "layer", "registry", "reference", "cache", "source", "map", "map1", "python", "inspect", "sinks", "sbom", "build"],
+  sbom: ["root", "image", "python", "registry", "reference", "builder"],
+  builder: ["root", "image", "layer", "registry", "reference", "cache", "source", "map", "map1", "python", "sinks", "sbom"],
+  cli: ["root", "image", "registry", "reference", "cache", "source", "map", "map1", "python", "inspect", "sinks", "sbom", "builder"],
+  api: ["root", "image", "layer", "registry", "reference", "cache", "source", "map", "map1", "python", "inspect", "sinks", "sbom", "builder"],
 };
 
 describe("architecture: src/ folder dependencies", () => {
@@ -41,11 +41,11 @@ describe("architecture: src/ folder dependencies", () => {
       ["image/image.ts", ["errors.ts"]],
       ["layer/write.ts", ["image/index.ts"]],
       ["image/append.ts", ["layer/index.ts"]], // image may not depend on layer (and it makes a cycle)
-      ["cli/main.ts", ["build/package-map.ts"]], // past build/index.ts
+      ["cli/main.ts", ["builder/package-map.ts"]], // past builder/index.ts
     ]);
     const problems = checkDependencies(graph, ALLOWED);
     assert.ok(problems.some((p) => p.includes("image may not depend on layer")), problems.join("\n"));
-    assert.ok(problems.some((p) => p.includes("enter build/ through its index.ts")), problems.join("\n"));
+    assert.ok(problems.some((p) => p.includes("enter builder/ through its index.ts")), problems.join("\n"));
     assert.ok(problems.some((p) => p.startsWith("cycle between folders")), problems.join("\n"));
     assert.deepEqual(checkDependencies(new Map([["layer/write.ts", ["image/index.ts", "errors.ts"]]]), ALLOWED), []);
     const fileCycle = checkDependencies(new Map([["cli/a.ts", ["cli/b.ts"]], ["cli/b.ts", ["cli/a.ts"]]]), ALLOWED);

@@ -9,7 +9,7 @@ import { describe, it } from "node:test";
 import { dockerHubShortName } from "../../../src/cli/docker-hub-name.js";
 import { stdoutLines } from "../../../src/cli/package-result.js";
 import { parseKeyValues } from "../../../src/cli/validate-flags.js";
-import type { PackageMapResult } from "../../../src/build/options.js";
+import type { PackageMapResult } from "../../../src/builder/options.js";
 import { REPO_ROOT, runCliInProcess } from "../../helpers/cli.js";
 
 const D = `sha256:${"a".repeat(64)}`;

@@ -6,7 +6,10 @@
 import { basename, join } from "node:path";
 import type { DiskMapping, LayerEntry } from "../layer/index.js";
 import { planFromDisk, type PlanOptions } from "../layer/index.js";
-import { isIgnored, mapDirectories, MAP_APP_DIR, MAP_EXECUTOR_PATH, MAP_MANIFEST_DIR, type AppInfo, type MapConfigChanges, type ModelPlan } from "../map/index.js";
+import type { AppInfo } from "./app-analysis.js";
+import { isIgnored } from "./ignore.js";
+import { mapDirectories, MAP_APP_DIR, MAP_EXECUTOR_PATH, MAP_MANIFEST_DIR, type MapConfigChanges } from "./layout.js";
+import type { ModelPlan } from "./models.js";
 
 export interface PlannedLayer {
   /** Progress label and cache role, e.g. `app`, `model:seg`. */

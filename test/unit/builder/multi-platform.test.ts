@@ -1,7 +1,7 @@
 /** Platform lists, the base's platforms, and the index a multi-platform build makes (peer-free). */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { choosePlatforms, isMultiPlatform, parsePlatformList } from "../../../src/build/platform-list.js";
+import { choosePlatforms, isMultiPlatform, parsePlatformList } from "../../../src/builder/platform-list.js";
 import { buildImageIndex, findPlatformImage, platformTagged } from "../../../src/image/image-index.js";
 import { canonicalJson } from "../../../src/image/canonical-json.js";
 import { sha256Digest } from "../../../src/digest.js";

@@ -9,13 +9,11 @@ import { MapBuildError, optionName } from "../errors.js";
 import { writeFileAtomic } from "../atomic-file.js";
 import type { Image, ImageConfig, PlatformSpec } from "../image/index.js";
 import type { LayerEntry } from "../layer/index.js";
-import { pep440ToSemver, type AppInfo } from "../map/index.js";
+import { pep440ToSemver, type AppInfo, type PlannedLayer, type RequirementsList } from "../map/index.js";
 import type { Logger } from "../progress.js";
 import type { InstallTarget } from "../python/index.js";
-import type { PlannedLayer } from "./map-entries.js";
 import type { PythonDistribution } from "../sbom/index.js";
 import type { PackageMapOptions } from "./options.js";
-import type { RequirementsList } from "./requirements-list.js";
 import { importsSdk } from "./sdk-import.js";
 
 export const SDK_DIST = "monai-deploy-app-sdk";

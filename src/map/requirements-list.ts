@@ -8,8 +8,12 @@ import { join } from "node:path";
 import { MAX_REQUIREMENTS_BYTES } from "../defaults.js";
 import { MapBuildError, optionName } from "../errors.js";
 import { InputFileError, readRegularFile } from "../open-regular.js";
-import type { AppInfo } from "../map/index.js";
-import type { PackageMapOptions } from "./options.js";
+import type { AppInfo } from "./app-analysis.js";
+
+/** `requirements`: the caller's file that replaces everything (the builder's option). */
+export interface RequirementsOverride {
+  requirements?: string | undefined;
+}
 
 export interface RequirementsList {
   /** Content of /opt/monai/app/requirements.txt when the app ships none: the list joined by \n. */
@@ -20,7 +24,7 @@ export interface RequirementsList {
   confineTo?: string;
 }
 
-export async function requirementsList(app: AppInfo, opts: Pick<PackageMapOptions, "requirements">): Promise<RequirementsList> {
+export async function requirementsList(app: AppInfo, opts: RequirementsOverride): Promise<RequirementsList> {
   if (opts.requirements !== undefined) {
     if (!opts.requirements.endsWith(".txt")) {
       throw new MapBuildError("E_USAGE", `${optionName("requirements")} ${opts.requirements} is not a .txt file`, { hint: "pass a pip requirements file ending in .txt" });
@@ -45,7 +49,7 @@ export async function requirementsList(app: AppInfo, opts: Pick<PackageMapOption
  * kept: upstream added nothing to it), and so does an app's own requirements.txt, which replaces
  * the generated file in the image anyway.
  */
-export function withSdkRequirements(list: RequirementsList, sdkRequires: readonly string[], opts: Pick<PackageMapOptions, "requirements">): string {
+export function withSdkRequirements(list: RequirementsList, sdkRequires: readonly string[], opts: RequirementsOverride): string {
   if (opts.requirements !== undefined || sdkRequires.length === 0) return list.requirementsTxt;
   const lines = list.requirementsTxt === "" ? [] : list.requirementsTxt.split("\n");
   const seen = new Set(lines.map((l) => l.trim().toLowerCase()));

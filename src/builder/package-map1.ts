@@ -20,7 +20,7 @@ import { dockerTarballSink } from "../sinks/index.js";
 import { assembleImage, runBuild } from "./assemble.js";
 import { openBaseImage } from "../source/index.js";
 import { docsLayer, folderLayer, libLayer, map1AppLayer, map1SkeletonLayer, ownUserSite, userLayer } from "./map1-entries.js";
-import { modelLayer, type PlannedLayer } from "./map-entries.js";
+import { modelLayer, type PlannedLayer } from "../map/index.js";
 import type { PackageMap1Options, PackageMapResult } from "./options.js";
 import { checkBasePlatform } from "./preflight.js";
 import { pythonLayers, type SdkChoice } from "./python-layers.js";

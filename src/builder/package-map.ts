@@ -5,14 +5,14 @@
  */
 import { join } from "node:path";
 import { hostPlatform, imageFamily, parsePlatform } from "../image/index.js";
-import { analyzeApp, buildFactLabels, mapConfigChanges, planModels, renderExecutor, renderManifests, type ModelPlan } from "../map/index.js";
-import { resolveAppMetadata } from "./app-metadata.js";
+import {
+  analyzeApp, appLayer, buildFactLabels, mapConfigChanges, modelLayer, planModels, renderExecutor, renderManifests, requirementsList,
+  resolveAppMetadata, skeletonLayer, withSdkRequirements, type ModelPlan, type PlannedLayer,
+} from "../map/index.js";
 import { assembleImage, runBuild } from "./assemble.js";
 import { baseIdentity, openBaseImage } from "../source/index.js";
-import { appLayer, modelLayer, skeletonLayer, type PlannedLayer } from "./map-entries.js";
 import type { PackageMap1Options, PackageMapOptions, PackageMapResult } from "./options.js";
 import { pythonLayers } from "./python-layers.js";
-import { requirementsList, withSdkRequirements } from "./requirements-list.js";
 import { checkBasePlatform } from "./preflight.js";
 import { collectBuildFacts } from "./build-facts.js";
 import { hashFile } from "../hash-file.js";

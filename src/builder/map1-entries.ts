@@ -17,7 +17,7 @@ import {
   MAP1_APP_DIR, MAP1_APP_JSON, MAP1_CONFIG_PATH, MAP1_DOCS_DIR, MAP1_INPUT_PATH, MAP1_LIB_DIR, MAP1_MANIFEST_DIR,
   MAP1_OUTPUT_PATH, MAP1_PKG_JSON, MAP1_TOOLS_PATH, MAP1_WORK_DIR,
 } from "../map1/index.js";
-import type { PlannedLayer } from "./map-entries.js";
+import type { PlannedLayer } from "../map/index.js";
 
 const ACCOUNT_FILES = ["/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow"] as const;
 const LOGIN_DEFS = "/etc/login.defs";

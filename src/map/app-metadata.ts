@@ -4,9 +4,18 @@
  */
 import { MapBuildError, optionName } from "../errors.js";
 import { DEFAULT_APP_VERSION, DEFAULT_SDK_VERSION } from "../defaults.js";
-import type { AppInfo } from "../map/index.js";
-import { parseMemoryBytes } from "../map/index.js";
-import type { PackageMapOptions } from "./options.js";
+import type { AppInfo } from "./app-analysis.js";
+import { parseMemoryBytes } from "./size.js";
+
+/** The caller's overrides of what the analysis found (the builder's options). */
+export interface AppOverrides {
+  version?: string | undefined;
+  requirements?: string | undefined;
+  cpu?: number | undefined;
+  gpu?: number | undefined;
+  memory?: string | undefined;
+  sdkVersion?: string | undefined;
+}
 
 export interface AppMetadata {
   version: string;
@@ -14,7 +23,7 @@ export interface AppMetadata {
   resources: AppInfo["resources"];
 }
 
-export function resolveAppMetadata(info: AppInfo, opts: PackageMapOptions, sdkVersionFromWheel?: string): AppMetadata {
+export function resolveAppMetadata(info: AppInfo, opts: AppOverrides, sdkVersionFromWheel?: string): AppMetadata {
   const overridden = new Set<string>();
   if (opts.version !== undefined) overridden.add("--version");
   if (opts.cpu !== undefined) overridden.add("--cpu");

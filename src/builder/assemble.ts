@@ -17,7 +17,7 @@ import { silentLogger, type Logger } from "../progress.js";
 import type { SinkContext } from "../sinks/index.js";
 import { runBounded } from "../run-bounded.js";
 import { makeScratchDir } from "../scratch-dir.js";
-import { sbomLayer, type PlannedLayer } from "./map-entries.js";
+import { sbomLayer, type PlannedLayer } from "../map/index.js";
 import { attest, preflightAttestations, renderSbom } from "./attestations.js";
 import type { BuildFacts, BuildParameters } from "../sbom/index.js";
 import type { Layer } from "../image/index.js";
