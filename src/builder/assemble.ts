@@ -27,7 +27,7 @@ import { outputLabel, roleTable, sinkProgress } from "./progress-roles.js";
 /** The options both formats share (PackageMapOptions minus the legacy-only fields). */
 export type CommonBuildOptions = Pick<
   PackageMapOptions,
-  | "tag" | "compression" | "compressionLevel" | "noCache" | "cacheDir" | "sourceDateEpoch" | "tmpDir" | "sinks"
+  | "tag" | "compression" | "compressionLevel" | "noCache" | "cacheDir" | "cacheMaxBytes" | "sourceDateEpoch" | "tmpDir" | "sinks"
   | "keychain" | "insecureRegistries" | "registryTuning" | "progress" | "logger" | "signal" | "supplyChain"
 >;
 
@@ -57,7 +57,7 @@ export async function runBuild<R>(opts: CommonBuildOptions, body: (ctx: BuildCon
   const work = await makeScratchDir(opts.tmpDir ?? tmpdir());
   const built: FileLayer[] = [];
   try {
-    const cache = opts.noCache || !opts.cacheDir ? undefined : await openLayerCache({ dir: opts.cacheDir });
+    const cache = opts.noCache || !opts.cacheDir ? undefined : await openLayerCache({ dir: opts.cacheDir, ...(opts.cacheMaxBytes === undefined ? {} : { maxBytes: opts.cacheMaxBytes }) });
     return await body({ tag, work, logger, client: getClient, sinkContext, cache, built, ...(startedOn ? { startedOn } : {}) });
   } catch (e) {
     if (opts.signal?.aborted && !isMapBuildError(e)) throw new MapBuildError("E_INTERRUPTED", "interrupted", { cause: e });

@@ -65,6 +65,8 @@ export interface PackageMapOptions {
   noCache?: boolean;
   /** Layer cache folder; without it nothing is cached (the CLI passes $MAP_BUILD_CACHE_DIR or the XDG default). */
   cacheDir?: string;
+  /** Size bound of that cache, pruned least recently used first; default DEFAULT_CACHE_MAX_BYTES (20 GiB). */
+  cacheMaxBytes?: number;
   /** Seconds since the epoch for every timestamp (SOURCE_DATE_EPOCH); default 0. */
   sourceDateEpoch?: number;
   tmpDir?: string;
@@ -124,7 +126,7 @@ export interface PackageMap1Options
   extends Pick<
     PackageMapOptions,
     | "tag" | "base" | "timeout" | "version" | "sdkVersion" | "noSdk" | "sdkWheel" | "wheelhouse" | "findLinks" | "indexUrl"
-    | "extraIndexUrls" | "pythonVersion" | "compression" | "compressionLevel" | "noCache" | "cacheDir" | "sourceDateEpoch"
+    | "extraIndexUrls" | "pythonVersion" | "compression" | "compressionLevel" | "noCache" | "cacheDir" | "cacheMaxBytes" | "sourceDateEpoch"
     | "tmpDir" | "sinks" | "keychain" | "insecureRegistries" | "registryTuning" | "progress" | "logger" | "signal"
   > {
   format: "1.0";

@@ -33,7 +33,7 @@ export async function packageMap(opts: PackageMapOptions | PackageMap1Options): 
     const warnings = [...app.warnings, ...models.flatMap((m) => m.warnings)];
 
     // 2. the base: manifest and config only
-    const base = await openBaseImage(opts.base, platform, getClient, opts.signal, { cacheDir: opts.noCache ? undefined : opts.cacheDir });
+    const base = await openBaseImage(opts.base, platform, getClient, opts.signal, { cacheDir: opts.noCache ? undefined : opts.cacheDir, cacheMaxBytes: opts.cacheMaxBytes });
     const family = await imageFamily(base.image);
     const baseConfig = await base.image.config();
     if (opts.platform) checkBasePlatform(baseConfig, platform, base.label);

@@ -90,7 +90,7 @@ export async function packageMap1(opts: PackageMap1Options): Promise<PackageMapR
 
   return runBuild({ ...opts, tag, sinks }, async (ctx) => {
     const models = opts.models ? await planMap1Models(opts.models) : [];
-    const base = await openBaseImage(baseRef, platform, ctx.client, opts.signal, { cacheDir: opts.noCache ? undefined : opts.cacheDir });
+    const base = await openBaseImage(baseRef, platform, ctx.client, opts.signal, { cacheDir: opts.noCache ? undefined : opts.cacheDir, cacheMaxBytes: opts.cacheMaxBytes });
     const family = await imageFamily(base.image);
     const baseConfig = await base.image.config();
     checkBasePlatform(baseConfig, platform, base.label);

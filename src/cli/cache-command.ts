@@ -3,15 +3,8 @@ import { Command } from "commander";
 import { MapBuildError } from "../errors.js";
 import { defaultCacheDir, openLayerCache } from "../cache/index.js";
 import { formatBytes } from "./progress-view.js";
+import { parseByteSize } from "./units.js";
 import type { CliIO } from "./io.js";
-
-function parseSize(v: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([KMGT]i?B?|B)?$/i.exec(v.trim());
-  if (!m) throw new MapBuildError("E_USAGE", `invalid size "${v}"`, { hint: "use bytes or a size such as 500MiB or 10GiB" });
-  const unit = (m[2] ?? "B").toUpperCase().replace(/I?B$/, "");
-  const pow = { "": 0, K: 1, M: 2, G: 3, T: 4 }[unit] ?? 0;
-  return Math.floor(Number(m[1]) * 1024 ** pow);
-}
 
 function parseDays(v: string): number {
   const n = Number(v);
@@ -48,7 +41,7 @@ export function cacheCommand(io: CliIO, setExit: (code: number) => void): Comman
     .command("prune")
     .description("remove least recently used layers")
     .option("--cache-dir <dir>", "cache folder")
-    .option("--max-size <size>", "shrink the cache to this size, e.g. 10GiB (default: remove everything)", parseSize)
+    .option("--max-size <size>", "shrink the cache to this size, e.g. 10GiB (default: remove everything)", (v: string) => parseByteSize(v, "--max-size"))
     .option("--older-than <days>", "remove layers not used for this many days", parseDays)
     .action(async (o: { cacheDir?: string; maxSize?: number; olderThan?: number }) => {
       const c = await openLayerCache({ dir: dirOf(o) });

@@ -16,6 +16,7 @@ import {
   parseTimeout,
   parseVersion,
 } from "./validate-flags.js";
+import { parseByteSize } from "./units.js";
 
 /** The flags addBuildOptions declares. */
 export interface BuildFlags {
@@ -41,6 +42,7 @@ export interface BuildFlags {
   compression: "gzip" | "none";
   compressionLevel?: number;
   cacheDir?: string;
+  cacheMaxSize?: number;
   json?: boolean;
   digestFile?: string;
   metadataFile?: string;
@@ -117,6 +119,7 @@ export function addBuildOptions(cmd: Command): Command {
     .addOption(new Option("--compression <kind>", "compression of new layers").choices(["gzip", "none"]).default("gzip"))
     .option("--compression-level <0-9>", "gzip level for new layers", parseCompressionLevel)
     .option("--cache-dir <dir>", "layer cache folder (default: $XDG_CACHE_HOME/map-build)")
+    .option("--cache-max-size <size>", "layer cache size limit, least recently used layers pruned first, e.g. 50GiB (default: $MAP_BUILD_CACHE_MAX_SIZE, else 20GiB)", (v: string) => parseByteSize(v, "--cache-max-size"))
     .option("--json", "print one JSON result object on stdout and nothing else (a failure: one JSON error object)")
     .option("--digest-file <file>", "write the image digest to FILE")
     .option("--metadata-file <file>", "write the --json result object to FILE")

@@ -16,6 +16,7 @@ import { buildKeychain } from "./credentials.js";
 import { registryTuningFromEnv } from "./registry-tuning.js";
 import { checkResultFiles, resultJson, stdoutLines, writeResultFiles } from "./package-result.js";
 import { parseKeyValues } from "./validate-flags.js";
+import { parseByteSize } from "./units.js";
 import { dockerHubShortName } from "./docker-hub-name.js";
 import { PUBLIC_INDEX_URL, readPipConfig } from "../python/index.js";
 
@@ -50,6 +51,13 @@ export interface SharedContext {
  * configuration, layers, cache, registry access. `allowDefaultOutput` false: no output flag means
  * no sink here (the caller adds its own).
  */
+/** The layer cache's size bound: the flag, else MAP_BUILD_CACHE_MAX_SIZE, else the library's default. */
+function cacheMaxBytes(flag: number | undefined, env: NodeJS.ProcessEnv): { cacheMaxBytes?: number } {
+  if (flag !== undefined) return { cacheMaxBytes: flag };
+  const v = env.MAP_BUILD_CACHE_MAX_SIZE;
+  return v ? { cacheMaxBytes: parseByteSize(v, "MAP_BUILD_CACHE_MAX_SIZE") } : {};
+}
+
 export async function sharedBuildOptions(flags: BuildFlags, ctx: SharedContext, registryLogin: { username?: string; passwordStdin?: boolean; authfile?: string } = {}, allowDefaultOutput = true) {
   const { io, logger, view } = ctx;
   const { here, hereDir } = ctx.paths;
@@ -78,6 +86,7 @@ export async function sharedBuildOptions(flags: BuildFlags, ctx: SharedContext, 
     compressionLevel: flags.compressionLevel,
     noCache: !flags.cache,
     cacheDir: here(flags.cacheDir) ?? defaultCacheDir(io.env),
+    ...cacheMaxBytes(flags.cacheMaxSize, io.env),
     sourceDateEpoch: sourceDateEpoch(io.env),
     sinks,
     keychain: await buildKeychain({ ...registryLogin, authfile: here(registryLogin.authfile), tag: flags.tag }, io),

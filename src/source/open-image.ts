@@ -40,6 +40,8 @@ export interface OpenBaseOptions {
    * A push never reads base layers either way (HEAD-skip or mount from the base's repository).
    */
   cacheDir?: string;
+  /** That cache's size bound; default DEFAULT_CACHE_MAX_BYTES. */
+  cacheMaxBytes?: number;
 }
 
 export async function openBaseImage(
@@ -60,7 +62,7 @@ export async function openBaseImage(
       const ref = parseReference(base.ref);
       const image = await client().resolveImage(ref, { platform, signal });
       // Local bases (layout, archives) are files already: caching them would only copy them.
-      const cached = opts.cacheDir ? cachedImage(image, await openBlobCache({ dir: opts.cacheDir })) : image;
+      const cached = opts.cacheDir ? cachedImage(image, await openBlobCache({ dir: opts.cacheDir, ...(opts.cacheMaxBytes === undefined ? {} : { maxBytes: opts.cacheMaxBytes }) })) : image;
       return { image: cached, label: base.ref, name: base.ref };
     }
     case "oci":
