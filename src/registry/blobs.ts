@@ -21,6 +21,11 @@ export interface FetchBlobOptions {
 }
 
 export async function blobExists(t: Transport, repo: RepositoryRef, digest: Digest, signal?: AbortSignal): Promise<boolean> {
+  return (await headBlob(t, repo, digest, signal)) !== undefined;
+}
+
+/** HEAD of a blob: undefined when the repository does not hold it, else its Content-Length (when sent). */
+export async function headBlob(t: Transport, repo: RepositoryRef, digest: Digest, signal?: AbortSignal): Promise<{ size: number | undefined } | undefined> {
   const res = await t.send({
     ...repo,
     method: "HEAD",
@@ -31,7 +36,9 @@ export async function blobExists(t: Transport, repo: RepositoryRef, digest: Dige
     signal,
   });
   discard(res.body);
-  return res.status === 200;
+  if (res.status !== 200) return undefined;
+  const length = header(res.headers, "content-length");
+  return { size: length === undefined ? undefined : Number(length) };
 }
 
 /** A stream of the blob's bytes; errors with E_SIZE_MISMATCH / E_DIGEST_MISMATCH instead of ending on bad content. */

@@ -7,7 +7,7 @@ import type { Digest } from "../digest.js";
 import type { Image } from "../image/index.js";
 import type { Descriptor } from "../image/index.js";
 import type { ImageReference } from "../reference/index.js";
-import { blobExists, fetchBlob, type FetchBlobOptions, type RepositoryRef } from "./blobs.js";
+import { blobExists, fetchBlob, headBlob, type FetchBlobOptions, type RepositoryRef } from "./blobs.js";
 import { getManifest, headManifest, putManifest, type FetchedManifest, type ManifestDescriptor } from "./manifests.js";
 import type { RegistryClientOptions } from "./options.js";
 import { listReferrers } from "./referrers.js";
@@ -48,6 +48,11 @@ export class RegistryClient {
 
   blobExists(repo: RepositoryRef, digest: Digest, opts: SignalOption = {}): Promise<boolean> {
     return blobExists(this.transport, repo, digest, opts.signal);
+  }
+
+  /** The blob's size as the registry reports it (undefined when not sent); undefined when `repo` lacks the blob. */
+  headBlob(repo: RepositoryRef, digest: Digest, opts: SignalOption = {}): Promise<{ size: number | undefined } | undefined> {
+    return headBlob(this.transport, repo, digest, opts.signal);
   }
 
   /** HEAD-skip, mount from `blob.source` on the same registry, else upload (streamed, verified). */
