@@ -8,8 +8,9 @@ import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { MapBuildError, isMapBuildError } from "../errors.js";
 import { appendLayers, layerForFamily, type ConfigChanges, type History, type Image, type LayerAddition } from "../image/index.js";
-import type { FileLayer } from "../layer/index.js";
-import { openLayerCache, writeLayerCached } from "../cache/index.js";
+import { FileLayer } from "../layer/index.js";
+import { openLayerCache, writeLayerCached, type RemoteLayerLookup } from "../cache/index.js";
+import { CacheRepo, type PublishItem } from "../cache-repo/index.js";
 import { parseReference } from "../reference/index.js";
 import type { ImageReference } from "../reference/index.js";
 import { RegistryClient } from "../registry/index.js";
@@ -27,7 +28,7 @@ import { outputLabel, roleTable, sinkProgress } from "./progress-roles.js";
 /** The options both formats share (PackageMapOptions minus the legacy-only fields). */
 export type CommonBuildOptions = Pick<
   PackageMapOptions,
-  | "tag" | "compression" | "compressionLevel" | "noCache" | "cacheDir" | "cacheMaxBytes" | "sourceDateEpoch" | "tmpDir" | "sinks"
+  | "tag" | "compression" | "compressionLevel" | "noCache" | "cacheDir" | "cacheMaxBytes" | "cacheRepo" | "cacheRepoReadonly" | "sourceDateEpoch" | "tmpDir" | "sinks"
   | "keychain" | "insecureRegistries" | "registryTuning" | "progress" | "logger" | "signal" | "supplyChain"
 >;
 
@@ -38,6 +39,10 @@ export interface BuildContext {
   client: () => RegistryClient;
   sinkContext: SinkContext;
   cache: Awaited<ReturnType<typeof openLayerCache>> | undefined;
+  /** The layer cache shared through a registry, when asked for (and a local cache is on). */
+  cacheRepo: CacheRepo | undefined;
+  /** Warnings for the build's result (the cache repository's). */
+  warnings: string[];
   /** Layers written so far: their temp files go when the build ends. */
   built: FileLayer[];
   /** Wall-clock start, only when the caller gave a clock (the provenance's startedOn). */
@@ -51,6 +56,10 @@ export async function runBuild<R>(opts: CommonBuildOptions, body: (ctx: BuildCon
   let client: RegistryClient | undefined;
   const getClient = () => (client ??= new RegistryClient({ ...opts.registryTuning, keychain: opts.keychain, insecureRegistries: opts.insecureRegistries, logger }));
   const sinkContext: SinkContext = { name: tag, registry: getClient, progress: opts.progress, signal: opts.signal };
+  const warnings: string[] = [];
+  // constructed before any work, so that a malformed name fails at once; it sends nothing yet
+  const useCacheRepo = opts.cacheRepo && !opts.noCache && opts.cacheDir;
+  const cacheRepo = useCacheRepo ? new CacheRepo(opts.cacheRepo!, { client: getClient, readonly: opts.cacheRepoReadonly, warn: (m) => warnings.push(m), progress: opts.progress, signal: opts.signal }) : undefined;
   for (const sink of opts.sinks) await sink.preflight?.(sinkContext);
   await preflightAttestations(opts.supplyChain);
   const startedOn = opts.supplyChain?.clock?.();
@@ -58,7 +67,7 @@ export async function runBuild<R>(opts: CommonBuildOptions, body: (ctx: BuildCon
   const built: FileLayer[] = [];
   try {
     const cache = opts.noCache || !opts.cacheDir ? undefined : await openLayerCache({ dir: opts.cacheDir, ...(opts.cacheMaxBytes === undefined ? {} : { maxBytes: opts.cacheMaxBytes }) });
-    return await body({ tag, work, logger, client: getClient, sinkContext, cache, built, ...(startedOn ? { startedOn } : {}) });
+    return await body({ tag, work, logger, client: getClient, sinkContext, cache, cacheRepo, warnings, built, ...(startedOn ? { startedOn } : {}) });
   } catch (e) {
     if (opts.signal?.aborted && !isMapBuildError(e)) throw new MapBuildError("E_INTERRUPTED", "interrupted", { cause: e });
     throw e;
@@ -90,9 +99,11 @@ export async function assembleImage(ctx: BuildContext, opts: CommonBuildOptions,
   const planned = [...input.planned];
   const mtime = opts.sourceDateEpoch ?? 0;
   const fromCache = new Set<number>();
+  const remote = cacheRepoLookup(ctx, opts);
+  const toPublish: PublishItem[] = [];
   const writeOne = async (p: PlannedLayer, i: number, signal: AbortSignal | undefined) => {
     const compression = opts.compression === "none" || !p.compressible ? "none" : "gzip";
-    const { layer, cached } = await writeLayerCached(ctx.cache, p.entries, {
+    const { layer, cached, key, remote: fromRepo } = await writeLayerCached(ctx.cache, p.entries, {
       compression,
       level: opts.compressionLevel,
       family,
@@ -101,12 +112,13 @@ export async function assembleImage(ctx: BuildContext, opts: CommonBuildOptions,
       id: p.id,
       progress: opts.progress,
       signal,
-    });
+    }, remote ? { remote } : {});
+    if (key !== undefined && !fromRepo) toPublish.push({ key, layer });
     if (cached) {
       fromCache.add(i);
       opts.progress?.({ id: p.id, phase: "cached", bytes: await layer.size() });
     }
-    ctx.built.push(layer); // dispose() deletes temp files only; cached blobs stay
+    if (layer instanceof FileLayer) ctx.built.push(layer); // dispose() deletes temp files only; cached blobs stay
     return layer;
   };
   const layers = await runBounded(planned, writeOne, { signal: opts.signal });
@@ -136,6 +148,8 @@ export async function assembleImage(ctx: BuildContext, opts: CommonBuildOptions,
     const progress = sinkProgress(opts.progress, roles, outputLabel(sink, ctx.tag));
     outputs.push(await sink.write(image, { ...ctx.sinkContext, progress, ...(attested?.referrers.length ? { referrers: attested.referrers } : {}) }));
   }
+  // after the outputs: the blobs a push just sent are mounted into the cache repository, not uploaded again
+  await ctx.cacheRepo?.publish(toPublish, pushedTo(ctx, outputs));
   const summaries: LayerSummary[] = await Promise.all(
     (await image.layers()).map(async (l, i) => ({
       role: i < baseCount ? "base" : planned[i - baseCount]!.id,
@@ -155,5 +169,25 @@ export async function assembleImage(ctx: BuildContext, opts: CommonBuildOptions,
     layers: summaries,
     outputs,
     ...(attested ? { attestations: attested.summary } : {}),
+    ...(ctx.cacheRepo ? { cacheRepo: { repository: ctx.cacheRepo.name, readonly: ctx.cacheRepo.readonly, ...ctx.cacheRepo.stats } } : {}),
   };
+}
+
+/**
+ * How writeLayerCached consults the cache repository. When some output must read the layers'
+ * bytes (a file, the engine, a push to another registry), a hit is downloaded into the local
+ * cache; when every output is a push to the cache's registry, the layer stays there to be mounted.
+ */
+function cacheRepoLookup(ctx: BuildContext, opts: CommonBuildOptions): RemoteLayerLookup<Layer> | undefined {
+  const repo = ctx.cacheRepo;
+  if (repo === undefined || ctx.cache === undefined) return undefined;
+  const download = opts.sinks.some((s) => s.readsLayerAt?.(repo.source, ctx.sinkContext) ?? true) ? ctx.cache : undefined;
+  return (key, want) => repo.layerFor(key, want, download);
+}
+
+/** Where the image was pushed (the first push output), or the image's name: a blob there can be mounted. */
+function pushedTo(ctx: BuildContext, outputs: readonly OutputSummary[]): { registry: string; repository: string } {
+  const pushed = outputs.find((o) => o.kind === "push");
+  const ref = pushed ? parseReference(pushed.target) : ctx.tag;
+  return { registry: ref.registry, repository: ref.repository };
 }

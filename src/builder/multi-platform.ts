@@ -49,6 +49,7 @@ export async function packageMultiPlatform(opts: PackageMapOptions & { platform:
       const platform = platforms[i]!;
       const collect: Sink = {
         kind: "platform",
+        readsLayerAt: (source) => opts.sinks.some((s) => s.readsLayerAt?.(source, ctx.sinkContext) ?? true),
         async write(image) {
           images[i] = image;
           if (i + 1 < platforms.length) {

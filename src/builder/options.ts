@@ -67,6 +67,14 @@ export interface PackageMapOptions {
   cacheDir?: string;
   /** Size bound of that cache, pruned least recently used first; default DEFAULT_CACHE_MAX_BYTES (20 GiB). */
   cacheMaxBytes?: number;
+  /**
+   * A registry repository (`registry/repo`) sharing the layer cache between machines: layers are
+   * looked up there before they are built, and the layers a build made are recorded there after
+   * it. Needs the local cache (not with `noCache`). Its failures are warnings, never errors.
+   */
+  cacheRepo?: string;
+  /** Look layers up in `cacheRepo` but write nothing there (jobs whose output must not be trusted). */
+  cacheRepoReadonly?: boolean;
   /** Seconds since the epoch for every timestamp (SOURCE_DATE_EPOCH); default 0. */
   sourceDateEpoch?: number;
   tmpDir?: string;
@@ -113,7 +121,20 @@ export interface PackageMapResult {
   pkgJson: string;
   /** The SBOM and provenance of this image (also in the files and outputs asked for). */
   attestations?: BuildAttestations;
+  /** What the layer cache repository did, when one was given. */
+  cacheRepo?: CacheRepoSummary;
   warnings: string[];
+}
+
+export interface CacheRepoSummary {
+  /** registry/repository. */
+  repository: string;
+  readonly: boolean;
+  /** Layers reused from it, keys it did not have, entries found unusable, entries written. */
+  hits: number;
+  misses: number;
+  rejected: number;
+  written: number;
 }
 
 export interface BuildAttestations {
@@ -126,7 +147,7 @@ export interface PackageMap1Options
   extends Pick<
     PackageMapOptions,
     | "tag" | "base" | "timeout" | "version" | "sdkVersion" | "noSdk" | "sdkWheel" | "wheelhouse" | "findLinks" | "indexUrl"
-    | "extraIndexUrls" | "pythonVersion" | "compression" | "compressionLevel" | "noCache" | "cacheDir" | "cacheMaxBytes" | "sourceDateEpoch"
+    | "extraIndexUrls" | "pythonVersion" | "compression" | "compressionLevel" | "noCache" | "cacheDir" | "cacheMaxBytes" | "cacheRepo" | "cacheRepoReadonly" | "sourceDateEpoch"
     | "tmpDir" | "sinks" | "keychain" | "insecureRegistries" | "registryTuning" | "progress" | "logger" | "signal"
   > {
   format: "1.0";

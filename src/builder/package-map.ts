@@ -130,7 +130,7 @@ export async function packageMap(opts: PackageMapOptions | PackageMap1Options): 
       ...assembled,
       appJson: manifests.appJson.toString("utf8"),
       pkgJson: manifests.pkgJson.toString("utf8"),
-      warnings,
+      warnings: [...warnings, ...ctx.warnings],
     };
   });
 }

@@ -183,7 +183,7 @@ export async function packageMap1(opts: PackageMap1Options): Promise<PackageMapR
       ...assembled,
       appJson: manifests.appJson.toString("utf8"),
       pkgJson: manifests.pkgJson.toString("utf8"),
-      warnings: python?.warnings ?? [],
+      warnings: [...(python?.warnings ?? []), ...ctx.warnings],
     };
   });
 }

@@ -1,20 +1,33 @@
 /**
- * writeLayer through the cache: key → get → else write, then put. Without a cache (--no-cache) it
+ * writeLayer through the cache: key → get → else the remote cache (if any) → else write, then put. Without a cache (--no-cache) it
  * is plain writeLayer. The cache never decides whether a build works, only how fast: a cache that
  * cannot store (disk full, read-only) still returns the freshly written layer.
  */
+import { layerMediaType, type Layer } from "../image/index.js";
 import { writeLayer, type FileLayer, type LayerEntry, type WriteLayerOptions } from "../layer/index.js";
 import type { LayerCache } from "./layer-cache.js";
 
-export interface CachedWriteResult {
-  layer: FileLayer;
-  /** True when the layer came from the cache (nothing was tarred or compressed). */
+export interface CachedWriteResult<R extends Layer = never> {
+  /** A FileLayer unless `remote` answered (then whatever it handed back). */
+  layer: FileLayer | R;
+  /** True when the layer came from a cache (nothing was tarred or compressed). */
   cached: boolean;
+  /** The cache key describing the layer's bytes; absent without a cache or when an input changed while it was written. */
+  key?: string;
+  /** True when the layer came from `remote`, not the local cache or a write. */
+  remote?: boolean;
 }
 
-export interface CachedWriteDeps {
+/**
+ * A second cache consulted on a local miss (the shared cache repository): the layer stored
+ * under `key`, verified, or undefined to build it. Never throws except when interrupted.
+ */
+export type RemoteLayerLookup<R extends Layer> = (key: string, want: { mediaType: string; id: string }) => Promise<FileLayer | R | undefined>;
+
+export interface CachedWriteDeps<R extends Layer = never> {
   /** The layer writer; default writeLayer (tests count calls through this). */
   write?: (entries: readonly LayerEntry[], opts: WriteLayerOptions) => Promise<FileLayer>;
+  remote?: RemoteLayerLookup<R>;
 }
 
 /**
@@ -22,20 +35,24 @@ export interface CachedWriteDeps {
  * says) so that storing it is a rename, and the returned layer is the cache's blob (dispose() is
  * harmless). Without one, the caller owns the returned temp file as with writeLayer.
  */
-export async function writeLayerCached(
+export async function writeLayerCached<R extends Layer = never>(
   cache: LayerCache | undefined,
   entries: readonly LayerEntry[],
   writeOpts: WriteLayerOptions,
-  deps: CachedWriteDeps = {},
-): Promise<CachedWriteResult> {
+  deps: CachedWriteDeps<R> = {},
+): Promise<CachedWriteResult<R>> {
   const write = deps.write ?? writeLayer;
   if (cache === undefined) return { layer: await write(entries, writeOpts), cached: false };
 
   const inputs = await cache.inputsFor(entries, writeOpts);
-  const hit = await cache.get(inputs.key);
+  const id = writeOpts.id ?? "layer";
+  const local = await cache.get(inputs.key);
+  const remote = local ? undefined : await deps.remote?.(inputs.key, { mediaType: layerMediaType(writeOpts.family, writeOpts.compression), id });
+  const hit = local ?? remote;
   if (hit !== undefined) {
-    writeOpts.progress?.({ id: writeOpts.id ?? "layer", phase: "cached", bytes: hit.info.size, total: hit.info.size, detail: hit.info.digest });
-    return { layer: hit, cached: true };
+    const [size, digest] = [await hit.size(), await hit.digest()];
+    writeOpts.progress?.({ id, phase: "cached", bytes: size, total: size, detail: digest });
+    return { layer: hit, cached: true, key: inputs.key, ...(remote ? { remote: true } : {}) };
   }
 
   const layer = await write(entries, { ...writeOpts, tmpDir: cache.tmpDir });
@@ -43,7 +60,7 @@ export async function writeLayerCached(
   // holds, so storing it would make the cache lie. Use the layer for this build only.
   if (!(await cache.inputsUnchanged(inputs))) return { layer, cached: false };
   try {
-    return { layer: await cache.put(inputs.key, layer, { move: true }), cached: false };
+    return { layer: await cache.put(inputs.key, layer, { move: true }), cached: false, key: inputs.key };
   } catch {
     return { layer, cached: false };
   }

@@ -11,7 +11,7 @@ export { canonicalJson } from "./canonical-json.js";
 export { readOciArchiveImage, readOciLayoutImage, REF_NAME_ANNOTATION } from "./oci-layout-image.js";
 export { readDockerArchiveImage } from "./docker-archive-image.js";
 export { parseBaseSpec, type BaseSpec } from "./base-spec.js";
-export { EMPTY_CONFIG_MEDIA_TYPE, referrerArtifact, referrersIndex, referrersTag, type ArtifactBlob, type ReferrerArtifact } from "./artifact.js";
+export { EMPTY_CONFIG_MEDIA_TYPE, EMPTY_JSON, referrerArtifact, referrersIndex, referrersTag, type ArtifactBlob, type ReferrerArtifact } from "./artifact.js";
 export { archiveStore } from "./layout-store.js";
 export { blobRelPath } from "./layout-store.js";
 export { directoryStore } from "./layout-store.js";

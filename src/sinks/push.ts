@@ -108,6 +108,8 @@ export function pushSink(opts: Pick<PushImageOptions, "concurrency"> & { name?: 
     kind: "push",
     // before any layer is built: the target answers, the credentials work and may push
     preflight: (ctx) => ctx.registry().checkPushAccess(target(ctx), { signal: ctx.signal }),
+    // pushBlob HEAD-skips or mounts a blob already on the target's registry
+    readsLayerAt: (source, ctx) => source.registry !== target(ctx).registry,
     async write(image, ctx) {
       const pushed = await pushImage(ctx.registry(), image, target(ctx), { ...opts, progress: ctx.progress, signal: ctx.signal });
       // after the image: a referrer may name only a subject that is there

@@ -3,7 +3,7 @@
  * builder checks them all before any work and then writes to each in list order, as ko's
  * publishers do. Adding an output means one new file implementing this interface.
  */
-import type { Image } from "../image/index.js";
+import type { BlobSource, Image } from "../image/index.js";
 import type { MultiPlatformImage } from "../image/index.js";
 import type { ProgressSink } from "../progress.js";
 import type { ImageReference } from "../reference/index.js";
@@ -42,6 +42,11 @@ export interface Sink {
   readonly target?: string;
   /** Cheap checks before the build starts, so a typo in an output path costs seconds, not a build. */
   preflight?(ctx: SinkContext): Promise<void>;
+  /**
+   * False when the sink can deliver a layer that already lives at `source` without reading its
+   * bytes (a push to the same registry mounts or finds it). Absent: it reads them.
+   */
+  readsLayerAt?(source: BlobSource, ctx: SinkContext): boolean;
   /** Deliver `image`; on failure leave no partial output behind. */
   write(image: Image, ctx: SinkContext): Promise<SinkSummary>;
   /**

@@ -19,15 +19,17 @@ export const ALLOWED: Record<string, readonly string[]> = {
   registry: ["root", "image", "reference"],
   cache: ["root", "image", "layer"],
   source: ["root", "image", "reference", "registry", "cache"],
+  // the layer cache shared through a registry: the local cache (cache/) plus the registry client
+  "cache-repo": ["root", "image", "layer", "reference", "registry", "cache"],
   map: ["root", "image", "layer"],
   map1: ["root", "image", "layer", "map"],
   python: ["root", "image", "layer", "registry"],
   inspect: ["root", "image", "reference", "registry", "map", "map1"],
   sinks: ["root", "image", "reference", "registry"],
   sbom: ["root", "image", "python", "registry", "reference", "builder"],
-  builder: ["root", "image", "layer", "registry", "reference", "cache", "source", "map", "map1", "python", "sinks", "sbom"],
+  builder: ["root", "image", "layer", "registry", "reference", "cache", "cache-repo", "source", "map", "map1", "python", "sinks", "sbom"],
   cli: ["root", "image", "registry", "reference", "cache", "source", "map", "map1", "python", "inspect", "sinks", "sbom", "builder"],
-  api: ["root", "image", "layer", "registry", "reference", "cache", "source", "map", "map1", "python", "inspect", "sinks", "sbom", "builder"],
+  api: ["root", "image", "layer", "registry", "reference", "cache", "cache-repo", "source", "map", "map1", "python", "inspect", "sinks", "sbom", "builder"],
 };
 
 describe("architecture: src/ folder dependencies", () => {

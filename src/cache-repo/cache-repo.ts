@@ -1,0 +1,200 @@
+/**
+ * The layer cache shared through a registry repository (kaniko's --cache-repo, BuildKit's
+ * type=registry cache): before a layer is built its key is looked up there, and after the build
+ * the keys of the layers it built are written there (entry.ts) beside their blobs.
+ *
+ * The cache repository only ever makes a build faster: a missing, malformed or mismatching entry
+ * is a miss (with a warning when it was there but wrong), and an unreachable registry or rejected
+ * credentials become one warning, after which the build goes on without it. Only an interrupt
+ * stops the build.
+ */
+import { Readable } from "node:stream";
+import { MapBuildError, isMapBuildError } from "../errors.js";
+import type { BlobSource, Layer } from "../image/index.js";
+import { EMPTY_JSON } from "../image/index.js";
+import type { FileLayer } from "../layer/index.js";
+import type { LayerCache } from "../cache/index.js";
+import type { ProgressSink } from "../progress.js";
+import { parseReference, withTag, type ImageReference } from "../reference/index.js";
+import type { RegistryClient } from "../registry/index.js";
+import { runBounded } from "../run-bounded.js";
+import { downloadEntry } from "./download.js";
+import { EMPTY_CONFIG, entryTag, parseEntry, renderEntry, type EntryLayer } from "./entry.js";
+
+export interface CacheRepoOptions {
+  /** The build's registry client (one HTTP client, one login per registry). */
+  client: () => RegistryClient;
+  /** Look entries up, never write any (jobs whose output must not be trusted). */
+  readonly?: boolean;
+  /** Where warnings go: the build's result. */
+  warn: (message: string) => void;
+  progress?: ProgressSink;
+  signal?: AbortSignal;
+}
+
+export interface CacheRepoStats {
+  /** Keys found with a usable entry. */
+  hits: number;
+  /** Keys with no entry. */
+  misses: number;
+  /** Entries found but unusable (malformed, blob missing, digest or diff_id wrong). */
+  rejected: number;
+  /** Entries written by this build. */
+  written: number;
+}
+
+export interface PublishItem {
+  key: string;
+  layer: Layer;
+}
+
+/** Entries written at once: as many as a push's blob uploads (ggcr's default of 4). */
+const PUBLISH_CONCURRENCY = 4;
+
+/** `REGISTRY/REPO` as given; E_USAGE when it names a tag or digest (entries are tagged by key). */
+export function parseCacheRepo(name: string): ImageReference {
+  const ref = parseReference(name, { defaultTag: false });
+  if (ref.tag !== undefined || ref.digest !== undefined) {
+    throw new MapBuildError("E_USAGE", `the layer cache repository "${name}" names a tag or digest`, {
+      hint: `name only the repository, e.g. ${ref.registry}/${ref.repository}: its entries are tagged by layer`,
+    });
+  }
+  return ref;
+}
+
+export class CacheRepo {
+  readonly ref: ImageReference;
+  readonly readonly: boolean;
+  readonly stats: CacheRepoStats = { hits: 0, misses: 0, rejected: 0, written: 0 };
+  readonly #o: CacheRepoOptions;
+  /** Set after the first auth or network failure: the rest of the build does without the cache repository. */
+  #off = false;
+
+  constructor(name: string, opts: CacheRepoOptions) {
+    this.ref = parseCacheRepo(name);
+    this.readonly = opts.readonly ?? false;
+    this.#o = opts;
+  }
+
+  get name(): string {
+    return `${this.ref.registry}/${this.ref.repository}`;
+  }
+
+  /** Where its blobs live, for a push to mount from. */
+  get source(): BlobSource {
+    return { registry: this.ref.registry, repository: this.ref.repository };
+  }
+
+  /**
+   * The layer stored under `key`, verified, or undefined (build it). `download`: the build needs
+   * the bytes, so a hit is downloaded into that local cache (digest and diff_id checked) and
+   * returned from there; otherwise the layer stays in the registry, for a push to mount or skip.
+   */
+  async layerFor(key: string, want: { mediaType: string; id: string }, download?: LayerCache): Promise<FileLayer | Layer | undefined> {
+    const info = await this.#lookup(key, want);
+    if (info === undefined) return undefined;
+    try {
+      const onBytes = (bytes: number) => this.#o.progress?.({ id: want.id, phase: "download", bytes, total: info.size });
+      const layer = download ? await downloadEntry(this.#o.client(), this.ref, key, info, download, { signal: this.#o.signal, onBytes }) : this.#remoteLayer(info);
+      this.stats.hits++;
+      return layer;
+    } catch (err) {
+      this.#rethrowInterrupt(err);
+      return this.#reject(want.id, err);
+    }
+  }
+
+  /**
+   * Write an entry for every item (its blob first: pushed, mounted from `mountFrom` on the same
+   * registry, or found there). Nothing in readonly mode or after a failure.
+   */
+  async publish(items: readonly PublishItem[], mountFrom?: BlobSource): Promise<void> {
+    if (this.readonly || this.#off || items.length === 0) return;
+    const client = this.#o.client();
+    const signal = this.#o.signal;
+    try {
+      await client.pushBlob(this.ref, { ...EMPTY_CONFIG, open: async () => Readable.from([EMPTY_JSON]) }, { signal });
+      await runBounded(items, async ({ key, layer }) => {
+        if (this.#off) return;
+        const info: EntryLayer = { digest: await layer.digest(), diffId: await layer.diffId(), size: await layer.size(), mediaType: await layer.mediaType() };
+        const source = layer.source ?? mountFrom;
+        await client.pushBlob(this.ref, { digest: info.digest, size: info.size, open: () => layer.open(), source }, { signal });
+        const entry = renderEntry(key, info);
+        await client.putManifest(withTag(this.ref, entryTag(key)), entry.bytes, entry.mediaType, { signal });
+        this.stats.written++;
+      }, { limit: PUBLISH_CONCURRENCY, signal });
+    } catch (err) {
+      this.#rethrowInterrupt(err);
+      this.#giveUp("could not be written", err);
+    }
+  }
+
+  /** The recorded layer when the entry is there, well-formed and its blob present with the recorded size. */
+  async #lookup(key: string, want: { mediaType: string; id: string }): Promise<EntryLayer | undefined> {
+    if (this.#off) return undefined;
+    const client = this.#o.client();
+    const signal = this.#o.signal;
+    let bytes: Buffer;
+    try {
+      bytes = (await client.getManifest(withTag(this.ref, entryTag(key)), { signal })).bytes;
+    } catch (err) {
+      this.#rethrowInterrupt(err);
+      if (isMapBuildError(err) && (err.code === "E_MANIFEST_UNKNOWN" || err.code === "E_NAME_UNKNOWN")) {
+        this.stats.misses++;
+        return undefined;
+      }
+      return this.#giveUp("could not be read", err);
+    }
+    try {
+      const info = parseEntry(bytes, key, want.mediaType);
+      const blob = await client.headBlob(this.ref, info.digest, { signal });
+      if (blob === undefined) throw new MapBuildError("E_BLOB_UNKNOWN", `its blob ${info.digest} is not in the repository`);
+      if (blob.size !== undefined && blob.size !== info.size) {
+        throw new MapBuildError("E_SIZE_MISMATCH", `its blob ${info.digest} has ${blob.size} bytes, the entry says ${info.size}`);
+      }
+      return info;
+    } catch (err) {
+      this.#rethrowInterrupt(err);
+      if (isMapBuildError(err) && (err.code === "E_NETWORK" || err.code === "E_TIMEOUT" || err.code === "E_UNAUTHORIZED" || err.code === "E_DENIED")) {
+        return this.#giveUp("could not be read", err);
+      }
+      return this.#reject(want.id, err);
+    }
+  }
+
+  /** A layer that stays in the cache repository: a push mounts it (or finds it), any read streams it verified. */
+  #remoteLayer(info: EntryLayer): Layer {
+    const client = this.#o.client;
+    const ref = this.ref;
+    return {
+      digest: async () => info.digest,
+      diffId: async () => info.diffId,
+      size: async () => info.size,
+      mediaType: async () => info.mediaType,
+      open: async () => client().fetchBlob(ref, info.digest, { size: info.size, signal: this.#o.signal }),
+      source: this.source,
+    };
+  }
+
+  #reject(id: string, err: unknown): undefined {
+    this.stats.rejected++;
+    this.#o.warn(`layer cache repository ${this.name}: ignoring the entry for layer ${id}: ${messageOf(err)}; building the layer instead`);
+    return undefined;
+  }
+
+  #giveUp(doing: string, err: unknown): undefined {
+    if (this.#off) return undefined;
+    this.#off = true;
+    const hint = isMapBuildError(err) && err.hint ? ` (${err.hint})` : "";
+    this.#o.warn(`layer cache repository ${this.name} ${doing}: ${messageOf(err)}${hint}; building without it`);
+    return undefined;
+  }
+
+  #rethrowInterrupt(err: unknown): void {
+    if (this.#o.signal?.aborted || (isMapBuildError(err) && err.code === "E_INTERRUPTED")) throw err;
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,51 @@
+/**
+ * A cache-repository hit for a build that needs the layer's bytes (a file output, an engine load, a
+ * push to another registry): the blob is downloaded once into the local layer cache, its digest and
+ * size checked as it arrives (fetchBlob) and its diff_id checked by decompressing the stored file,
+ * before the layer is used. The next build on this machine then hits the local cache.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { createGunzip } from "node:zlib";
+import type { Digest } from "../digest.js";
+import { isGzipLayer } from "../image/index.js";
+import { layerFromFile, type FileLayer } from "../layer/index.js";
+import type { LayerCache } from "../cache/index.js";
+import type { RegistryClient, RepositoryRef } from "../registry/index.js";
+import { digestMismatch } from "../verify-stream.js";
+import type { EntryLayer } from "./entry.js";
+
+export interface DownloadOptions {
+  signal?: AbortSignal;
+  onBytes?: (bytes: number) => void;
+}
+
+export async function downloadEntry(client: RegistryClient, repo: RepositoryRef, key: string, info: EntryLayer, cache: LayerCache, opts: DownloadOptions = {}): Promise<FileLayer> {
+  const tmp = join(cache.tmpDir, `remote-${randomBytes(12).toString("hex")}.tmp`);
+  try {
+    const body = client.fetchBlob(repo, info.digest, { size: info.size, signal: opts.signal, onBytes: opts.onBytes });
+    await pipeline(body, createWriteStream(tmp, { flags: "wx" }), opts.signal ? { signal: opts.signal } : {});
+    const diffId = isGzipLayer(info.mediaType) ? await gunzippedDigest(tmp, opts.signal) : info.digest;
+    if (diffId !== info.diffId) throw digestMismatch(`diff_id of cached layer ${info.digest}`, info.diffId, diffId);
+    return await cache.put(key, layerFromFile(tmp, info, { owned: true }), { move: true });
+  } finally {
+    await rm(tmp, { force: true }).catch(() => {});
+  }
+}
+
+/** sha256 of a gzip file's decompressed bytes: a layer's diff_id. */
+async function gunzippedDigest(path: string, signal?: AbortSignal): Promise<Digest> {
+  const hash = createHash("sha256");
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      hash.update(chunk);
+      cb();
+    },
+  });
+  await pipeline(createReadStream(path, { highWaterMark: 1024 * 1024 }), createGunzip(), sink, signal ? { signal } : {});
+  return `sha256:${hash.digest("hex")}`;
+}
