@@ -43,6 +43,8 @@ export interface BuildFlags {
   compressionLevel?: number;
   cacheDir?: string;
   cacheMaxSize?: number;
+  cacheRepo?: string;
+  cacheRepoReadonly?: boolean;
   json?: boolean;
   digestFile?: string;
   metadataFile?: string;
@@ -90,6 +92,10 @@ Examples:
   # air-gapped: base from an OCI layout, result as a docker-loadable tarball
   map-build package my_app -t my_app:1.0 -b oci:/data/pytorch-layout:21.07-py3 --tarball my_app.tar
 
+  # CI runners with an empty local cache: share layers through a registry repository
+  map-build package my_app -t registry.example.com/apps/my_app:1.0 -m model.ts --push \
+      --cache-repo registry.example.com/apps/map-build-cache
+
   # the original packager's command line works unchanged
   monai-deploy package my_app --tag my_app:1.0 --model model.ts -l DEBUG
 
@@ -120,6 +126,8 @@ export function addBuildOptions(cmd: Command): Command {
     .option("--compression-level <0-9>", "gzip level for new layers", parseCompressionLevel)
     .option("--cache-dir <dir>", "layer cache folder (default: $XDG_CACHE_HOME/map-build)")
     .option("--cache-max-size <size>", "layer cache size limit, least recently used layers pruned first, e.g. 50GiB (default: $MAP_BUILD_CACHE_MAX_SIZE, else 20GiB)", (v: string) => parseByteSize(v, "--cache-max-size"))
+    .option("--cache-repo <registry/repo>", "share the layer cache through this registry repository: reuse layers found there, record the ones built (default: $MAP_BUILD_CACHE_REPO)")
+    .option("--cache-repo-readonly", "reuse layers from --cache-repo but write nothing there (for untrusted jobs)")
     .option("--json", "print one JSON result object on stdout and nothing else (a failure: one JSON error object)")
     .option("--digest-file <file>", "write the image digest to FILE")
     .option("--metadata-file <file>", "write the --json result object to FILE")

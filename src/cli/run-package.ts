@@ -64,6 +64,11 @@ export async function sharedBuildOptions(flags: BuildFlags, ctx: SharedContext, 
   const hubName = flags.push ? dockerHubShortName(flags.tag) : undefined;
   if (hubName) logger.warn(`--tag ${flags.tag} names no registry: --push goes to Docker Hub as ${hubName}`);
   if (flags.alsoTag?.length && (flags.ociLayout || flags.ociArchive)) logger.warn(`only the first --tag (${flags.tag}) names the image in an OCI layout or archive; the others name it in tarballs, the engine and the registry`);
+  const cacheRepo = flags.cacheRepo ?? (io.env.MAP_BUILD_CACHE_REPO || undefined);
+  if (flags.cacheRepoReadonly && !cacheRepo) {
+    throw new MapBuildError("E_USAGE", "--cache-repo-readonly needs a cache repository", { hint: "name it with --cache-repo REGISTRY/REPO or MAP_BUILD_CACHE_REPO" });
+  }
+  if (cacheRepo && !flags.cache) logger.info(`--no-cache: the cache repository ${cacheRepo} is not used either`);
   const { sinks, defaulted } = await outputSinks(flags, io, here, allowDefaultOutput);
   if (defaulted) logger.info(defaulted);
   const pip = await readPipConfig(io.env, io.env.HOME || homedir());
@@ -87,6 +92,8 @@ export async function sharedBuildOptions(flags: BuildFlags, ctx: SharedContext, 
     noCache: !flags.cache,
     cacheDir: here(flags.cacheDir) ?? defaultCacheDir(io.env),
     ...cacheMaxBytes(flags.cacheMaxSize, io.env),
+    cacheRepo,
+    cacheRepoReadonly: flags.cacheRepoReadonly,
     sourceDateEpoch: sourceDateEpoch(io.env),
     sinks,
     keychain: await buildKeychain({ ...registryLogin, authfile: here(registryLogin.authfile), tag: flags.tag }, io),

@@ -93,4 +93,14 @@ describe("usage errors", () => {
     assert.match(r.stderr, /holds 2 images; say which \(first, second\)/);
     assert.match(r.stderr, new RegExp(`hint: append the name to the path: oci:${layout}:first`));
   });
+
+  it("--cache-repo-readonly needs a cache repository, and --cache-repo names no tag", async () => {
+    const app = join(tmp.dir, "none");
+    const alone = await runCliInProcess(["package", app, "-t", "a:1", "--cache-repo-readonly", "--tarball", join(tmp.dir, "o.tar")], { env: { MAP_BUILD_CACHE_REPO: undefined } });
+    assert.equal(alone.code, ExitCode.usage, alone.stderr);
+    assert.match(alone.stderr, /--cache-repo-readonly needs a cache repository/);
+    const tagged = await runCliInProcess(["package", app, "-t", "a:1", "--cache-repo", "127.0.0.1:5000/ci/cache:v1", "--tarball", join(tmp.dir, "o.tar")]);
+    assert.equal(tagged.code, ExitCode.usage, tagged.stderr);
+    assert.match(tagged.stderr, /names a tag or digest/);
+  });
 });
