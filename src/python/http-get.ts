@@ -1,6 +1,6 @@
 /**
  * GET for index pages and wheel files: redirects followed (credentials only to the origin that
- * asked for them), transient failures retried with the registry client's backoff, and bodies taken
+ * asked for them), transient failures retried by the one retry primitive (src/retry.ts), and bodies taken
  * through undici's dispatch handler without ever pausing the parser. undici 7 asserts
  * (`assert(!this.paused)`, an uncaught exception) when a server ends a close-delimited HTTP/1.0
  * body while fetch() is applying backpressure; consuming each chunk synchronously avoids that.
@@ -8,7 +8,7 @@
 import { closeSync, openSync, writeSync } from "node:fs";
 import type { Dispatcher } from "undici";
 import { MapBuildError } from "../errors.js";
-import { backoffDelay, isRetryableError, isRetryableStatus, parseRetryAfter, sleep } from "../registry/index.js";
+import { isRetryableError, isRetryableStatus, parseRetryAfter, RetryableStatusError, withRetry } from "../retry.js";
 
 export interface GetOptions {
   dispatcher: Dispatcher;
@@ -79,31 +79,32 @@ function once(dispatcher: Dispatcher, u: URL, headers: Record<string, string>, s
 /** GET `url`, feeding a 2xx body to `sink` (reset before each try); follows up to 5 redirects. */
 export async function httpGet(url: URL, opts: GetOptions, sink: Sink): Promise<GetResponse> {
   const attempts = opts.attempts ?? 4;
-  const retry = { attempts, minDelayMs: opts.minDelayMs ?? 200, maxDelayMs: 10_000 };
-  for (let attempt = 1; ; attempt++) {
-    let why: string;
-    let wait: number | undefined;
-    try {
-      let u = url;
-      for (let hop = 0; ; hop++) {
-        const r = await once(opts.dispatcher, u, opts.headers(u), sink, opts.signal);
-        const loc = r.headers["location"];
-        if ([301, 302, 303, 307, 308].includes(r.status) && loc && hop < 5) {
-          u = new URL(loc, u);
-          continue;
-        }
-        if (!isRetryableStatus(r.status) || attempt >= attempts) return r;
-        why = `HTTP ${r.status}`;
-        wait = parseRetryAfter(r.headers["retry-after"], retry.maxDelayMs);
-        break;
-      }
-    } catch (e) {
-      if (opts.signal?.aborted) throw new MapBuildError("E_INTERRUPTED", "interrupted", { cause: e });
-      if (!isRetryableError(e) || attempt >= attempts) throw e;
-      why = (e as { code?: string }).code ?? (e as Error).message;
-    }
-    opts.onRetry?.(attempt, why);
-    await sleep(wait ?? backoffDelay(attempt, retry), opts.signal);
+  const policy = { attempts, minDelayMs: opts.minDelayMs ?? 200, maxDelayMs: 10_000 };
+  try {
+    return await withRetry(async (attempt) => {
+      const r = await followRedirects(url, opts, sink);
+      // The last try's answer is returned: the caller reports the status.
+      if (isRetryableStatus(r.status) && attempt < attempts) throw new RetryableStatusError(r.status, parseRetryAfter(r.headers["retry-after"], policy.maxDelayMs));
+      return r;
+    }, {
+      policy,
+      signal: opts.signal,
+      retryable: isRetryableError,
+      onRetry: ({ attempt, error }) => opts.onRetry?.(attempt, error instanceof RetryableStatusError ? error.message : ((error as { code?: string }).code ?? (error as Error).message)),
+    });
+  } catch (e) {
+    if (opts.signal?.aborted && !(e instanceof MapBuildError && e.code === "E_INTERRUPTED")) throw new MapBuildError("E_INTERRUPTED", "interrupted", { cause: e });
+    throw e;
+  }
+}
+
+async function followRedirects(url: URL, opts: GetOptions, sink: Sink): Promise<GetResponse> {
+  let u = url;
+  for (let hop = 0; ; hop++) {
+    const r = await once(opts.dispatcher, u, opts.headers(u), sink, opts.signal);
+    const loc = r.headers["location"];
+    if (![301, 302, 303, 307, 308].includes(r.status) || !loc || hop >= 5) return r;
+    u = new URL(loc, u);
   }
 }
 

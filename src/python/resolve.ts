@@ -117,10 +117,11 @@ export async function resolvePythonDeps(opts: ResolvePythonDepsOptions): Promise
       hint: "pass --wheelhouse DIR (e.g. from pip download -d DIR --only-binary=:all:) or --index-url URL",
     });
   }
+  // Every wheel is fetched during selection: the sources' connections end with it.
   const sel = await selectWheels({
     requirements, constraints: set.constraints, sources, target: opts.target,
     pre: opts.pre ?? set.pre, ...(opts.installed ? { installed: opts.installed } : {}),
-  });
+  }).finally(() => Promise.all(sources.map((s) => s.close?.())));
   const plan = await planWheelInstall(sel.wheels.map((w) => ({ file: w.file, filename: w.filename })), installTarget, opts.limits);
   const key = createHash("sha256").update(JSON.stringify({ v: 1, target: installTarget, wheels: sel.wheels.map((w) => w.sha256) })).digest("hex");
   return { entries: plan.entries, installed: plan.installed, wheels: sel.wheels, skipped: sel.skipped, replaced: sel.replaced, warnings: sel.warnings, cacheKey: `sha256:${key}`, installTarget };

@@ -1,14 +1,15 @@
 /**
  * Where wheels come from: a wheelhouse / find-links directory, a PEP 503/691 simple index over
- * undici (basic auth, proxies from the environment), or the files a pylock.toml names. A source
- * only lists and fetches; choosing is select.ts's job.
+ * the one HTTP client (basic auth, proxies from the environment), or the files a pylock.toml names.
+ * A source only lists and fetches; choosing is select.ts's job. `close()` ends its connections.
  */
 import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { EnvHttpProxyAgent, type Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
 import { MapBuildError } from "../errors.js";
+import { createHttpAgent } from "../http-client.js";
 import { normalizeName } from "./names.js";
 import type { LockedPackage } from "./pylock.js";
 import { parseSimpleHtml, parseSimpleJson } from "./simple-index.js";
@@ -39,6 +40,8 @@ export interface PackageListing {
 export interface WheelSource {
   readonly description: string;
   list(name: string): Promise<PackageListing>;
+  /** Close the connections it opened (keep-alive sockets would hold the process open). */
+  close?(): Promise<void>;
 }
 
 const SDIST = /\.(tar\.gz|tar\.bz2|tar\.xz|zip|tgz|tar)$/i;
@@ -125,8 +128,11 @@ function networkError(e: unknown, what: string, url: string): MapBuildError {
   return new MapBuildError("E_NETWORK", `${what}: cannot reach ${url} (${detail})`, { hint: "check the index URL, the network and HTTP(S)_PROXY / NO_PROXY", cause: e });
 }
 
-function dispatcherFor(opts: Pick<IndexSourceOptions, "dispatcher" | "trusted">): Dispatcher {
-  return opts.dispatcher ?? new EnvHttpProxyAgent(opts.trusted ? { connect: { rejectUnauthorized: false } } : {});
+/** The caller's dispatcher (the caller closes it), else an agent of our own that `close` ends. */
+function dispatcherFor(opts: Pick<IndexSourceOptions, "dispatcher" | "trusted">): { dispatcher: Dispatcher; close(): Promise<void> } {
+  if (opts.dispatcher) return { dispatcher: opts.dispatcher, close: async () => {} };
+  const dispatcher = createHttpAgent({ insecureTls: opts.trusted });
+  return { dispatcher, close: () => dispatcher.close() };
 }
 
 /** Download `u` into the cache, verifying `expected` before anything is kept. */
@@ -178,8 +184,9 @@ export function simpleIndexSource(indexUrl: string, opts: IndexSourceOptions): W
   const cache = new WheelCache(opts.cacheDir);
   const shown = redact(base);
   const accept = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01";
+  const agent = dispatcherFor(opts);
   const get: Omit<GetOptions, "signal"> = {
-    dispatcher: dispatcherFor(opts),
+    dispatcher: agent.dispatcher,
     // Credentials go only to the index's own origin (files on a CDN must not receive them).
     headers: (u) => ({ "user-agent": "map-build", accept, ...(auth && u.origin === base.origin ? { authorization: auth } : {}) }),
     ...(opts.attempts ? { attempts: opts.attempts } : {}),
@@ -208,6 +215,7 @@ export function simpleIndexSource(indexUrl: string, opts: IndexSourceOptions): W
 
   return {
     description: shown,
+    close: agent.close,
     async list(name) {
       const p = await page(name);
       if (!p) return { wheels: [], sdists: [] };
@@ -237,7 +245,8 @@ export function simpleIndexSource(indexUrl: string, opts: IndexSourceOptions): W
 export function lockSource(pkgs: readonly LockedPackage[], opts: Omit<IndexSourceOptions, "username" | "password">): WheelSource {
   const byName = new Map<string, PackageListing>();
   const cache = new WheelCache(opts.cacheDir);
-  const get: Omit<GetOptions, "signal"> = { dispatcher: dispatcherFor(opts), headers: () => ({ "user-agent": "map-build" }), ...(opts.attempts ? { attempts: opts.attempts } : {}) };
+  const agent = dispatcherFor(opts);
+  const get: Omit<GetOptions, "signal"> = { dispatcher: agent.dispatcher, headers: () => ({ "user-agent": "map-build" }), ...(opts.attempts ? { attempts: opts.attempts } : {}) };
   for (const p of pkgs) {
     const l = byName.get(p.name) ?? { wheels: [], sdists: [] };
     for (const lw of p.wheels) {
@@ -253,5 +262,5 @@ export function lockSource(pkgs: readonly LockedPackage[], opts: Omit<IndexSourc
     if (p.sourceOnly) l.sdists.push(`${p.name}-${p.version} (sdist/vcs/directory in the lock)`);
     byName.set(p.name, l);
   }
-  return { description: "pylock.toml", list: async (name) => byName.get(normalizeName(name)) ?? { wheels: [], sdists: [] } };
+  return { description: "pylock.toml", close: agent.close, list: async (name) => byName.get(normalizeName(name)) ?? { wheels: [], sdists: [] } };
 }

@@ -22,6 +22,8 @@ type KnownChallenge = { scheme: "basic" } | ({ scheme: "bearer" } & BearerChalle
 export interface AuthRequest {
   registry: string;
   scopes: string[];
+  /** Ends a token request (and its retry waits) on Ctrl-C. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface Authorization {
@@ -79,7 +81,7 @@ export class Authenticator {
     const ch = this.challenges.get(req.registry);
     if (!ch) return { header: undefined, done: noop };
     if (ch.scheme === "basic") return { header: basicHeader(cred), done: noop };
-    return { header: `Bearer ${await this.token(req.registry, ch, req.scopes, cred)}`, done: noop };
+    return { header: `Bearer ${await this.token(req, ch, cred)}`, done: noop };
   }
 
   /** The header alone, for callers that do not take part in the first-request gate. */
@@ -161,7 +163,7 @@ export class Authenticator {
     if (cached && !(cached instanceof Promise) && cached.token === failed) this.tokens.delete(key);
   }
 
-  private async token(registry: string, ch: BearerChallenge, scopes: string[], cred: Credential | undefined): Promise<string> {
+  private async token({ registry, scopes, signal }: AuthRequest, ch: BearerChallenge, cred: Credential | undefined): Promise<string> {
     const key = tokenKey(registry, scopes);
     const cached = this.tokens.get(key);
     if (cached instanceof Promise) return (await cached).token;
@@ -172,6 +174,7 @@ export class Authenticator {
       scopes,
       cred,
       fetch: this.opts.fetchToken,
+      signal,
       insecureRegistries: this.opts.insecureRegistries ?? [],
       now: this.now,
       refused: () => {

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { RegistryError, isMapBuildError } from "../errors.js";
 import { digestAlgorithm, type Digest } from "../digest.js";
-import { backoffDelay, isRetryableError, sleep } from "./retry.js";
+import { Retrier } from "../retry.js";
 import { scopeFor } from "./www-authenticate.js";
 import { discard, header, type Endpoint, type Transport } from "./transport.js";
 import { digestMismatch, sizeMismatch } from "../verify-stream.js";
@@ -51,7 +51,12 @@ async function* verifiedChunks(t: Transport, repo: RepositoryRef, digest: Digest
   const hash = createHash(digestAlgorithm(digest));
   const { size, signal } = opts;
   let offset = 0;
-  for (let resumes = 0; ; ) {
+  // Resumes after a broken body; send() retries the request itself.
+  const resumes = new Retrier({
+    ...t.retryOptions(signal, (err) => isMapBuildError(err) && (err.code === "E_NETWORK" || err.code === "E_TIMEOUT")),
+    onRetry: ({ error }) => t.options.logger?.debug(`${what}: resuming at byte ${offset} (${(error as Error).message})`),
+  });
+  for (;;) {
     const res = await t.send({
       ...repo,
       method: "GET",
@@ -97,11 +102,7 @@ async function* verifiedChunks(t: Transport, repo: RepositoryRef, digest: Digest
       throw new RegistryError("E_NETWORK", `${what}: connection ended after ${offset} of ${size} bytes`);
     } catch (err) {
       const mapped = isMapBuildError(err) ? err : t.networkError(err, res.url, { method: "GET", registry: repo.registry, signal });
-      if (mapped.code !== "E_NETWORK" && mapped.code !== "E_TIMEOUT") throw mapped;
-      if (resumes >= t.options.retry.attempts - 1 || !isRetryableError(mapped) || signal?.aborted) throw mapped;
-      resumes++;
-      t.options.logger?.debug(`${what}: resuming at byte ${offset} (${mapped.message})`);
-      await sleep(backoffDelay(resumes, t.options.retry), signal);
+      await resumes.failed(mapped);
     }
   }
   if (size !== undefined && offset !== size) throw sizeMismatch(what, size, offset);

@@ -4,7 +4,7 @@ import { MapBuildError, RegistryError } from "../errors.js";
 import { digestAlgorithm, isDigest, sha256Digest, type Digest } from "../digest.js";
 import { MANIFEST_ACCEPT, MediaType, isImageManifestMediaType, isIndexMediaType } from "../image/index.js";
 import { scopeFor } from "./www-authenticate.js";
-import { backoffDelay, sleep } from "./retry.js";
+import { withRetry } from "../retry.js";
 import { discard, header, type RegistryResponse, type Transport } from "./transport.js";
 import type { RepositoryRef } from "./blobs.js";
 import { digestMismatch } from "../verify-stream.js";
@@ -35,8 +35,12 @@ const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
  * from a registry that really serves wrong bytes, which still ends in E_DIGEST_MISMATCH.
  */
 export async function getManifest(t: Transport, ref: ManifestRef, signal?: AbortSignal): Promise<FetchedManifest> {
-  for (let attempt = 1; ; attempt++) {
-    // send() retries its own failures (status, connect); this loop only covers the body.
+  // send() retries its own failures (status, connect); this loop covers only the body (`answered`),
+  // so no request is retried by both.
+  let answered = false;
+  const transferFailed = (err: unknown) => answered && err instanceof MapBuildError && (err.code === "E_NETWORK" || err.code === "E_TIMEOUT" || err.code === "E_DIGEST_MISMATCH");
+  return withRetry(async () => {
+    answered = false;
     const res = await t.send({
       ...ref,
       method: "GET",
@@ -47,15 +51,12 @@ export async function getManifest(t: Transport, ref: ManifestRef, signal?: Abort
       expect: [200],
       signal,
     });
-    try {
-      return await readManifest(t, ref, res, signal);
-    } catch (err) {
-      const transfer = err instanceof MapBuildError && (err.code === "E_NETWORK" || err.code === "E_TIMEOUT" || err.code === "E_DIGEST_MISMATCH");
-      if (!transfer || attempt >= t.options.retry.attempts || signal?.aborted) throw err;
-      t.options.logger?.debug(`manifest ${where(ref)}: fetching again (${err.message})`);
-      await sleep(backoffDelay(attempt, t.options.retry), signal);
-    }
-  }
+    answered = true;
+    return readManifest(t, ref, res, signal);
+  }, {
+    ...t.retryOptions(signal, transferFailed),
+    onRetry: ({ error }) => t.options.logger?.debug(`manifest ${where(ref)}: fetching again (${(error as Error).message})`),
+  });
 }
 
 async function readManifest(t: Transport, ref: ManifestRef, res: RegistryResponse, signal?: AbortSignal): Promise<FetchedManifest> {

@@ -4,15 +4,10 @@
  */
 import type { Keychain } from "./credentials-types.js";
 import type { Logger } from "../progress.js";
+import type { Clock, RetryPolicy } from "../retry.js";
 
-export interface RetryOptions {
-  /** Total tries per request, the first included. 5: rides out a registry restart or a short 503 storm. */
-  attempts: number;
-  /** First backoff delay; doubled per attempt, with full jitter. */
-  minDelayMs: number;
-  /** Upper bound of one backoff delay, also of an honoured `Retry-After`. */
-  maxDelayMs: number;
-}
+/** Tries per request and backoff bounds (the one retry primitive's policy, src/retry.ts). */
+export type RetryOptions = RetryPolicy;
 
 export interface RegistryClientOptions {
   /** Credentials sources tried in order; none means anonymous (tokens for public pulls still work). */
@@ -29,6 +24,8 @@ export interface RegistryClientOptions {
   /** TCP/TLS connect timeout. */
   connectTimeoutMs?: number;
   retry?: Partial<RetryOptions>;
+  /** Waits between retries run on this clock (tests inject one that does not wait). */
+  clock?: Clock;
   /** Named in E_TIMEOUT hints so the user knows what to raise (the CLI passes its flag names). */
   timeoutSettingNames?: { headers: string; body: string };
   userAgent?: string;
@@ -47,12 +44,14 @@ export interface ResolvedOptions {
   bodyTimeoutMs: number;
   connectTimeoutMs: number;
   retry: RetryOptions;
+  clock: Clock | undefined;
   timeoutSettingNames: { headers: string; body: string };
   userAgent: string;
   logger: Logger | undefined;
   proxy: RegistryClientOptions["proxy"];
 }
 
+/** 5 tries ride out a registry restart or a short 503 storm. */
 export const DEFAULT_RETRY: RetryOptions = { attempts: 5, minDelayMs: 500, maxDelayMs: 30_000 };
 
 export function resolveOptions(o: RegistryClientOptions = {}): ResolvedOptions {
@@ -65,6 +64,7 @@ export function resolveOptions(o: RegistryClientOptions = {}): ResolvedOptions {
     bodyTimeoutMs: o.bodyTimeoutMs ?? 5 * 60_000,
     connectTimeoutMs: o.connectTimeoutMs ?? 30_000,
     retry: { ...DEFAULT_RETRY, ...o.retry },
+    clock: o.clock,
     timeoutSettingNames: o.timeoutSettingNames ?? { headers: "headersTimeoutMs", body: "bodyTimeoutMs" },
     userAgent: o.userAgent ?? "map-build/0.1.0",
     logger: o.logger,

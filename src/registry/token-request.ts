@@ -7,7 +7,7 @@
 import { MapBuildError } from "../errors.js";
 import type { Credential } from "./credentials-types.js";
 import { isInsecureRegistry, splitHostPort } from "./insecure.js";
-import { redactUrl } from "./redact.js";
+import { redactUrl } from "../redact-url.js";
 import { parseErrorBody } from "./registry-error.js";
 
 export interface TokenHttpResponse {
@@ -18,7 +18,7 @@ export interface TokenHttpResponse {
 /** A plain request without auth or redirects (the transport's retrying fetch). */
 export type TokenFetch = (
   url: string,
-  init: { method: "GET" | "POST"; headers: Record<string, string>; body?: string; registry: string },
+  init: { method: "GET" | "POST"; headers: Record<string, string>; body?: string; registry: string; signal?: AbortSignal | undefined },
 ) => Promise<TokenHttpResponse>;
 
 export interface BearerChallenge {
@@ -37,6 +37,7 @@ export interface TokenRequestContext {
   scopes: string[];
   cred: Credential | undefined;
   fetch: TokenFetch;
+  signal?: AbortSignal | undefined;
   insecureRegistries: readonly string[];
   now: () => number;
   /** Builds the error for a 401 from the realm (it knows whether credentials were sent). */
@@ -66,14 +67,14 @@ export async function requestToken(ch: BearerChallenge, ctx: TokenRequestContext
     if (ch.service) form.set("service", ch.service);
     if (scopes.length) form.set("scope", scopes.join(" "));
     const headers = { "content-type": "application/x-www-form-urlencoded" };
-    res = await ctx.fetch(realm.toString(), { method: "POST", headers, body: form.toString(), registry });
+    res = await ctx.fetch(realm.toString(), { method: "POST", headers, body: form.toString(), registry, signal: ctx.signal });
   } else {
     if (ch.service) realm.searchParams.set("service", ch.service);
     for (const s of scopes) realm.searchParams.append("scope", s);
     const headers: Record<string, string> = {};
     const basic = basicHeader(cred);
     if (basic) headers.authorization = basic;
-    res = await ctx.fetch(realm.toString(), { method: "GET", headers, registry });
+    res = await ctx.fetch(realm.toString(), { method: "GET", headers, registry, signal: ctx.signal });
   }
   if (res.status === 401) throw ctx.refused();
   if (res.status !== 200) {

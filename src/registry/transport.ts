@@ -1,16 +1,18 @@
 /**
  * One request to a registry: auth from the challenge, manual redirects (Authorization dropped when
- * the origin changes, plain HTTP refused for hosts that are not insecure), retries with backoff for idempotent requests, and every failure mapped to a
- * RegistryError. Runs on undici's EnvHttpProxyAgent so HTTP(S)_PROXY / NO_PROXY are honoured.
+ * the origin changes, plain HTTP refused for hosts that are not insecure), retries with backoff for
+ * idempotent requests (src/retry.ts), and every failure mapped to a RegistryError. Connections come
+ * from the one HTTP client (src/http-client.ts), so HTTP(S)_PROXY / NO_PROXY are honoured.
  */
 import type { Readable } from "node:stream";
-import { EnvHttpProxyAgent, request, type Dispatcher } from "undici";
+import { request, type Dispatcher } from "undici";
 import { MapBuildError, RegistryError, isMapBuildError } from "../errors.js";
+import { createHttpAgent } from "../http-client.js";
 import { Authenticator, type TokenFetch, type UnauthorizedVerdict } from "./auth.js";
 import { resolveOptions, type RegistryClientOptions, type ResolvedOptions } from "./options.js";
-import { redactUrl } from "./redact.js";
+import { redactUrl } from "../redact-url.js";
 import { readLimited, toRegistryError, type Subject } from "./registry-error.js";
-import { abortError, backoffDelay, isRetryableError, isRetryableStatus, parseRetryAfter, sleep } from "./retry.js";
+import { abortError, isRetryableStatus, parseRetryAfter, RetryableStatusError, withRetry, type WithRetryOptions } from "../retry.js";
 import { isInsecureRegistry, registryScheme } from "./insecure.js";
 
 export interface Endpoint {
@@ -37,6 +39,8 @@ export interface RequestSpec extends Endpoint {
   authRetry?: boolean;
   /** Default: true for GET/HEAD/PUT with a replayable body. POST/PATCH only when the caller says so. */
   idempotent?: boolean;
+  /** False: one try even when idempotent, because the caller's own loop retries the whole exchange (an upload restarts from POST). */
+  retry?: boolean;
   signal?: AbortSignal | undefined;
 }
 
@@ -68,14 +72,11 @@ export class Transport {
 
   constructor(opts: RegistryClientOptions = {}) {
     this.options = resolveOptions(opts);
-    this.dispatcher = new EnvHttpProxyAgent({
-      headersTimeout: this.options.headersTimeoutMs,
-      bodyTimeout: this.options.bodyTimeoutMs,
-      connect: { timeout: this.options.connectTimeoutMs },
-      // Plain-HTTP registries go through the proxy as absolute-URI requests, as curl and docker do;
-      // HTTPS always tunnels with CONNECT.
-      proxyTunnel: false,
-      ...this.options.proxy,
+    this.dispatcher = createHttpAgent({
+      headersTimeoutMs: this.options.headersTimeoutMs,
+      bodyTimeoutMs: this.options.bodyTimeoutMs,
+      connectTimeoutMs: this.options.connectTimeoutMs,
+      proxy: this.options.proxy,
     });
     this.auth = new Authenticator({ keychain: this.options.keychain, fetchToken: this.tokenFetch, insecureRegistries: this.options.insecureRegistries });
   }
@@ -96,23 +97,22 @@ export class Transport {
   async send(spec: RequestSpec): Promise<RegistryResponse> {
     const replayable = spec.body === undefined || typeof spec.body === "string" || Buffer.isBuffer(spec.body);
     const idempotent = replayable && (spec.idempotent ?? (spec.method === "GET" || spec.method === "HEAD" || spec.method === "PUT"));
-    const attempts = idempotent ? Math.max(1, this.options.retry.attempts) : 1;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.sendAuthorized(spec, replayable);
-      } catch (err) {
-        if (attempt >= attempts || !isRetryableError(err) || spec.signal?.aborted) throw err;
-        const after = err instanceof RegistryError ? (err as RegistryError & { retryAfterMs?: number }).retryAfterMs : undefined;
-        const delay = after ?? backoffDelay(attempt, this.options.retry);
-        this.options.logger?.debug(`retrying ${spec.method} ${redactUrl(this.resolveUrl(spec, spec.url))} in ${delay} ms: ${(err as Error).message}`);
-        await sleep(delay, spec.signal);
-      }
-    }
+    const attempts = idempotent && spec.retry !== false ? Math.max(1, this.options.retry.attempts) : 1;
+    return withRetry(() => this.sendAuthorized(spec, replayable), {
+      ...this.retryOptions(spec.signal),
+      policy: { ...this.options.retry, attempts },
+      onRetry: ({ error, delayMs }) => this.options.logger?.debug(`retrying ${spec.method} ${redactUrl(this.resolveUrl(spec, spec.url))} in ${delayMs} ms: ${(error as Error).message}`),
+    });
+  }
+
+  /** The client's retry policy for a loop of the caller's own (uploads, resumed downloads). */
+  retryOptions(signal: AbortSignal | undefined, retryable?: (err: unknown) => boolean): WithRetryOptions {
+    return { policy: this.options.retry, signal, ...(retryable ? { retryable } : {}), ...(this.options.clock ? { clock: this.options.clock } : {}) };
   }
 
   /** One attempt, plus at most one re-send after a 401 taught us how to authenticate. */
   private async sendAuthorized(spec: RequestSpec, replayable: boolean): Promise<RegistryResponse> {
-    const req = { registry: spec.registry, scopes: spec.scopes };
+    const req = { registry: spec.registry, scopes: spec.scopes, signal: spec.signal };
     for (let authRetried = spec.authRetry === false; ; authRetried = true) {
       const auth = await this.auth.authorize(req);
       let res: RegistryResponse;
@@ -244,30 +244,33 @@ export class Transport {
     };
   }
 
-  /** Token requests: no auth challenge handling, no redirects beyond undici's, but retried. */
-  private readonly tokenFetch: TokenFetch = async (url, init) => {
+  /** Token requests: no auth challenge handling, no redirects beyond undici's, but retried (and abortable). */
+  private readonly tokenFetch: TokenFetch = (url, init) => {
     const u = new URL(url);
-    const spec = { method: init.method, registry: init.registry };
-    for (let attempt = 1; ; attempt++) {
+    const spec = { method: init.method, registry: init.registry, signal: init.signal };
+    const { attempts, maxDelayMs } = this.options.retry;
+    return withRetry(async (attempt) => {
+      let status: number;
+      let text: string;
+      let retryAfter: string | undefined;
       try {
         const res = await request(u, {
           dispatcher: this.dispatcher,
           method: init.method,
           headers: { "user-agent": this.options.userAgent, ...init.headers },
           body: init.body ?? null,
+          signal: init.signal,
         });
-        const text = await readLimited(res.body);
-        if (isRetryableStatus(res.statusCode) && attempt < this.options.retry.attempts) {
-          await sleep(parseRetryAfter(header(res.headers, "retry-after"), this.options.retry.maxDelayMs) ?? backoffDelay(attempt, this.options.retry));
-          continue;
-        }
-        return { status: res.statusCode, text };
+        ({ statusCode: status } = res);
+        retryAfter = header(res.headers, "retry-after");
+        text = await readLimited(res.body);
       } catch (err) {
-        const mapped = this.networkError(err, u, spec);
-        if (attempt >= this.options.retry.attempts || !isRetryableError(mapped)) throw mapped;
-        await sleep(backoffDelay(attempt, this.options.retry));
+        throw this.networkError(err, u, spec);
       }
-    }
+      // The last try's answer is returned as it is: the token request reports the realm's own words.
+      if (isRetryableStatus(status) && attempt < attempts) throw new RetryableStatusError(status, parseRetryAfter(retryAfter, maxDelayMs));
+      return { status, text };
+    }, this.retryOptions(init.signal));
   };
 }
 

@@ -8,7 +8,7 @@ import { RegistryError, isMapBuildError, type MapBuildError } from "../errors.js
 import type { Digest } from "../digest.js";
 import type { BlobSource } from "../image/index.js";
 import { blobExists, type RepositoryRef } from "./blobs.js";
-import { backoffDelay, isRetryableError, sleep } from "./retry.js";
+import { withRetry } from "../retry.js";
 import { scopeFor } from "./www-authenticate.js";
 import { discard, header, retryableWithNewToken, type RegistryResponse, type Transport } from "./transport.js";
 import { digestMismatch, VerifyStream } from "../verify-stream.js";
@@ -37,38 +37,55 @@ const PATCH_REFUSED = new Set([400, 405, 415, 416, 501]);
 
 export async function pushBlob(t: Transport, target: RepositoryRef, blob: BlobToPush, opts: PushBlobOptions = {}): Promise<PushAction> {
   if (await blobExists(t, target, blob.digest, opts.signal)) return "exists";
-  let session: URL | undefined;
+  const state: UploadState = { session: undefined, monolithic: false, tokenRenewed: false, singlePass: blob.reopenable === false };
   const src = blob.source;
   if (src && src.registry === target.registry && src.repository !== target.repository) {
     const mounted = await tryMount(t, target, blob.digest, src.repository, opts.signal);
     if (mounted === true) return "mounted";
-    session = mounted;
+    state.session = mounted;
   }
-  const attempts = blob.reopenable === false ? 1 : Math.max(1, t.options.retry.attempts);
-  let monolithic = false;
-  let tokenRenewed = false;
-  for (let attempt = 1; ; attempt++) {
+  // This loop is the only one that retries the upload's requests: a failed session is dead, so every
+  // try starts over from POST (and a single-pass source gets one try).
+  const retry = t.retryOptions(opts.signal);
+  if (state.singlePass) retry.policy = { ...retry.policy, attempts: 1 };
+  await withRetry(() => uploadOnce(t, target, blob, opts, state), retry);
+  return "uploaded";
+}
+
+interface UploadState {
+  /** A session offered by a refused mount, used by the first try only. */
+  session: URL | undefined;
+  /** The registry refused a streamed PATCH: send the blob in the closing PUT. */
+  monolithic: boolean;
+  /** The token was renewed once after it lapsed mid-upload. */
+  tokenRenewed: boolean;
+  /** The source cannot be opened twice. */
+  singlePass: boolean;
+}
+
+/** One try. Two answers restart it at once (not a failure): PATCH refused, and a token that lapsed while streaming. */
+async function uploadOnce(t: Transport, target: RepositoryRef, blob: BlobToPush, opts: PushBlobOptions, state: UploadState): Promise<void> {
+  for (;;) {
+    // A single-pass upload has no outer retry, so its POST (no body yet) may be retried by send().
+    const session = state.session ?? (await startUpload(t, target, opts.signal, state.singlePass));
+    state.session = undefined;
     try {
-      session ??= await startUpload(t, target, opts.signal);
-      if (monolithic) await putWhole(t, target, session, blob, opts);
+      if (state.monolithic) await putWhole(t, target, session, blob, opts);
       else await patchThenPut(t, target, session, blob, opts);
-      return "uploaded";
+      return;
     } catch (err) {
-      session = undefined; // a failed session cannot be continued: start over with a POST
-      // The token lapsed while the body was streaming: once, start over (it does not use up a retry).
-      if (retryableWithNewToken(err) && !tokenRenewed && blob.reopenable !== false && !opts.signal?.aborted) {
+      if (state.singlePass || opts.signal?.aborted) throw err;
+      if (retryableWithNewToken(err) && !state.tokenRenewed) {
         t.options.logger?.debug(`${target.registry} refused the upload's token (401); restarting it with a new token`);
-        tokenRenewed = true;
-        attempt--;
+        state.tokenRenewed = true;
         continue;
       }
-      if (!monolithic && err instanceof RegistryError && err.status !== undefined && PATCH_REFUSED.has(err.status) && err.code !== "E_DIGEST_MISMATCH" && attempt < attempts) {
+      if (!state.monolithic && err instanceof RegistryError && err.status !== undefined && PATCH_REFUSED.has(err.status) && err.code !== "E_DIGEST_MISMATCH") {
         t.options.logger?.debug(`${target.registry} refused a streamed PATCH (${err.status}); using a monolithic PUT`);
-        monolithic = true;
+        state.monolithic = true;
         continue;
       }
-      if (attempt >= attempts || !isRetryableError(err) || opts.signal?.aborted) throw err;
-      await sleep(backoffDelay(attempt, t.options.retry), opts.signal);
+      throw err;
     }
   }
 }
@@ -117,7 +134,7 @@ export async function checkPushAccess(t: Transport, target: RepositoryRef, signa
   }
 }
 
-async function startUpload(t: Transport, target: RepositoryRef, signal?: AbortSignal): Promise<URL> {
+async function startUpload(t: Transport, target: RepositoryRef, signal?: AbortSignal, retry = true): Promise<URL> {
   const res = await t.send({
     ...target,
     method: "POST",
@@ -126,6 +143,7 @@ async function startUpload(t: Transport, target: RepositoryRef, signal?: AbortSi
     subject: "upload",
     expect: [202],
     idempotent: true, // an unused session is harmless, so starting one may be retried
+    retry,
     signal,
   });
   discard(res.body);

@@ -4,7 +4,7 @@
  * their userinfo and query values.
  */
 import type { PackageMapOptions } from "../builder/index.js";
-import { redactUrl } from "../registry/index.js";
+import { redactUrl } from "../redact-url.js";
 
 const KEYS = [
   "appPath", "tag", "base", "model", "platform", "workingDir", "inputDir", "outputDir", "modelsDir", "timeout", "version",

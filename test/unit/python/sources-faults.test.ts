@@ -5,6 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { readdir } from "node:fs/promises";
+import { once } from "node:events";
+import { createServer as createHttpServer } from "node:http";
 import { createServer, type Server, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -101,5 +103,33 @@ describe("index faults", () => {
     const { result, retries } = await fetchFrom((_k, s) => s.end("HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n"));
     await assert.rejects(result, (e: unknown) => isMapBuildError(e) && /HTTP 500/.test(e.message));
     assert.equal(retries.length, 2);
+  });
+});
+
+describe("index connections", () => {
+  it("close() ends the keep-alive connections a source opened", { timeout: 60_000 }, async () => {
+    const tmp = await makeTempDir("mb-src-close-");
+    const sockets: Socket[] = [];
+    const server = createHttpServer((req, res) => {
+      // Both sides keep idle connections (for 10 min on the client): only close() can end them.
+      res.setHeader("keep-alive", "timeout=600");
+      if (req.url!.startsWith("/simple/faulty/")) res.writeHead(200, { "content-type": "text/html" }).end(`<a href="/files/${wheel.filename}#sha256=${wheel.sha256}">${wheel.filename}</a>`);
+      else res.writeHead(200, { "content-length": big.length }).end(big);
+    });
+    server.keepAliveTimeout = 0;
+    server.on("connection", (s: Socket) => sockets.push(s));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const src = simpleIndexSource(`http://127.0.0.1:${(server.address() as AddressInfo).port}/simple/`, { cacheDir: tmp.dir });
+      await (await src.list("faulty")).wheels[0]!.fetch();
+      assert.ok(sockets.length > 0 && sockets.every((k) => !k.destroyed), "keep-alive: the connections outlive the download");
+      const closed = Promise.all(sockets.map((k) => once(k, "close")));
+      await src.close!();
+      await closed;
+    } finally {
+      server.closeAllConnections();
+      server.close();
+      await tmp.cleanup();
+    }
   });
 });

@@ -216,4 +216,36 @@ describe("registry client under faults", () => {
     await rejectsWithCode(c.getManifest(parseReference(`${host}/a/b:1`)), "E_UNSUPPORTED_MEDIA_TYPE");
     await c.close();
   });
+  it("retries an upload's POST in one loop only: attempts POSTs, not attempts squared", async () => {
+    let posts = 0;
+    const host = await serve((req, res) => {
+      if (req.method === "HEAD") return res.writeHead(404).end();
+      if (req.method === "POST") posts++;
+      res.writeHead(503).end();
+    });
+    const c = fastClient({ retry: { attempts: 3, minDelayMs: 1, maxDelayMs: 2 } });
+    await rejectsWithCode(c.pushBlob(parseReference(`${host}/a/b:1`), { digest: BLOB_DIGEST, size: BLOB.length, open: async () => Readable.from([BLOB]) }), "E_REGISTRY");
+    assert.equal(posts, 3);
+    await c.close();
+  });
+
+  it("a token request honours the abort signal: in flight and while waiting out Retry-After", async () => {
+    for (const tokenServer of ["hangs", "asks to wait"] as const) {
+      const ac = new AbortController();
+      let tokenRequests = 0;
+      const host = await serve((req, res) => {
+        if (req.url!.startsWith("/token")) {
+          tokenRequests++;
+          ac.abort();
+          if (tokenServer === "asks to wait") res.writeHead(503, { "retry-after": "3600" }).end();
+          return; // hangs: never answers
+        }
+        res.writeHead(401, { "www-authenticate": `Bearer realm="http://${req.headers.host}/token",service="t"` }).end();
+      });
+      const c = fastClient({ retry: { attempts: 3, minDelayMs: 1, maxDelayMs: 3_600_000 } });
+      await rejectsWithCode(c.getManifest(parseReference(`${host}/a/b:1`), { signal: ac.signal }), "E_INTERRUPTED");
+      assert.equal(tokenRequests, 1, tokenServer);
+      await c.close();
+    }
+  });
 });

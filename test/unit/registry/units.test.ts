@@ -2,9 +2,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { sha256Digest } from "../../../src/digest.js";
-import { redactUrl } from "../../../src/registry/redact.js";
+import { redactUrl } from "../../../src/redact-url.js";
 import { toRegistryError } from "../../../src/registry/registry-error.js";
-import { backoffDelay, isRetryableStatus, parseRetryAfter } from "../../../src/registry/retry.js";
+import { backoffDelay, isRetryableStatus, parseRetryAfter } from "../../../src/retry.js";
 import { withDigest } from "../../../src/registry/upload.js";
 
 const ctx = { method: "GET", url: "http://r/v2/x", registry: "127.0.0.1:5000", repository: "x", subject: "manifest" as const };
