@@ -113,7 +113,7 @@ export async function assembleImage(ctx: BuildContext, opts: CommonBuildOptions,
       progress: opts.progress,
       signal,
     }, remote ? { remote } : {});
-    if (key !== undefined && !fromRepo) toPublish.push({ key, layer });
+    if (key !== undefined && !fromRepo) toPublish.push({ key, layer, id: p.id });
     if (cached) {
       fromCache.add(i);
       opts.progress?.({ id: p.id, phase: "cached", bytes: await layer.size() });

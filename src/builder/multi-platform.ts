@@ -98,6 +98,15 @@ function summarize(index: MultiPlatformImage, results: PackageMapResult[], outpu
     appJson: first.appJson,
     pkgJson: first.pkgJson,
     warnings: [...new Set(results.flatMap((r) => r.warnings))],
+    ...cacheRepoTotals(results),
     platforms: results.map((r, i) => ({ platform: formatPlatform(index.images[i]!.platform), digest: r.digest, mediaType: r.mediaType, size: r.size, layers: r.layers })),
   };
+}
+
+/** The platforms' cache-repository counts added up (each platform's build looked up its own layers). */
+function cacheRepoTotals(results: readonly PackageMapResult[]): Pick<PackageMapResult, "cacheRepo"> {
+  const all = results.map((r) => r.cacheRepo).filter((c) => c !== undefined);
+  if (all.length === 0) return {};
+  const sum = (k: "hits" | "misses" | "rejected" | "written") => all.reduce((n, c) => n + c[k], 0);
+  return { cacheRepo: { repository: all[0]!.repository, readonly: all[0]!.readonly, hits: sum("hits"), misses: sum("misses"), rejected: sum("rejected"), written: sum("written") } };
 }

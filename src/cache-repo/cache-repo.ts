@@ -16,7 +16,7 @@ import type { FileLayer } from "../layer/index.js";
 import type { LayerCache } from "../cache/index.js";
 import type { ProgressSink } from "../progress.js";
 import { parseReference, withTag, type ImageReference } from "../reference/index.js";
-import type { RegistryClient } from "../registry/index.js";
+import type { PushAction, RegistryClient } from "../registry/index.js";
 import { runBounded } from "../run-bounded.js";
 import { downloadEntry } from "./download.js";
 import { EMPTY_CONFIG, entryTag, parseEntry, renderEntry, type EntryLayer } from "./entry.js";
@@ -46,6 +46,8 @@ export interface CacheRepoStats {
 export interface PublishItem {
   key: string;
   layer: Layer;
+  /** The layer's role, for progress rows (`app`, `model:seg`). */
+  id: string;
 }
 
 /** Entries written at once: as many as a push's blob uploads (ggcr's default of 4). */
@@ -114,13 +116,17 @@ export class CacheRepo {
     const signal = this.#o.signal;
     try {
       await client.pushBlob(this.ref, { ...EMPTY_CONFIG, open: async () => Readable.from([EMPTY_JSON]) }, { signal });
-      await runBounded(items, async ({ key, layer }) => {
+      const output = `cache ${this.name}`;
+      await runBounded(items, async ({ key, layer, id }) => {
         if (this.#off) return;
         const info: EntryLayer = { digest: await layer.digest(), diffId: await layer.diffId(), size: await layer.size(), mediaType: await layer.mediaType() };
         const source = layer.source ?? mountFrom;
-        await client.pushBlob(this.ref, { digest: info.digest, size: info.size, open: () => layer.open(), source }, { signal });
+        const progress = (phase: "upload" | PushAction | "done", bytes: number) => this.#o.progress?.({ id, phase: phase === "uploaded" ? "upload" : phase, bytes, total: info.size, output });
+        const action = await client.pushBlob(this.ref, { digest: info.digest, size: info.size, open: () => layer.open(), source }, { signal, onBytes: (n) => progress("upload", n) });
         const entry = renderEntry(key, info);
         await client.putManifest(withTag(this.ref, entryTag(key)), entry.bytes, entry.mediaType, { signal });
+        if (action !== "uploaded") progress(action, info.size);
+        progress("done", info.size);
         this.stats.written++;
       }, { limit: PUBLISH_CONCURRENCY, signal });
     } catch (err) {

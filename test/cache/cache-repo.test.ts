@@ -82,6 +82,10 @@ describe("layer cache repository (--cache-repo)", () => {
     const tags = ((await (await api("ci/map-build-cache/tags/list")).json()) as { tags: string[] }).tags;
     assert.equal(tags.length, 3);
     for (const t of tags) assert.match(t, /^map-build-layer-[0-9a-f]{64}$/, "a tag reveals nothing but a hash");
+    for (const r of ["app", "map", "model:word_weights"]) {
+      const phases = cold.events.filter((e) => e.id === r && e.output === `cache ${cacheRepo}`).map((e) => e.phase);
+      assert.deepEqual([phases.includes("upload"), phases.at(-1)], [true, "done"], `${r}: ${phases.join(",")}`);
+    }
   });
 
   it("a second machine pushing to the same registry writes no layer and mounts them", async () => {
