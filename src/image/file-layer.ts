@@ -1,53 +1,118 @@
 /**
- * A Layer whose stored bytes are a region of a local file (a blob in an OCI layout, a member of a
- * docker-archive tar). Every open() is verified against the descriptor's digest and size.
+ * The one Layer whose stored bytes sit in a local file: a blob written by writeLayer or kept by the
+ * layer cache (the whole file), a blob in an OCI layout, a member of a docker-archive tar (a region
+ * of the file). Every open() re-reads through a check of size and digest, so a file changed on disk
+ * is never pushed under its old digest, and a missing file or wrong bytes fail the same way
+ * wherever the layer came from (with the caller's hint on what to do).
  */
 import { createReadStream } from "node:fs";
+import { rm } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import type { Digest } from "../digest.js";
 import { MapBuildError } from "../errors.js";
 import { VerifyStream } from "../verify-stream.js";
 import type { Layer } from "./image.js";
 
-export interface FileLayerSpec {
-  file: string;
-  /** Byte offset of the blob inside `file`; 0 for a whole file. */
-  offset?: number;
+export interface FileLayerInfo {
+  /** Digest of the stored bytes (compressed or not, as stored). */
+  digest: Digest;
+  /** Digest of the uncompressed tar. */
+  diffId: Digest;
+  /** Byte length of the stored bytes. */
   size: number;
   mediaType: string;
-  /** Known up front, or worked out on first use (e.g. by hashing a gzip member of an archive). */
-  digest: Digest | (() => Promise<Digest>);
-  diffId: Digest;
 }
 
+export interface FileLayerOptions {
+  /** Byte offset of the blob inside the file (a member of an archive); absent: the whole file. */
+  offset?: number | undefined;
+  /** dispose() deletes the file (a temp file this layer owns); otherwise it is left alone. */
+  owned?: boolean | undefined;
+  /** What the user should do when the file is missing or its bytes are wrong. */
+  hint?: string | undefined;
+}
+
+const STORED_FILE_HINT = "the stored file changed or is corrupt; delete it (or the cache) and build again";
+
+export class FileLayer implements Layer {
+  readonly path: string;
+  readonly info: Readonly<FileLayerInfo>;
+  readonly #opts: FileLayerOptions;
+
+  constructor(path: string, info: FileLayerInfo, opts: FileLayerOptions = {}) {
+    this.path = path;
+    this.info = Object.freeze({ ...info });
+    this.#opts = opts;
+  }
+
+  async digest(): Promise<Digest> {
+    return this.info.digest;
+  }
+
+  async diffId(): Promise<Digest> {
+    return this.info.diffId;
+  }
+
+  async size(): Promise<number> {
+    return this.info.size;
+  }
+
+  async mediaType(): Promise<string> {
+    return this.info.mediaType;
+  }
+
+  /** The descriptor fields of this blob, for manifests. */
+  descriptor(): { mediaType: string; digest: Digest; size: number } {
+    return { mediaType: this.info.mediaType, digest: this.info.digest, size: this.info.size };
+  }
+
+  async open(): Promise<Readable> {
+    const { digest, size } = this.info;
+    const hint = this.#opts.hint ?? STORED_FILE_HINT;
+    const start = this.#opts.offset ?? 0;
+    // `end` is inclusive. For a whole file, reading one byte past the descriptor lets the verifier
+    // catch an oversized blob; inside an archive the next byte is tar padding, so stop exactly.
+    const end = this.#opts.offset === undefined ? start + size : start + size - 1;
+    const src = createReadStream(this.path, { start, end: Math.max(end, start), highWaterMark: 1024 * 1024 });
+    const check = new VerifyStream(digest, size, `layer ${digest} in ${this.path}`, { hint });
+    src.on("error", (e: NodeJS.ErrnoException) =>
+      check.destroy(e.code === "ENOENT" ? new MapBuildError("E_INPUT_FORMAT", `layer blob ${digest} is missing: ${this.path}`, { hint, cause: e }) : e),
+    );
+    return src.pipe(check);
+  }
+
+  /** Delete the file if this layer owns it; safe to call twice. */
+  async dispose(): Promise<void> {
+    if (this.#opts.owned) await rm(this.path, { force: true });
+  }
+}
+
+/** Wrap a blob file whose metadata is known (a cache entry, a written layer). */
+export function layerFromFile(path: string, info: FileLayerInfo, opts: FileLayerOptions = {}): FileLayer {
+  return new FileLayer(path, info, opts);
+}
+
+export interface FileLayerSpec extends Omit<FileLayerInfo, "digest"> {
+  file: string;
+  offset?: number;
+  /** Known up front, or worked out on first use (e.g. by hashing a gzip member of an archive). */
+  digest: Digest | (() => Promise<Digest>);
+}
+
+/** A layer of a local image (OCI layout, docker archive): a FileLayer once its digest is known. */
 export function fileLayer(spec: FileLayerSpec): Layer {
-  let digest: Promise<Digest> | undefined;
-  const getDigest = (): Promise<Digest> =>
-    (digest ??= typeof spec.digest === "function" ? spec.digest() : Promise.resolve(spec.digest));
+  let layer: Promise<FileLayer> | undefined;
+  const resolved = (): Promise<FileLayer> =>
+    (layer ??= (async () => {
+      const digest = typeof spec.digest === "function" ? await spec.digest() : spec.digest;
+      const info = { digest, diffId: spec.diffId, size: spec.size, mediaType: spec.mediaType };
+      return new FileLayer(spec.file, info, { offset: spec.offset, hint: "the local image is incomplete or damaged; re-create it" });
+    })());
   return {
-    digest: getDigest,
+    digest: async () => (await resolved()).info.digest,
     diffId: async () => spec.diffId,
     size: async () => spec.size,
     mediaType: async () => spec.mediaType,
-    async open(): Promise<Readable> {
-      const d = await getDigest();
-      const start = spec.offset ?? 0;
-      // `end` is inclusive. For a whole file, reading one byte past the descriptor lets the verifier
-      // catch an oversized blob; inside an archive the next byte is tar padding, so stop exactly.
-      const end = spec.offset === undefined ? start + spec.size : start + spec.size - 1;
-      const src = createReadStream(spec.file, { start, end: Math.max(end, start) });
-      const check = new VerifyStream(d, spec.size, `layer ${d} in ${spec.file}`);
-      src.on("error", (e: NodeJS.ErrnoException) =>
-        check.destroy(
-          e.code === "ENOENT"
-            ? new MapBuildError("E_INPUT_FORMAT", `layer blob ${d} is missing: ${spec.file}`, {
-                hint: "the local image is incomplete; re-create it",
-                cause: e,
-              })
-            : e,
-        ),
-      );
-      return src.pipe(check);
-    },
+    open: async () => (await resolved()).open(),
   };
 }

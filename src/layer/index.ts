@@ -4,4 +4,5 @@ export { DEFAULT_OMIT_PARENT_DIRS } from "./normalize-entries.js";
 export { DEFAULT_GZIP_LEVEL, writeLayer, type WriteLayerOptions } from "./write-layer.js";
 export { GZIP_BLOCK_SIZE } from "./block-gzip-writer.js";
 export { writeLayers, type LayerSpec, type WriteLayersOptions } from "./write-layers.js";
-export { FileLayer, layerFromFile, type FileLayerInfo } from "./file-layer.js";
+// The one file layer lives in image/ (local images use it too); re-exported for layer writers and the cache.
+export { FileLayer, layerFromFile, type FileLayerInfo } from "../image/index.js";

@@ -9,12 +9,11 @@ import { open, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { MapBuildError, isMapBuildError, toMapBuildError } from "../errors.js";
-import { layerMediaType, type Compression, type ManifestFamily } from "../image/index.js";
+import { FileLayer, layerMediaType, type Compression, type ManifestFamily } from "../image/index.js";
 import type { Digest } from "../digest.js";
 import type { ProgressSink } from "../progress.js";
 import { BlockGzipWriter, defaultGzipConcurrency } from "./block-gzip-writer.js";
 import type { LayerEntry } from "./entry.js";
-import { FileLayer } from "./file-layer.js";
 import { HashTap } from "./hash-tap.js";
 import { DEFAULT_OMIT_PARENT_DIRS, normalizeEntries } from "./normalize-entries.js";
 import { contentSize, tarChunks } from "./tar-chunks.js";
@@ -137,7 +136,7 @@ export async function writeLayer(entries: readonly LayerEntry[], opts: WriteLaye
       size: blob.bytes(),
       mediaType: layerMediaType(opts.family, opts.compression),
     },
-    true,
+    { owned: true },
   );
 }
 

@@ -5,7 +5,7 @@
  */
 import { runBounded } from "../run-bounded.js";
 import type { LayerEntry } from "./entry.js";
-import type { FileLayer } from "./file-layer.js";
+import type { FileLayer } from "../image/index.js";
 import { writeLayer, type WriteLayerOptions } from "./write-layer.js";
 
 export interface LayerSpec {
