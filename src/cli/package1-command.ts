@@ -60,7 +60,8 @@ Examples:
 
   # map-build's own outputs: push next to the base, keep the tag as given
   map-build package my_app --format 1.0 -c app.yaml --platform x86_64 -t registry.example.com/apps/my_app:1.0 \\
-      --exact-tag --base-image registry.example.com/base/pytorch:25.08-py3 --push
+      --exact-tag --base-image registry.example.com/base/pytorch:25.08-py3 --push \\
+      --cache-repo registry.example.com/apps/map-build-cache    # layers shared between CI runners
 
 The image is tagged <name>-<platform>-<config>-<linux-arch>:<tag or app version> as holoscan-cli
 did, unless --exact-tag. Nothing is built or run: C++ apps must be prebuilt (pass the binary).

@@ -9,6 +9,7 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { packageMap } from "../../src/builder/index.js";
 import type { PackageMapOptions, PackageMapResult } from "../../src/builder/index.js";
@@ -19,6 +20,7 @@ import { startRegistry, type TestRegistry } from "../helpers/registry.js";
 import { pythonBaseLayout, PYTHON_BASE_TAG } from "../helpers/python-base.js";
 import { REPO_ROOT, runCliInProcess } from "../helpers/cli.js";
 import { explicitKeychain } from "../../src/registry/keychain/index.js";
+import { writeWheel } from "../python/wheel-factory.js";
 import { validateImage } from "../helpers/validate/validate.js";
 
 const OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
@@ -157,5 +159,32 @@ describe("layer cache repository (--cache-repo)", () => {
     assert.equal(b.result.warnings.length, 1, b.result.warnings.join("\n"));
     assert.match(b.result.warnings[0]!, /could not be read: .*rejected.*\(.+\); building without it/);
     assert.equal(b.result.cacheRepo?.written, 0);
+  });
+
+  it("MAP 1.0 (--format 1.0) shares its layers too, the Python dependencies included", async () => {
+    const app = join(dir, "m1app");
+    const wheels = join(dir, "wheels");
+    await mkdir(app);
+    await writeFile(join(app, "__main__.py"), "print('hi')\n");
+    await mkdir(wheels);
+    await writeWheel(wheels, { name: "monai-deploy-app-sdk", version: "3.0.0", files: { "monai/deploy/__init__.py": "" }, requires: ["holoscan"] });
+    await writeWheel(wheels, { name: "holoscan", version: "3.1.0", files: { "holoscan/__init__.py": "" } });
+    await writeWheel(wheels, { name: "scikit-image", version: "0.20.0", files: { "skimage/__init__.py": "" } }); // app.yaml's requirement
+    const m1 = async (cacheDir: string, output: string[]) => {
+      const r = await runCliInProcess(
+        ["package", app, "--format", "1.0", "-c", join(REPO_ROOT, "test/unit/map1/fixtures/monai-module/app.yaml"), "-t", `${reg.host}/apps/m1:1`, "--exact-tag",
+          "--platform", "x64-workstation", "--base-image", base, "--wheelhouse", wheels, "--cache-repo", `${reg.host}/ci/m1-cache`, "--json", ...output],
+        { env: { MAP_BUILD_CACHE_DIR: join(dir, cacheDir), SOURCE_DATE_EPOCH: undefined, MAP_BUILD_REGISTRY_USER: USER, MAP_BUILD_REGISTRY_PASSWORD: PASSWORD }, cwd: dir },
+      );
+      assert.equal(r.code, 0, r.stderr);
+      return JSON.parse(r.stdout) as PackageMapResult;
+    };
+    const first = await m1("m1-cache-a", ["--oci-layout", join(dir, "m1-layout")]);
+    const second = await m1("m1-cache-b", ["--push"]);
+    assert.equal(second.digest, first.digest);
+    const added = second.layers.filter((l) => l.origin !== "base");
+    assert.ok(added.some((l) => l.role === "python-deps"), added.map((l) => l.role).join(","));
+    assert.deepEqual(added.filter((l) => l.origin !== "cached").map((l) => l.role), [], "every added layer came from the cache repository");
+    assert.equal(second.cacheRepo?.hits, added.length);
   });
 });
