@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { MapBuildError, isMapBuildError } from "../errors.js";
 import { appendLayers, layerForFamily, type ConfigChanges, type History, type Image, type LayerAddition } from "../image/index.js";
 import { FileLayer } from "../layer/index.js";
-import { openLayerCache, writeLayerCached, type RemoteLayerLookup } from "../cache/index.js";
+import { openLayerCache, writeDeferredLayerCached, writeLayerCached, type RemoteLayerLookup } from "../cache/index.js";
 import { CacheRepo, type PublishItem } from "../cache-repo/index.js";
 import { parseReference } from "../reference/index.js";
 import type { ImageReference } from "../reference/index.js";
@@ -18,7 +18,7 @@ import { silentLogger, type Logger } from "../progress.js";
 import type { SinkContext } from "../sinks/index.js";
 import { runBounded } from "../run-bounded.js";
 import { makeScratchDir } from "../scratch-dir.js";
-import { sbomLayer, type PlannedLayer } from "../map/index.js";
+import { sbomLayer, type NewLayer } from "../map/index.js";
 import { attest, preflightAttestations, renderSbom } from "./attestations.js";
 import type { BuildFacts, BuildParameters } from "../sbom/index.js";
 import type { Layer } from "../image/index.js";
@@ -28,7 +28,7 @@ import { outputLabel, roleTable, sinkProgress } from "./progress-roles.js";
 /** The options both formats share (PackageMapOptions minus the legacy-only fields). */
 export type CommonBuildOptions = Pick<
   PackageMapOptions,
-  | "tag" | "compression" | "compressionLevel" | "noCache" | "cacheDir" | "cacheMaxBytes" | "cacheRepo" | "cacheRepoReadonly" | "sourceDateEpoch" | "tmpDir" | "sinks"
+  | "tag" | "compression" | "compressionLevel" | "noCache" | "cacheDir" | "cacheMaxBytes" | "cacheRepo" | "cacheRepoReadonly" | "cacheNow" | "sourceDateEpoch" | "tmpDir" | "sinks"
   | "keychain" | "insecureRegistries" | "registryTuning" | "progress" | "logger" | "signal" | "supplyChain"
 >;
 
@@ -66,7 +66,7 @@ export async function runBuild<R>(opts: CommonBuildOptions, body: (ctx: BuildCon
   const work = await makeScratchDir(opts.tmpDir ?? tmpdir());
   const built: FileLayer[] = [];
   try {
-    const cache = opts.noCache || !opts.cacheDir ? undefined : await openLayerCache({ dir: opts.cacheDir, ...(opts.cacheMaxBytes === undefined ? {} : { maxBytes: opts.cacheMaxBytes }) });
+    const cache = opts.noCache || !opts.cacheDir ? undefined : await openLayerCache({ dir: opts.cacheDir, ...(opts.cacheMaxBytes === undefined ? {} : { maxBytes: opts.cacheMaxBytes }), ...(opts.cacheNow ? { now: opts.cacheNow } : {}) });
     return await body({ tag, work, logger, client: getClient, sinkContext, cache, cacheRepo, warnings, built, ...(startedOn ? { startedOn } : {}) });
   } catch (e) {
     if (opts.signal?.aborted && !isMapBuildError(e)) throw new MapBuildError("E_INTERRUPTED", "interrupted", { cause: e });
@@ -82,7 +82,7 @@ export interface AssembleInput {
   base: Image;
   family: Parameters<typeof layerForFamily>[1];
   /** New layers, least often changed first. */
-  planned: readonly PlannedLayer[];
+  planned: readonly NewLayer[];
   changes: ConfigChanges;
   /** `created_by` of the config-only step (ENV, LABEL, USER, …) in the image history. */
   configStep: string;
@@ -101,18 +101,11 @@ export async function assembleImage(ctx: BuildContext, opts: CommonBuildOptions,
   const fromCache = new Set<number>();
   const remote = cacheRepoLookup(ctx, opts);
   const toPublish: PublishItem[] = [];
-  const writeOne = async (p: PlannedLayer, i: number, signal: AbortSignal | undefined) => {
+  const writeOne = async (p: NewLayer, i: number, signal: AbortSignal | undefined) => {
     const compression = opts.compression === "none" || !p.compressible ? "none" : "gzip";
-    const { layer, cached, key, remote: fromRepo } = await writeLayerCached(ctx.cache, p.entries, {
-      compression,
-      level: opts.compressionLevel,
-      family,
-      tmpDir: ctx.work,
-      mtime,
-      id: p.id,
-      progress: opts.progress,
-      signal,
-    }, remote ? { remote } : {});
+    const writeOpts = { compression, level: opts.compressionLevel, family, tmpDir: ctx.work, mtime, id: p.id, progress: opts.progress, signal } as const;
+    const deps = remote ? { remote } : {};
+    const { layer, cached, key, remote: fromRepo } = "deferred" in p ? await writeDeferredLayerCached(ctx.cache, p.deferred, writeOpts, deps) : await writeLayerCached(ctx.cache, p.entries, writeOpts, deps);
     if (key !== undefined && !fromRepo) toPublish.push({ key, layer, id: p.id });
     if (cached) {
       fromCache.add(i);

@@ -46,6 +46,8 @@ export interface PackageMapOptions {
   pythonVersion?: string;
   /** Index hosts (host or host:port) reached without TLS verification (pip's trusted-host). */
   trustedHosts?: string[];
+  /** Constraint files (pip's `constraint` setting): they limit versions of what is required, never add a package. */
+  constraintFiles?: string[];
   /** Pre-releases may satisfy requirements. */
   pre?: boolean;
   /** Use no index at all, only local wheel folders (pip's no-index). */
@@ -75,6 +77,11 @@ export interface PackageMapOptions {
   cacheRepo?: string;
   /** Look layers up in `cacheRepo` but write nothing there (jobs whose output must not be trusted). */
   cacheRepoReadonly?: boolean;
+  /**
+   * The layer cache's clock (ms since the epoch; default Date.now): inputs changed within ~2 s of
+   * it are hashed but not remembered (stat-index.ts). Tests inject one instead of waiting.
+   */
+  cacheNow?: () => number;
   /** Seconds since the epoch for every timestamp (SOURCE_DATE_EPOCH); default 0. */
   sourceDateEpoch?: number;
   tmpDir?: string;
@@ -147,7 +154,7 @@ export interface PackageMap1Options
   extends Pick<
     PackageMapOptions,
     | "tag" | "base" | "timeout" | "version" | "sdkVersion" | "noSdk" | "sdkWheel" | "wheelhouse" | "findLinks" | "indexUrl"
-    | "extraIndexUrls" | "pythonVersion" | "compression" | "compressionLevel" | "noCache" | "cacheDir" | "cacheMaxBytes" | "cacheRepo" | "cacheRepoReadonly" | "sourceDateEpoch"
+    | "extraIndexUrls" | "constraintFiles" | "pythonVersion" | "compression" | "compressionLevel" | "noCache" | "cacheDir" | "cacheMaxBytes" | "cacheRepo" | "cacheRepoReadonly" | "cacheNow" | "sourceDateEpoch"
     | "tmpDir" | "sinks" | "keychain" | "insecureRegistries" | "registryTuning" | "progress" | "logger" | "signal"
   > {
   format: "1.0";

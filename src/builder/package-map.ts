@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { hostPlatform, imageFamily, parsePlatform } from "../image/index.js";
 import {
   analyzeApp, appLayer, buildFactLabels, mapConfigChanges, modelLayer, planModels, renderExecutor, renderManifests, requirementsList,
-  resolveAppMetadata, skeletonLayer, withSdkRequirements, type ModelPlan, type PlannedLayer,
+  resolveAppMetadata, skeletonLayer, withSdkRequirements, type ModelPlan, type NewLayer,
 } from "../map/index.js";
 import { assembleImage, runBuild } from "./assemble.js";
 import { baseIdentity, openBaseImage } from "../source/index.js";
@@ -49,6 +49,7 @@ export async function packageMap(opts: PackageMapOptions | PackageMap1Options): 
       platform,
       work,
       cacheDir: opts.cacheDir ?? join(work, "cache"),
+      ...(cache ? { digestFile: (p: string) => cache.contentDigest([p], opts.signal) } : {}),
       logger,
     });
     warnings.push(...python.warnings);
@@ -92,7 +93,7 @@ export async function packageMap(opts: PackageMapOptions | PackageMap1Options): 
     const modelLayers = await Promise.all(models.map((m) => modelLayer(m)));
     const appPlanned = await appLayer(app, opts.appPath, withSdkRequirements(pip, python.sdkRequires, opts));
     const skeleton = skeletonLayer(changes, executor, manifests.appJson, manifests.pkgJson);
-    const planned: PlannedLayer[] = [...python.layers, ...modelLayers, appPlanned, skeleton];
+    const planned: NewLayer[] = [...python.layers, ...modelLayers, appPlanned, skeleton];
     // the SBOM's facts: every file was hashed for the cache key already (stat index), or is in memory
     const facts = async (layers: readonly Layer[]) =>
       collectBuildFacts({

@@ -20,7 +20,7 @@ import { dockerTarballSink } from "../sinks/index.js";
 import { assembleImage, runBuild } from "./assemble.js";
 import { openBaseImage } from "../source/index.js";
 import { docsLayer, folderLayer, libLayer, map1AppLayer, map1SkeletonLayer, ownUserSite, userLayer } from "./map1-entries.js";
-import { modelLayer, type PlannedLayer } from "../map/index.js";
+import { editDeferred, modelLayer, type NewLayer } from "../map/index.js";
 import type { PackageMap1Options, PackageMapResult } from "./options.js";
 import { checkBasePlatform } from "./preflight.js";
 import { pythonLayers, type SdkChoice } from "./python-layers.js";
@@ -112,6 +112,7 @@ export async function packageMap1(opts: PackageMap1Options): Promise<PackageMapR
             platform,
             work: ctx.work,
             cacheDir: opts.cacheDir ?? join(ctx.work, "cache"),
+            ...(ctx.cache ? { digestFile: (p: string) => ctx.cache!.contentDigest([p], opts.signal) } : {}),
             logger: ctx.logger,
             sdk: sdkChoice(sdk, sdkVersion),
             installFor: (py) => ({
@@ -149,9 +150,9 @@ export async function packageMap1(opts: PackageMap1Options): Promise<PackageMapR
     });
     const libs = opts.addLibs?.length ? await libLayer(opts.addLibs) : undefined;
     const command = JSON.parse(appCommand(app.kind, app.file)) as string[];
-    const planned: PlannedLayer[] = [
+    const planned: NewLayer[] = [
       account.layer,
-      ...(python?.layers ?? []).map((l) => ({ ...l, entries: ownUserSite(l.entries, home, account.edit.homeMode, ids) })),
+      ...(python?.layers ?? []).map((l) => editDeferred(l, { ownUserSite: [home, account.edit.homeMode, ids] }, (es) => ownUserSite(es, home, account.edit.homeMode, ids))),
       ...(await Promise.all(models.map((m) => modelLayer(m, { ignore: isIgnored })))),
       ...(opts.docs ? [await docsLayer(opts.docs)] : []),
       ...(libs ? [libs.layer] : []),

@@ -8,10 +8,11 @@ import { basename, join, resolve } from "node:path";
 import { MapBuildError, optionName } from "../errors.js";
 import { writeFileAtomic } from "../atomic-file.js";
 import type { Image, ImageConfig, PlatformSpec } from "../image/index.js";
+import { hashFile } from "../hash-file.js";
 import type { LayerEntry } from "../layer/index.js";
-import { pep440ToSemver, type AppInfo, type PlannedLayer, type RequirementsList } from "../map/index.js";
+import { pep440ToSemver, type AppInfo, type DeferredLayer, type RequirementsList } from "../map/index.js";
 import type { Logger } from "../progress.js";
-import type { InstallTarget } from "../python/index.js";
+import type { InstallTarget, ResolvePythonDepsResult } from "../python/index.js";
 import type { PythonDistribution } from "../sbom/index.js";
 import type { PackageMapOptions } from "./options.js";
 import { importsSdk } from "./sdk-import.js";
@@ -19,7 +20,8 @@ import { importsSdk } from "./sdk-import.js";
 export const SDK_DIST = "monai-deploy-app-sdk";
 
 export interface PythonLayers {
-  layers: PlannedLayer[];
+  /** The deps layer, planned only when the layer cache misses (keyed by the wheels' digests). */
+  layers: DeferredLayer[];
   /** Semver of the installed SDK, for the manifests and the sdk_version label. */
   sdkVersion?: string;
   /**
@@ -78,6 +80,8 @@ export interface PythonLayerContext {
   /** Scratch dir of this build. */
   work: string;
   cacheDir: string;
+  /** sha256 (hex) of a local file; default reads it. The layer cache's stat index makes unchanged wheels free. */
+  digestFile?: (path: string) => Promise<string>;
   logger: Logger;
   /** The SDK to install; default the legacy App SDK when the app imports it. */
   sdk?: SdkChoice;
@@ -87,7 +91,7 @@ export interface PythonLayerContext {
 
 export type PythonLayerOptions = Pick<
   PackageMapOptions,
-  | "noSdk" | "sdkWheel" | "sdkVersion" | "wheelhouse" | "findLinks" | "indexUrl" | "extraIndexUrls" | "trustedHosts" | "noIndex"
+  | "noSdk" | "sdkWheel" | "sdkVersion" | "wheelhouse" | "findLinks" | "indexUrl" | "extraIndexUrls" | "trustedHosts" | "noIndex" | "constraintFiles"
   | "defaultIndexUrl" | "locked" | "pre" | "lockFile" | "strictLibs" | "pythonVersion" | "noCache" | "signal"
 >;
 
@@ -113,7 +117,7 @@ export async function pythonLayers(pip: Pick<RequirementsList, "pipPackages" | "
   if (nothingToInstall) return { layers: [], sdkRequires: [], installed: [], distributions: [], inBase: new Map(), warnings: [] };
 
   // loaded only when there is something to install: most builds never need the resolver
-  const [{ formatPylock, normalizeName, readWheelMetadata, resolvePythonDeps }, { pythonTarget }] = await Promise.all([
+  const [{ formatPylock, normalizeName, resolvePythonDeps }, { pythonTarget }] = await Promise.all([
     import("../python/index.js"),
     import("./python-target.js"),
   ]);
@@ -143,6 +147,9 @@ export async function pythonLayers(pip: Pick<RequirementsList, "pipPackages" | "
     locked: opts.locked,
     pre: opts.pre,
     cacheDir: join(ctx.cacheDir, "wheels"),
+    ...(opts.noCache ? {} : { factsCacheDir: ctx.cacheDir }),
+    ...(ctx.digestFile ? { digestFile: ctx.digestFile } : {}),
+    ...(opts.constraintFiles?.length ? { constraintFiles: opts.constraintFiles } : {}),
     installed: inBase,
     ...(ctx.installFor ? { install: ctx.installFor(target.pythonVersion) } : {}),
     signal: opts.signal,
@@ -151,7 +158,7 @@ export async function pythonLayers(pip: Pick<RequirementsList, "pipPackages" | "
   for (const k of deps.skipped) ctx.logger.info(`${k.name} ${k.version} in the base satisfies ${k.requirement}: not installed`);
   const sdk = deps.installed.find((d) => normalizeName(d.name) === sdkDist);
   const sdkWheel = deps.wheels.find((w) => normalizeName(w.name) === sdkDist);
-  const sdkRequires = sdkWheel ? (await readWheelMetadata(sdkWheel.file)).requiresDist.filter((r) => !/\bextra\s*==/.test(r)) : [];
+  const sdkRequires = sdkWheel ? sdkWheel.metadata.requiresDist.filter((r) => !/\bextra\s*==/.test(r)) : [];
   const sdkVersion = sdk ? pep440ToSemver(sdk.version) : undefined;
   const lock = deps.wheels.map((w) => ({ name: w.name, version: w.version, filename: w.filename, sha256: w.sha256, ...(w.location ? { location: w.location } : {}) }));
   if (opts.lockFile) await writeFileAtomic(resolve(opts.lockFile), formatPylock(lock));
@@ -167,19 +174,27 @@ export async function pythonLayers(pip: Pick<RequirementsList, "pipPackages" | "
     };
   });
   const known = { installed: deps.installed, distributions, inBase: new Map([...inBase].map(([name, d]) => [name, d.version])), pythonVersion: target.pythonVersion, warnings };
-  if (deps.entries.length === 0) return { layers: [], sdkVersion, sdkRequires, ...known };
+  if (deps.wheels.length === 0) return { layers: [], sdkVersion, sdkRequires, ...known };
+  // the resolved set, in the image too (host paths left out: the digest must not depend on them)
+  const imageLock = formatPylock(lock.map(({ location, ...l }) => (location && /^https?:/.test(location) ? { ...l, location } : l)));
+  return { layers: [depsLayer(deps, imageLock, ctx.digestFile ?? hashFile)], sdkVersion, sdkRequires, ...known };
+}
+
+/**
+ * The deps layer, keyed by what decides it (the plan key: wheel digests, install target; and the
+ * lock written into it): an app-only rebuild takes it from the cache without opening a wheel.
+ */
+function depsLayer(deps: ResolvePythonDepsResult, imageLock: string, digestFile: (path: string) => Promise<string>): DeferredLayer {
+  const lock = lockEntry(deps.installTarget, imageLock);
   return {
-    layers: [
-      {
-        id: "python-deps",
-        // the resolved set, in the image too (host paths left out: the digest must not depend on them)
-        entries: [...deps.entries, lockEntry(deps.installTarget, formatPylock(lock.map(({ location, ...l }) => (location && /^https?:/.test(location) ? { ...l, location } : l))))],
-        createdBy: `map-build: pip install --user ${deps.installed.map((d) => `${d.name}==${d.version}`).join(" ")}`,
-        compressible: true,
-      },
-    ],
-    sdkVersion,
-    sdkRequires,
-    ...known,
+    id: "python-deps",
+    deferred: {
+      description: JSON.stringify({ plan: deps.planKey, lock: imageLock }),
+      plan: async () => [...(await deps.plan()), lock],
+      // a wheel replaced while the layer was written: its RECORD may describe other bytes than the key
+      unchanged: async () => (await Promise.all(deps.wheels.map(async (w) => (await digestFile(w.file).catch(() => "")) === w.sha256))).every(Boolean),
+    },
+    createdBy: `map-build: pip install --user ${deps.installed.map((d) => `${d.name}==${d.version}`).join(" ")}`,
+    compressible: true,
   };
 }

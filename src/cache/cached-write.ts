@@ -4,8 +4,9 @@
  * cannot store (disk full, read-only) still returns the freshly written layer.
  */
 import { layerMediaType, type Layer } from "../image/index.js";
-import { writeLayer, type FileLayer, type LayerEntry, type WriteLayerOptions } from "../layer/index.js";
+import { writeLayer, type DeferredEntries, type FileLayer, type LayerEntry, type WriteLayerOptions } from "../layer/index.js";
 import type { LayerCache } from "./layer-cache.js";
+import { describedLayerKey } from "./layer-key.js";
 
 export interface CachedWriteResult<R extends Layer = never> {
   /** A FileLayer unless `remote` answered (then whatever it handed back). */
@@ -41,26 +42,50 @@ export async function writeLayerCached<R extends Layer = never>(
   writeOpts: WriteLayerOptions,
   deps: CachedWriteDeps<R> = {},
 ): Promise<CachedWriteResult<R>> {
-  const write = deps.write ?? writeLayer;
-  if (cache === undefined) return { layer: await write(entries, writeOpts), cached: false };
-
+  if (cache === undefined) return { layer: await (deps.write ?? writeLayer)(entries, writeOpts), cached: false };
   const inputs = await cache.inputsFor(entries, writeOpts);
+  return throughCache(cache, inputs.key, async () => entries, () => cache.inputsUnchanged(inputs), writeOpts, deps);
+}
+
+/**
+ * The same for entries planned only on a miss: the key comes from their description, so a hit
+ * (local or remote) costs neither planning nor reading any input.
+ */
+export async function writeDeferredLayerCached<R extends Layer = never>(
+  cache: LayerCache | undefined,
+  deferred: DeferredEntries,
+  writeOpts: WriteLayerOptions,
+  deps: CachedWriteDeps<R> = {},
+): Promise<CachedWriteResult<R>> {
+  if (cache === undefined) return { layer: await (deps.write ?? writeLayer)(await deferred.plan(), writeOpts), cached: false };
+  const unchanged = async () => (deferred.unchanged ? deferred.unchanged() : true);
+  return throughCache(cache, describedLayerKey(deferred.description, writeOpts), () => deferred.plan(), unchanged, writeOpts, deps);
+}
+
+async function throughCache<R extends Layer>(
+  cache: LayerCache,
+  key: string,
+  entries: () => Promise<readonly LayerEntry[]>,
+  unchanged: () => Promise<boolean>,
+  writeOpts: WriteLayerOptions,
+  deps: CachedWriteDeps<R>,
+): Promise<CachedWriteResult<R>> {
   const id = writeOpts.id ?? "layer";
-  const local = await cache.get(inputs.key);
-  const remote = local ? undefined : await deps.remote?.(inputs.key, { mediaType: layerMediaType(writeOpts.family, writeOpts.compression), id });
+  const local = await cache.get(key);
+  const remote = local ? undefined : await deps.remote?.(key, { mediaType: layerMediaType(writeOpts.family, writeOpts.compression), id });
   const hit = local ?? remote;
   if (hit !== undefined) {
     const [size, digest] = [await hit.size(), await hit.digest()];
     writeOpts.progress?.({ id, phase: "cached", bytes: size, total: size, detail: digest });
-    return { layer: hit, cached: true, key: inputs.key, ...(remote ? { remote: true } : {}) };
+    return { layer: hit, cached: true, key, ...(remote ? { remote: true } : {}) };
   }
 
-  const layer = await write(entries, { ...writeOpts, tmpDir: cache.tmpDir });
+  const layer = await (deps.write ?? writeLayer)(await entries(), { ...writeOpts, tmpDir: cache.tmpDir });
   // An input edited while the layer was written: the key describes other bytes than the layer
   // holds, so storing it would make the cache lie. Use the layer for this build only.
-  if (!(await cache.inputsUnchanged(inputs))) return { layer, cached: false };
+  if (!(await unchanged())) return { layer, cached: false };
   try {
-    return { layer: await cache.put(inputs.key, layer, { move: true }), cached: false, key: inputs.key };
+    return { layer: await cache.put(key, layer, { move: true }), cached: false, key };
   } catch {
     return { layer, cached: false };
   }

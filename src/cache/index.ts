@@ -1,5 +1,5 @@
 export { DEFAULT_CACHE_MAX_BYTES, defaultCacheDir } from "./cache-dir.js";
-export { writeLayerCached, type CachedWriteDeps, type CachedWriteResult, type RemoteLayerLookup } from "./cached-write.js";
+export { writeDeferredLayerCached, writeLayerCached, type CachedWriteDeps, type CachedWriteResult, type RemoteLayerLookup } from "./cached-write.js";
 export type { PruneOptions, PruneResult } from "./cache-prune.js";
 export { LayerCache, openLayerCache, type CachedLayerInfo, type LayerCacheOptions, type LayerCacheStats } from "./layer-cache.js";
 export { LAYER_CACHE_FORMAT, type LayerInputs, type LayerKeyOptions } from "./layer-key.js";

@@ -60,8 +60,18 @@ export async function describeLayerInputs(entries: readonly LayerEntry[], opts: 
   }, { limit: HASH_CONCURRENCY, signal: opts.signal });
   await index.save();
 
+  const header = layerKeyHeader(opts);
+  // writeLayer sorts entries by path, so their order here must not change the key.
+  const lines = entries.map((e) => JSON.stringify(describe(e, contentDigests.get(e)))).sort(comparePaths);
+  const hash = createHash("sha256").update(JSON.stringify(header)).update("\n");
+  for (const line of lines) hash.update(line).update("\n");
+  return { key: hash.digest("hex"), files };
+}
+
+/** The write options that fix the bytes, as hashed into every key. */
+function layerKeyHeader(opts: LayerKeyOptions): Record<string, unknown> {
   const level = opts.compression === "gzip" ? (opts.level ?? DEFAULT_GZIP_LEVEL) : null;
-  const header = {
+  return {
     format: "map-build layer",
     v: LAYER_CACHE_FORMAT,
     compression: opts.compression,
@@ -73,11 +83,15 @@ export async function describeLayerInputs(entries: readonly LayerEntry[], opts: 
     mtime: opts.mtime ?? 0,
     omitParentDirs: [...new Set(opts.omitParentDirs ?? DEFAULT_OMIT_PARENT_DIRS)].sort(),
   };
-  // writeLayer sorts entries by path, so their order here must not change the key.
-  const lines = entries.map((e) => JSON.stringify(describe(e, contentDigests.get(e)))).sort(comparePaths);
-  const hash = createHash("sha256").update(JSON.stringify(header)).update("\n");
-  for (const line of lines) hash.update(line).update("\n");
-  return { key: hash.digest("hex"), files };
+}
+
+/**
+ * The key of a layer whose entries are planned only on a miss (DeferredEntries): the write options
+ * plus the caller's description of the inputs. Marked as such, so it never equals a key computed
+ * from an entry list.
+ */
+export function describedLayerKey(description: string, opts: LayerKeyOptions): string {
+  return createHash("sha256").update(JSON.stringify({ ...layerKeyHeader(opts), described: true })).update("\n").update(description).digest("hex");
 }
 
 /**

@@ -54,3 +54,19 @@ export interface HardlinkEntry extends EntryBase {
 }
 
 export type LayerEntry = DirEntry | FileEntry | SymlinkEntry | HardlinkEntry;
+
+/**
+ * The entries of a layer that are costly to plan (an install of wheels reads every RECORD), given
+ * as a description of their inputs and a planner: a layer cache keyed by the description is asked
+ * first, and `plan()` runs only when it misses.
+ */
+export interface DeferredEntries {
+  /**
+   * Everything that decides the planned entries and their bytes (input digests, the planner's
+   * version), e.g. canonical JSON. Two planners with one description must plan the same entries.
+   */
+  description: string;
+  plan(): Promise<LayerEntry[]>;
+  /** After the layer is written: false when an input changed meanwhile (the layer is then not cached). */
+  unchanged?(): Promise<boolean>;
+}

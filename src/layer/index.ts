@@ -1,4 +1,4 @@
-export type { DirEntry, EntrySource, FileEntry, HardlinkEntry, LayerEntry, SymlinkEntry } from "./entry.js";
+export type { DeferredEntries, DirEntry, EntrySource, FileEntry, HardlinkEntry, LayerEntry, SymlinkEntry } from "./entry.js";
 export { planFromDisk, type DiskMapping, type PlanOptions } from "./plan-from-disk.js";
 export { DEFAULT_OMIT_PARENT_DIRS } from "./normalize-entries.js";
 export { DEFAULT_GZIP_LEVEL, writeLayer, type WriteLayerOptions } from "./write-layer.js";

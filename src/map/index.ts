@@ -18,6 +18,6 @@ export {
 export { checkConformance, type ConformanceInput, type ConformanceResult, type ImageFileInfo } from "./conformance.js";
 export { buildFactLabels, readBuildFacts, SDK_LABEL, type BuildFacts } from "./build-facts.js";
 export { safeAppFileName } from "./app-file-name.js";
-export { appLayer, modelLayer, sbomLayer, skeletonLayer, type PlannedLayer } from "./map-entries.js";
+export { appLayer, editDeferred, modelLayer, sbomLayer, skeletonLayer, type DeferredLayer, type NewLayer, type PlannedLayer } from "./map-entries.js";
 export { resolveAppMetadata, type AppMetadata, type AppOverrides } from "./app-metadata.js";
 export { requirementsList, withSdkRequirements, type RequirementsList, type RequirementsOverride } from "./requirements-list.js";

@@ -4,7 +4,7 @@
  * one layer per model, then the app, then the MAP skeleton (manifests, executor, directories).
  */
 import { basename, join } from "node:path";
-import type { DiskMapping, LayerEntry } from "../layer/index.js";
+import type { DeferredEntries, DiskMapping, LayerEntry } from "../layer/index.js";
 import { planFromDisk, type PlanOptions } from "../layer/index.js";
 import type { AppInfo } from "./app-analysis.js";
 import { isIgnored } from "./ignore.js";
@@ -19,6 +19,29 @@ export interface PlannedLayer {
   createdBy: string;
   /** Store uncompressed (model weights barely shrink under gzip: facts.md). */
   compressible: boolean;
+}
+
+/** A layer whose entries are planned only when the layer cache does not hold it (the Python deps). */
+export interface DeferredLayer extends Omit<PlannedLayer, "entries"> {
+  deferred: DeferredEntries;
+}
+
+export type NewLayer = PlannedLayer | DeferredLayer;
+
+/**
+ * A deferred layer with its planned entries changed by `edit`; `how` describes the edit (its
+ * parameters), so the cache key changes with it.
+ */
+export function editDeferred(layer: DeferredLayer, how: unknown, edit: (entries: LayerEntry[]) => LayerEntry[]): DeferredLayer {
+  const d = layer.deferred;
+  return {
+    ...layer,
+    deferred: {
+      description: JSON.stringify([d.description, how]),
+      plan: async () => edit(await d.plan()),
+      ...(d.unchanged ? { unchanged: () => d.unchanged!() } : {}),
+    },
+  };
 }
 
 const bytes = (s: string | Uint8Array) => (typeof s === "string" ? Buffer.from(s, "utf8") : s);

@@ -11,7 +11,7 @@ import { Transform, type Readable } from "node:stream";
 import { MapBuildError } from "../errors.js";
 import type { DirEntry, FileEntry, LayerEntry } from "../layer/index.js";
 import { launcherScript, parseScriptEntryPoints } from "./console-scripts.js";
-import { csvLine, readWheel, type LicenseMetadata, type WheelContents } from "./wheel-metadata.js";
+import { csvLine, readWheel, type LicenseMetadata, type RecordRow, type WheelContents } from "./wheel-metadata.js";
 import { openZipMember, readZipMember, type ZipMember } from "./zip-reader.js";
 
 export interface InstallTarget {
@@ -102,7 +102,6 @@ async function hashMember(file: string, m: ZipMember, algo: string): Promise<{ s
 /**
  * A member's bytes as the layer is written, checked in that same pass: the sha256 must be the one
  * RECORD (or a plan-time hash) gave and the size the central directory's, else the write fails.
- * `inflated` counts members opened (tests check that a cache hit inflates nothing).
  */
 function verifiedStream(file: string, label: string, m: ZipMember, sha256: string): () => Promise<Readable> {
   return async () => {
@@ -114,131 +113,176 @@ function verifiedStream(file: string, label: string, m: ZipMember, sha256: strin
         cb(b64url(h.digest()) === sha256 && size === m.size ? null : new MapBuildError("E_DIGEST_MISMATCH", `${label}: "${m.name}" does not match its RECORD entry (hash or size differs)`, { hint: "the wheel is corrupt or was tampered with (or changed during the build); re-download it" }));
       },
     });
-    installHooks.onOpenMember?.(label, m.name);
     const src = await openZipMember(file, m);
     src.on("error", (e) => check.destroy(e));
     return src.pipe(check);
   };
 }
 
-/** Test hooks: count the wheel members opened for their content. */
-export const installHooks: { onOpenMember?: (wheel: string, member: string) => void } = {};
+/**
+ * Bump when the entries planned for the same wheels and target change (paths, modes, generated
+ * files): it is part of the deps layer's cache key (resolve.ts planKey).
+ */
+export const INSTALL_PLAN_VERSION = 1;
 
-/** Plan the entries for one or more wheels (deterministic: sorted by path). */
-export async function planWheelInstall(wheels: readonly WheelToInstall[], target: InstallTarget, limits: InstallLimits = {}): Promise<InstallPlan> {
-  const lim = { ...DEFAULT_LIMITS, ...limits };
-  const files = new Map<string, { entry: FileEntry; owner: string }>();
-  const installed: InstallPlan["installed"] = [];
-  const own = { uid: target.uid ?? 0, gid: target.gid ?? 0 };
-  const dataDir = target.dataDir ?? posix.dirname(target.scriptsDir);
-  const pyXY = /python(\d+\.\d+)/.exec(target.sitePackages)?.[1];
+const sha256Of = (data: Uint8Array) => b64url(createHash("sha256").update(data).digest());
 
-  const add = (path: string, mode: number, size: number, source: FileEntry["source"], owner: string) => {
-    const prev = files.get(path);
-    if (prev && prev.owner !== owner) {
-      throw new MapBuildError("E_PYTHON_DEPS", `${owner} and ${prev.owner} both install ${path}`, { hint: "two wheels provide the same file; keep only one of the packages" });
-    }
-    files.set(path, { entry: { type: "file", path, mode, size, source, ...own }, owner });
-  };
+/** What every wheel of one plan shares. */
+interface PlanContext {
+  target: InstallTarget;
+  limits: Required<InstallLimits>;
+  own: { uid: number; gid: number };
+  dataDir: string;
+  pyXY: string | undefined;
+  files: Map<string, { entry: FileEntry; owner: string }>;
+}
 
-  for (const w of wheels) {
-    const c: WheelContents = await readWheel(w.file);
-    const label = w.filename ?? posix.basename(w.file);
-    for (const m of c.members) { checkName(label, m.name); checkType(label, m); }
-    checkLimits(label, c.members, lim);
-    const owner = `${c.metadata.name} ${c.metadata.version}`;
-    const record = new Map(c.record.map((r) => [r.path, r]));
-    const dataPrefix = `${c.distInfo.replace(/\.dist-info$/, "")}.data/`;
-    const rows: string[][] = [];
-    const rel = (abs: string) => posix.relative(target.sitePackages, abs);
+/** One wheel being planned: its RECORD rows for the regenerated RECORD. */
+interface WheelPlan {
+  file: string;
+  label: string;
+  owner: string;
+  contents: WheelContents;
+  rows: string[][];
+}
 
-    for (const m of c.members) {
-      if (m.isDirectory) continue;
-      const isRecordFile = /^[^/]+\.dist-info\/RECORD(\.jws|\.p7s)?$/.test(m.name);
-      if (isRecordFile) continue; // regenerated below; signatures no longer match a new RECORD
-      const row = record.get(m.name);
-      if (!row) refuse(label, `"${m.name}" is not listed in RECORD`, "the wheel was modified after it was built; rebuild or re-download it");
-      const hm = /^([a-z0-9]+)=(.+)$/.exec(row.hash);
-      if (!hm || !RECORD_ALGOS.has(hm[1]!)) refuse(label, `RECORD has no usable hash for "${m.name}" (${row.hash || "empty"})`);
-      if (row.size !== "" && Number(row.size) !== m.size) {
-        throw new MapBuildError("E_DIGEST_MISMATCH", `${label}: "${m.name}" does not match its RECORD entry (hash or size differs)`, { hint: "the wheel is corrupt or was tampered with; re-download it" });
-      }
-      // sha256 RECORD digests are checked while the layer is written (one pass); other algorithms now
-      const got = hm[1] === "sha256" ? { sha256: hm[2]!.replace(/=+$/, ""), size: m.size } : await hashMember(w.file, m, hm[1]!);
-      if (hm[1] !== "sha256" && ((got as { recordDigest: string }).recordDigest !== hm[2]!.replace(/=+$/, "") || got.size !== m.size)) {
-        throw new MapBuildError("E_DIGEST_MISMATCH", `${label}: "${m.name}" does not match its RECORD entry (hash or size differs)`, { hint: "the wheel is corrupt or was tampered with; re-download it" });
-      }
-      let dest: string;
-      let script = false;
-      if (m.name.startsWith(dataPrefix)) {
-        const restAll = m.name.slice(dataPrefix.length);
-        const slash = restAll.indexOf("/");
-        const scheme = restAll.slice(0, slash), rest = restAll.slice(slash + 1);
-        if (slash < 0 || !rest) refuse(label, `"${m.name}" is not inside a .data scheme directory`);
-        switch (scheme) {
-          case "purelib": case "platlib": dest = posix.join(target.sitePackages, rest); break;
-          case "scripts": dest = posix.join(target.scriptsDir, rest); script = true; break;
-          case "data": dest = posix.join(dataDir, rest); break;
-          case "headers": dest = posix.join(dataDir, "include", pyXY ? `python${pyXY}` : "", c.metadata.name, rest); break;
-          default: refuse(label, `unknown .data scheme "${scheme}" in "${m.name}"`);
-        }
-      } else {
-        dest = posix.join(target.sitePackages, m.name);
-      }
-      if (script) {
-        // pip rewrites `#!python` / `#!pythonw` to the target interpreter; other scripts keep their bytes.
-        let data = await readZipMember(w.file, m);
-        if (b64url(createHash("sha256").update(data).digest()) !== got.sha256 || data.length !== m.size) {
-          throw new MapBuildError("E_DIGEST_MISMATCH", `${label}: "${m.name}" does not match its RECORD entry (hash or size differs)`, { hint: "the wheel is corrupt or was tampered with; re-download it" });
-        }
-        if (data.subarray(0, 8).toString("latin1") === "#!python") {
-          const nl = data.indexOf(0x0a);
-          const first = data.subarray(0, nl < 0 ? data.length : nl).toString("utf8");
-          const tail = first.replace(/^#!pythonw?/, "");
-          data = Buffer.concat([Buffer.from(`#!${target.pythonPath}${tail}`), nl < 0 ? Buffer.alloc(0) : data.subarray(nl)]);
-        }
-        add(dest, 0o755, data.length, { kind: "bytes", data }, owner);
-        rows.push([rel(dest), `sha256=${b64url(createHash("sha256").update(data).digest())}`, String(data.length)]);
-      } else {
-        const mode = m.unixMode & 0o111 ? 0o755 : 0o644;
-        add(dest, mode, got.size, { kind: "stream", open: verifiedStream(w.file, label, m, got.sha256), sha256: Buffer.from(got.sha256, "base64url").toString("hex") }, owner);
-        rows.push([rel(dest), `sha256=${got.sha256}`, String(got.size)]);
-      }
-    }
-
-    for (const ep of c.entryPoints ? parseScriptEntryPoints(c.entryPoints, `${label}: entry_points.txt`) : []) {
-      const data = Buffer.from(launcherScript(ep, target.pythonPath));
-      const dest = posix.join(target.scriptsDir, ep.name);
-      files.delete(dest); // the generated launcher replaces a same-named .data/scripts file, as pip does
-      add(dest, 0o755, data.length, { kind: "bytes", data }, owner);
-      rows.push([rel(dest), `sha256=${b64url(createHash("sha256").update(data).digest())}`, String(data.length)]);
-    }
-
-    const distDir = posix.join(target.sitePackages, c.distInfo);
-    const installer = Buffer.from("map-build\n");
-    add(posix.join(distDir, "INSTALLER"), 0o644, installer.length, { kind: "bytes", data: installer }, owner);
-    rows.push([rel(posix.join(distDir, "INSTALLER")), `sha256=${b64url(createHash("sha256").update(installer).digest())}`, String(installer.length)]);
-    const recordPath = posix.join(distDir, "RECORD");
-    rows.push([rel(recordPath), "", ""]);
-    const seen = new Set<string>();
-    const recordText = rows.filter((r) => !seen.has(r[0]!) && seen.add(r[0]!))
-      .sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0)).map(csvLine).join("\n") + "\n";
-    const recordBytes = Buffer.from(recordText);
-    add(recordPath, 0o644, recordBytes.length, { kind: "bytes", data: recordBytes }, owner);
-    installed.push({ name: c.metadata.name, version: c.metadata.version, ...(c.metadata.license ? { license: c.metadata.license } : {}) });
+function addFile(ctx: PlanContext, w: WheelPlan, path: string, mode: number, size: number, source: FileEntry["source"], rowDigest: string): void {
+  const prev = ctx.files.get(path);
+  if (prev && prev.owner !== w.owner) {
+    throw new MapBuildError("E_PYTHON_DEPS", `${w.owner} and ${prev.owner} both install ${path}`, { hint: "two wheels provide the same file; keep only one of the packages" });
   }
+  ctx.files.set(path, { entry: { type: "file", path, mode, size, source, ...ctx.own }, owner: w.owner });
+  w.rows.push([posix.relative(ctx.target.sitePackages, path), rowDigest, String(size)]);
+}
 
-  // Directories below the outermost install root (the root included), owned like the files; the
-  // layer writer adds the ancestors that already exist in the base.
-  const roots = [target.sitePackages, target.scriptsDir, dataDir];
+function addBytes(ctx: PlanContext, w: WheelPlan, path: string, mode: number, data: Buffer): void {
+  addFile(ctx, w, path, mode, data.length, { kind: "bytes", data }, `sha256=${sha256Of(data)}`);
+}
+
+function recordMismatch(label: string, name: string): MapBuildError {
+  return new MapBuildError("E_DIGEST_MISMATCH", `${label}: "${name}" does not match its RECORD entry (hash or size differs)`, { hint: "the wheel is corrupt or was tampered with; re-download it" });
+}
+
+/**
+ * The member's sha256 (urlsafe b64) as RECORD vouches for it. sha256 rows are checked while the
+ * layer is written (one pass); other algorithms are checked now, by reading the member.
+ */
+async function recordedSha256(w: WheelPlan, m: ZipMember, record: ReadonlyMap<string, RecordRow>): Promise<string> {
+  const row = record.get(m.name);
+  if (!row) refuse(w.label, `"${m.name}" is not listed in RECORD`, "the wheel was modified after it was built; rebuild or re-download it");
+  const hm = /^([a-z0-9]+)=(.+)$/.exec(row.hash);
+  if (!hm || !RECORD_ALGOS.has(hm[1]!)) refuse(w.label, `RECORD has no usable hash for "${m.name}" (${row.hash || "empty"})`);
+  if (row.size !== "" && Number(row.size) !== m.size) throw recordMismatch(w.label, m.name);
+  const recorded = hm[2]!.replace(/=+$/, "");
+  if (hm[1] === "sha256") return recorded;
+  const got = await hashMember(w.file, m, hm[1]!);
+  if (got.recordDigest !== recorded || got.size !== m.size) throw recordMismatch(w.label, m.name);
+  return got.sha256;
+}
+
+/** Where a member goes: `.data/<scheme>/` spread over the scheme's directories, the rest into site-packages. */
+function destinationOf(ctx: PlanContext, w: WheelPlan, name: string): { dest: string; script: boolean } {
+  const dataPrefix = `${w.contents.distInfo.replace(/\.dist-info$/, "")}.data/`;
+  if (!name.startsWith(dataPrefix)) return { dest: posix.join(ctx.target.sitePackages, name), script: false };
+  const restAll = name.slice(dataPrefix.length);
+  const slash = restAll.indexOf("/");
+  const scheme = restAll.slice(0, slash), rest = restAll.slice(slash + 1);
+  if (slash < 0 || !rest) refuse(w.label, `"${name}" is not inside a .data scheme directory`);
+  switch (scheme) {
+    case "purelib": case "platlib": return { dest: posix.join(ctx.target.sitePackages, rest), script: false };
+    case "scripts": return { dest: posix.join(ctx.target.scriptsDir, rest), script: true };
+    case "data": return { dest: posix.join(ctx.dataDir, rest), script: false };
+    case "headers": return { dest: posix.join(ctx.dataDir, "include", ctx.pyXY ? `python${ctx.pyXY}` : "", w.contents.metadata.name, rest), script: false };
+    default: refuse(w.label, `unknown .data scheme "${scheme}" in "${name}"`);
+  }
+}
+
+/** A `.data/scripts` file: pip rewrites `#!python` / `#!pythonw` to the target interpreter; other scripts keep their bytes. */
+async function scriptBytes(ctx: PlanContext, w: WheelPlan, m: ZipMember, sha256: string): Promise<Buffer> {
+  const data = await readZipMember(w.file, m);
+  if (sha256Of(data) !== sha256 || data.length !== m.size) throw recordMismatch(w.label, m.name);
+  if (data.subarray(0, 8).toString("latin1") !== "#!python") return data;
+  const nl = data.indexOf(0x0a);
+  const tail = data.subarray(0, nl < 0 ? data.length : nl).toString("utf8").replace(/^#!pythonw?/, "");
+  return Buffer.concat([Buffer.from(`#!${ctx.target.pythonPath}${tail}`), nl < 0 ? Buffer.alloc(0) : data.subarray(nl)]);
+}
+
+async function planMembers(ctx: PlanContext, w: WheelPlan): Promise<void> {
+  const record = new Map(w.contents.record.map((r) => [r.path, r]));
+  for (const m of w.contents.members) {
+    // RECORD is regenerated below; signatures no longer match a new RECORD
+    if (m.isDirectory || /^[^/]+\.dist-info\/RECORD(\.jws|\.p7s)?$/.test(m.name)) continue;
+    const sha256 = await recordedSha256(w, m, record);
+    const { dest, script } = destinationOf(ctx, w, m.name);
+    if (script) {
+      addBytes(ctx, w, dest, 0o755, await scriptBytes(ctx, w, m, sha256));
+      continue;
+    }
+    const source = { kind: "stream" as const, open: verifiedStream(w.file, w.label, m, sha256), sha256: Buffer.from(sha256, "base64url").toString("hex") };
+    addFile(ctx, w, dest, m.unixMode & 0o111 ? 0o755 : 0o644, m.size, source, `sha256=${sha256}`);
+  }
+}
+
+/** Console-script launchers, INSTALLER and the regenerated RECORD of one wheel. */
+function planGenerated(ctx: PlanContext, w: WheelPlan): void {
+  const c = w.contents;
+  for (const ep of c.entryPoints ? parseScriptEntryPoints(c.entryPoints, `${w.label}: entry_points.txt`) : []) {
+    const dest = posix.join(ctx.target.scriptsDir, ep.name);
+    ctx.files.delete(dest); // the generated launcher replaces a same-named .data/scripts file, as pip does
+    addBytes(ctx, w, dest, 0o755, Buffer.from(launcherScript(ep, ctx.target.pythonPath)));
+  }
+  const distDir = posix.join(ctx.target.sitePackages, c.distInfo);
+  addBytes(ctx, w, posix.join(distDir, "INSTALLER"), 0o644, Buffer.from("map-build\n"));
+  const recordPath = posix.join(distDir, "RECORD");
+  const rows = [...w.rows, [posix.relative(ctx.target.sitePackages, recordPath), "", ""]];
+  // the last row for a path wins: a launcher that replaced a same-named script lists its own digest
+  const byPath = new Map(rows.map((r) => [r[0]!, r]));
+  const recordText = [...byPath.values()]
+    .sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0)).map(csvLine).join("\n") + "\n";
+  const data = Buffer.from(recordText);
+  ctx.files.set(recordPath, { entry: { type: "file", path: recordPath, mode: 0o644, size: data.length, source: { kind: "bytes", data }, ...ctx.own }, owner: w.owner });
+}
+
+async function planWheel(ctx: PlanContext, wheel: WheelToInstall): Promise<InstallPlan["installed"][number]> {
+  const contents = await readWheel(wheel.file);
+  const label = wheel.filename ?? posix.basename(wheel.file);
+  for (const m of contents.members) { checkName(label, m.name); checkType(label, m); }
+  checkLimits(label, contents.members, ctx.limits);
+  const w: WheelPlan = { file: wheel.file, label, owner: `${contents.metadata.name} ${contents.metadata.version}`, contents, rows: [] };
+  await planMembers(ctx, w);
+  planGenerated(ctx, w);
+  const md = contents.metadata;
+  return { name: md.name, version: md.version, ...(md.license ? { license: md.license } : {}) };
+}
+
+/**
+ * Directories below the outermost install root (the root included), owned like the files; the
+ * layer writer adds the ancestors that already exist in the base.
+ */
+function directoryEntries(ctx: PlanContext): DirEntry[] {
+  const roots = [ctx.target.sitePackages, ctx.target.scriptsDir, ctx.dataDir];
   const dirs = new Set<string>();
-  for (const p of files.keys()) {
+  for (const p of ctx.files.keys()) {
     const root = roots.filter((r) => p.startsWith(`${r}/`)).sort((a, b) => a.length - b.length)[0];
     if (!root) continue;
     for (let d = posix.dirname(p); d.length >= root.length && d !== "/"; d = posix.dirname(d)) dirs.add(d);
   }
-  const dirEntries: DirEntry[] = [...dirs].map((path) => ({ type: "dir", path, mode: 0o755, ...own }));
-  const entries: LayerEntry[] = [...dirEntries, ...[...files.values()].map((f) => f.entry)]
+  return [...dirs].map((path) => ({ type: "dir", path, mode: 0o755, ...ctx.own }));
+}
+
+/** Plan the entries for one or more wheels (deterministic: sorted by path). */
+export async function planWheelInstall(wheels: readonly WheelToInstall[], target: InstallTarget, limits: InstallLimits = {}): Promise<InstallPlan> {
+  const ctx: PlanContext = {
+    target,
+    limits: { ...DEFAULT_LIMITS, ...limits },
+    own: { uid: target.uid ?? 0, gid: target.gid ?? 0 },
+    dataDir: target.dataDir ?? posix.dirname(target.scriptsDir),
+    pyXY: /python(\d+\.\d+)/.exec(target.sitePackages)?.[1],
+    files: new Map(),
+  };
+  const installed: InstallPlan["installed"] = [];
+  for (const w of wheels) installed.push(await planWheel(ctx, w));
+  const entries: LayerEntry[] = [...directoryEntries(ctx), ...[...ctx.files.values()].map((f) => f.entry)]
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   installed.sort((a, b) => (a.name < b.name ? -1 : 1));
   return { entries, installed };

@@ -4,12 +4,10 @@
  * provide: the import would fail at run time with "cannot open shared object file". The needed
  * lists are cached per wheel sha256, so an unchanged wheel set is not inflated again.
  */
-import { mkdir, readFile } from "node:fs/promises";
-import { join, posix } from "node:path";
+import { posix } from "node:path";
 import { z } from "zod";
-import { writeFileAtomic } from "../atomic-file.js";
-import { sha256HexForPath } from "../digest.js";
 import { elfNeeded } from "./elf.js";
+import { cachedForWheel } from "./wheel-facts.js";
 import { parseWheelFilename } from "./wheel-tags.js";
 import { openZipMember, readZipDirectory } from "./zip-reader.js";
 
@@ -41,18 +39,8 @@ async function scanWheel(w: NativeWheel): Promise<Needs> {
   return { libs: members.map((m) => posix.basename(m.name)), needs };
 }
 
-async function needsOf(w: NativeWheel, cacheDir: string | undefined): Promise<Needs> {
-  const file = cacheDir ? join(cacheDir, "python-elf", `${sha256HexForPath(w.sha256, w.filename, "E_PYTHON_DEPS")}.json`) : undefined;
-  if (file) {
-    const hit = await readFile(file, "utf8").then((t) => Needs.safeParse(JSON.parse(t))).catch(() => undefined);
-    if (hit?.success) return hit.data;
-  }
-  const found = await scanWheel(w);
-  if (file) {
-    await mkdir(posix.dirname(file), { recursive: true });
-    await writeFileAtomic(file, JSON.stringify(found));
-  }
-  return found;
+function needsOf(w: NativeWheel, cacheDir: string | undefined): Promise<Needs> {
+  return cachedForWheel(cacheDir, "python-elf", w, Needs, () => scanWheel(w));
 }
 
 /** Missing libraries, sorted; pure-Python wheels are not opened. */

@@ -16,13 +16,15 @@ export interface PipConfig {
   /** Directories, file:// or http(s) URLs. */
   findLinks: string[];
   trustedHosts: string[];
+  /** Constraint files (`constraint`, PIP_CONSTRAINT): they limit versions, never add requirements. */
+  constraints: string[];
   noIndex: boolean;
   pre: boolean;
   /** Configuration files that were read, for the debug log. */
   files: string[];
 }
 
-const KEYS = ["index-url", "extra-index-url", "find-links", "trusted-host", "no-index", "pre"] as const;
+const KEYS = ["index-url", "extra-index-url", "find-links", "trusted-host", "constraint", "no-index", "pre"] as const;
 type Key = (typeof KEYS)[number];
 
 /** pip.conf is Python configparser INI: `key = value`, indented lines continue the value. */
@@ -92,6 +94,7 @@ export async function readPipConfig(env: NodeJS.ProcessEnv, home: string): Promi
     extraIndexUrls: words(values.get("extra-index-url") ?? ""),
     findLinks: words(values.get("find-links") ?? ""),
     trustedHosts: words(values.get("trusted-host") ?? ""),
+    constraints: words(values.get("constraint") ?? ""),
     noIndex: truthy(values.get("no-index") ?? ""),
     pre: truthy(values.get("pre") ?? ""),
     files,

@@ -1,6 +1,6 @@
 /** One PEP 508 requirement (`name[extra1,extra2] >=1.0,<2 ; marker`), as in requirements files and METADATA. */
 import { validRange } from "@renovatebot/pep440";
-import { MapBuildError } from "../errors.js";
+import { MapBuildError, optionName } from "../errors.js";
 import { parseMarker } from "./markers.js";
 import { normalizeName } from "./names.js";
 
@@ -58,7 +58,7 @@ export function parseRequirement(text: string, origin = "requirement"): Requirem
   }
   if (rest.startsWith("@")) {
     bad(origin, text, "direct URL references are not supported",
-      "download the wheel (pip download -d wheelhouse …) and pass --wheelhouse, then pin name==version");
+      `download the wheel (pip download -d wheelhouse …), pass that folder as ${optionName("wheelhouse")} and pin name==version`);
   }
   if (rest.startsWith("(") && rest.endsWith(")")) rest = rest.slice(1, -1).trim();
   const specifier = rest.replace(/\s+/g, "");

@@ -5,7 +5,7 @@
  */
 import { dirname, resolve } from "node:path";
 import { MAX_REQUIREMENTS_BYTES } from "../defaults.js";
-import { MapBuildError } from "../errors.js";
+import { MapBuildError, optionName } from "../errors.js";
 import { InputFileError, readRegularFile, realPathInside } from "../open-regular.js";
 import { parseRequirement, type Requirement } from "./requirement.js";
 
@@ -31,7 +31,7 @@ function fail(origin: string, message: string, hint: string): never {
   throw new MapBuildError("E_PYTHON_DEPS", `${origin}: ${message}`, { hint });
 }
 
-const PREBUILT_HINT = "build or download wheels first (pip wheel / pip download -d wheelhouse …), pass --wheelhouse DIR and pin name==version";
+const PREBUILT_HINT = `build or download wheels first (pip wheel / pip download -d wheelhouse …), pass that folder as ${optionName("wheelhouse")} and pin name==version`;
 /** Options that change nothing for a wheel-only, host-side install. */
 const IGNORED = new Set(["--prefer-binary", "--require-hashes", "--trusted-host", "--only-binary", "--no-binary", "--use-feature", "--progress-bar"]);
 const TAKES_VALUE = new Set(["--trusted-host", "--only-binary", "--no-binary", "--use-feature", "--progress-bar"]);
@@ -70,7 +70,7 @@ export interface ParseRequirementsOptions {
   confineTo?: string;
 }
 
-const CONFINED_HINT = "an app's requirements.txt may only name files inside the app folder; pass other files with --requirements";
+const CONFINED_HINT = `an app's requirements.txt may only name files inside the app folder; pass other files as ${optionName("requirements")}`;
 
 /** `path` (resolved through symlinks) when it is inside `root`; fails naming only what the line wrote. */
 async function confinedPath(path: string, root: string, origin: string, written: string): Promise<string> {
@@ -92,7 +92,7 @@ export async function parseRequirementsText(text: string, opts: ParseRequirement
       fail(origin, `URL or VCS requirement "${first}" is not supported`, PREBUILT_HINT);
     }
     if (/^(\.{1,2}\/|\/)/.test(first) || /\.(whl|zip|tar\.gz|tgz)$/i.test(first) || first === ".") {
-      fail(origin, `local path requirement "${first}" is not supported`, "put the wheel in a directory, pass --wheelhouse DIR and pin name==version");
+      fail(origin, `local path requirement "${first}" is not supported`, `put the wheel in a directory, pass it as ${optionName("wheelhouse")} and pin name==version`);
     }
     // Per-requirement options: only --hash matters; it may follow the requirement on the same logical line.
     const hashAt = l.search(/\s--hash[=\s]/);
@@ -191,7 +191,7 @@ export async function readRequirementsFile(path: string, stack: string[] = [], i
   } catch (e) {
     const why = e instanceof InputFileError ? `it ${e.reason}` : (e as Error).message;
     throw new MapBuildError("E_PYTHON_DEPS", `cannot read requirements file ${abs}: ${why}`, {
-      hint: "check the path given to --requirements or in the -r line", cause: e,
+      hint: `check the path (given as ${optionName("requirements")}, in a -r or -c line, or in pip's constraint setting)`, cause: e,
     });
   }
   into.files.push(abs);

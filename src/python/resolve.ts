@@ -1,16 +1,17 @@
 /**
- * The one call the CLI makes: requirements (files, `@env(pip_packages)`, pylock.toml) + wheel
- * sources + target → layer entries for the user site, plus what pkg.json lists.
+ * The one call the builder makes: requirements (files, `@env(pip_packages)`, pylock.toml) + wheel
+ * sources + target → the chosen wheels, what pkg.json lists, and the install plan. Planning the
+ * layer entries reads every wheel's RECORD, so it is deferred: `planKey` names everything that
+ * decides the entries, and a layer cache that already holds them never calls `plan()`.
  */
-import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import type { Dispatcher } from "undici";
-import { MapBuildError } from "../errors.js";
+import { MapBuildError, optionName } from "../errors.js";
 import type { LayerEntry } from "../layer/index.js";
-import { planWheelInstall, type InstallLimits, type InstallPlan, type InstallTarget } from "./install.js";
+import { planWheelInstall, INSTALL_PLAN_VERSION, type InstallLimits, type InstallPlan, type InstallTarget } from "./install.js";
 import { pylockRequirements, readPylock } from "./pylock.js";
 import type { Requirement } from "./requirement.js";
-import { emptyRequirementsSet, parsePipPackages, readRequirementsFile } from "./requirements.js";
+import { emptyRequirementsSet, parsePipPackages, readRequirementsFile, type RequirementsSet } from "./requirements.js";
 import { selectWheels, type InstalledDist, type SelectedWheel, type SelectResult } from "./select.js";
 import { directorySource, lockSource, simpleIndexSource, type WheelSource } from "./sources.js";
 import type { TargetEnv } from "./target.js";
@@ -21,13 +22,15 @@ export interface ResolvePythonDepsOptions {
   requirementsFiles?: string[];
   /** The app folder when `requirementsFiles` are the app's own: their includes must stay inside it. */
   requirementsRoot?: string;
+  /** Constraint files (pip's `constraint` setting, PIP_CONSTRAINT): they narrow versions, never add a project. */
+  constraintFiles?: string[];
   /** The static `@env(pip_packages=[…])` strings. */
   pipPackages?: string[];
   /** PEP 751 lock files. */
   pylockFiles?: string[];
-  /** Local wheel directories (`--wheelhouse`, `--find-links DIR`). */
+  /** Local wheel directories (the wheelhouse and find-links options). */
   wheelhouses?: string[];
-  /** `--index-url`; no index is contacted unless one is given here or in a requirements file. */
+  /** The index; no index is contacted unless one is given here or in a requirements file. */
   indexUrl?: string;
   extraIndexUrls?: string[];
   /** Index hosts (host or host:port) reached without TLS verification. */
@@ -43,6 +46,10 @@ export interface ResolvePythonDepsOptions {
   dispatcher?: Dispatcher;
   /** Downloaded wheels are cached here by sha256. */
   cacheDir: string;
+  /** Facts read from wheels (core metadata) are kept here by wheel sha256; none kept without it. */
+  factsCacheDir?: string;
+  /** sha256 (hex) of a local wheel file; default: read and hash it (see SelectOptions.digestFile). */
+  digestFile?: (path: string) => Promise<string>;
   /** Where to install; defaults to the user site as `pip install --user` (map-format.md §3). */
   install?: Partial<InstallTarget>;
   /** Distributions in the base (normalised name → dist); satisfied requirements are skipped. */
@@ -53,16 +60,20 @@ export interface ResolvePythonDepsOptions {
 }
 
 export interface ResolvePythonDepsResult {
-  entries: LayerEntry[];
   /** Installed distributions, sorted; pkg.json `pip-packages` is `${name}==${version}`. */
   installed: InstallPlan["installed"];
   wheels: SelectedWheel[];
   skipped: SelectResult["skipped"];
   replaced: SelectResult["replaced"];
   warnings: string[];
-  /** Content key for the dependency layer: wheel digests + install target (stable across app changes). */
-  cacheKey: string;
   installTarget: InstallTarget;
+  /**
+   * What decides the layer entries `plan()` returns (wheel digests, install target, limits, the
+   * planner's version), as canonical JSON; stable across app changes. Empty when nothing is installed.
+   */
+  planKey: string;
+  /** The layer entries: reads each wheel's RECORD (member contents are streamed when the layer is written). */
+  plan(): Promise<LayerEntry[]>;
 }
 
 export function userSiteTarget(t: TargetEnv, over: Partial<InstallTarget> = {}): InstallTarget {
@@ -76,53 +87,66 @@ export function userSiteTarget(t: TargetEnv, over: Partial<InstallTarget> = {}):
   };
 }
 
+/** Constraint files, read like `-c` lines: everything they name (and include) only constrains. */
+async function readConstraintFiles(files: readonly string[], into: RequirementsSet): Promise<void> {
+  for (const f of files) {
+    const sub = await readRequirementsFile(f);
+    into.constraints.push(...sub.requirements, ...sub.constraints);
+  }
+}
+
+function wheelSources(opts: ResolvePythonDepsOptions, set: RequirementsSet, http: { cacheDir: string; dispatcher?: Dispatcher; signal?: AbortSignal; digestFile?: (p: string) => Promise<string> }): WheelSource[] {
+  const sources: WheelSource[] = [];
+  for (const d of [...(opts.wheelhouses ?? []), ...set.findLinks]) {
+    if (/^file:\/\//i.test(d)) sources.push(directorySource(fileURLToPath(d)));
+    else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(d)) {
+      throw new MapBuildError("E_PYTHON_DEPS", `find-links URL ${d} is not supported`, { hint: "download the wheels into a directory and use it as a wheel folder, or name the URL as a simple index" });
+    } else sources.push(directorySource(d));
+  }
+  const primary = opts.indexUrl ?? set.indexUrls.at(-1) ?? (opts.defaultIndexUrl || undefined);
+  const indexUrls = opts.noIndex ? [] : [...(primary ? [primary] : []), ...(opts.extraIndexUrls ?? []), ...set.extraIndexUrls];
+  const trusted = new Set(opts.trustedHosts ?? []);
+  for (const u of [...new Set(indexUrls)]) {
+    const host = /^[a-z]+:\/\/(?:[^@/]*@)?([^/]+)/i.exec(u)?.[1] ?? "";
+    sources.push(simpleIndexSource(u, { ...http, ...(opts.indexAuth ?? {}), trusted: trusted.has(host) || trusted.has(host.replace(/:\d+$/, "")) }));
+  }
+  return sources;
+}
+
 export async function resolvePythonDeps(opts: ResolvePythonDepsOptions): Promise<ResolvePythonDepsResult> {
   const set = emptyRequirementsSet();
   for (const f of opts.requirementsFiles ?? []) await readRequirementsFile(f, [], set, opts.requirementsRoot);
+  await readConstraintFiles(opts.constraintFiles ?? [], set);
   const requirements: Requirement[] = [...set.requirements, ...parsePipPackages(opts.pipPackages ?? [])];
   const sources: WheelSource[] = [];
-  const http = { cacheDir: opts.cacheDir, ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
-  for (const f of opts.pylockFiles ?? []) {
+  const http = { cacheDir: opts.cacheDir, ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}), ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.digestFile ? { digestFile: opts.digestFile } : {}) };
+  for (const f of [...(opts.pylockFiles ?? []), ...(opts.locked ? [opts.locked] : [])]) {
+    // with `locked`, only the lock's wheels: anything the requirements need beyond it fails as missing
     const pkgs = await readPylock(f);
     requirements.push(...pylockRequirements(pkgs, f));
     sources.push(lockSource(pkgs, http));
   }
-  if (opts.locked) {
-    // only the lock's wheels: anything the requirements need beyond it fails as missing
-    const pkgs = await readPylock(opts.locked);
-    requirements.push(...pylockRequirements(pkgs, opts.locked));
-    sources.push(lockSource(pkgs, http));
-  } else {
-    for (const d of [...(opts.wheelhouses ?? []), ...set.findLinks]) {
-      if (/^file:\/\//i.test(d)) sources.push(directorySource(fileURLToPath(d)));
-      else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(d)) {
-        throw new MapBuildError("E_PYTHON_DEPS", `find-links URL ${d} is not supported`, { hint: "download the wheels into a directory and use it as a wheel folder, or name the URL as a simple index" });
-      } else sources.push(directorySource(d));
-    }
-    const primary = opts.indexUrl ?? set.indexUrls.at(-1) ?? (opts.defaultIndexUrl || undefined);
-    const indexUrls = opts.noIndex ? [] : [...(primary ? [primary] : []), ...(opts.extraIndexUrls ?? []), ...set.extraIndexUrls];
-    const trusted = new Set(opts.trustedHosts ?? []);
-    for (const u of [...new Set(indexUrls)]) {
-      const host = /^[a-z]+:\/\/(?:[^@/]*@)?([^/]+)/i.exec(u)?.[1] ?? "";
-      sources.push(simpleIndexSource(u, { ...http, ...(opts.indexAuth ?? {}), trusted: trusted.has(host) || trusted.has(host.replace(/:\d+$/, "")) }));
-    }
-  }
+  if (!opts.locked) sources.push(...wheelSources(opts, set, http));
 
   const installTarget = userSiteTarget(opts.target, opts.install);
   if (!requirements.length) {
-    return { entries: [], installed: [], wheels: [], skipped: [], replaced: [], warnings: [], cacheKey: "", installTarget };
+    return { installed: [], wheels: [], skipped: [], replaced: [], warnings: [], installTarget, planKey: "", plan: async () => [] };
   }
   if (!sources.length) {
     throw new MapBuildError("E_PYTHON_DEPS", `${requirements.length} Python requirement(s) but no wheel source`, {
-      hint: "pass --wheelhouse DIR (e.g. from pip download -d DIR --only-binary=:all:) or --index-url URL",
+      hint: `pass ${optionName("wheelhouse")} DIR (e.g. from pip download -d DIR --only-binary=:all:) or ${optionName("indexUrl")} URL`,
     });
   }
   // Every wheel is fetched during selection: the sources' connections end with it.
   const sel = await selectWheels({
     requirements, constraints: set.constraints, sources, target: opts.target,
     pre: opts.pre ?? set.pre, ...(opts.installed ? { installed: opts.installed } : {}),
+    ...(opts.digestFile ? { digestFile: opts.digestFile } : {}), ...(opts.factsCacheDir ? { factsCacheDir: opts.factsCacheDir } : {}),
   }).finally(() => Promise.all(sources.map((s) => s.close?.())));
-  const plan = await planWheelInstall(sel.wheels.map((w) => ({ file: w.file, filename: w.filename })), installTarget, opts.limits);
-  const key = createHash("sha256").update(JSON.stringify({ v: 1, target: installTarget, wheels: sel.wheels.map((w) => w.sha256) })).digest("hex");
-  return { entries: plan.entries, installed: plan.installed, wheels: sel.wheels, skipped: sel.skipped, replaced: sel.replaced, warnings: sel.warnings, cacheKey: `sha256:${key}`, installTarget };
+  const installed = sel.wheels.map((w) => ({ name: w.metadata.name, version: w.metadata.version, ...(w.metadata.license ? { license: w.metadata.license } : {}) }))
+    .sort((a, b) => (a.name < b.name ? -1 : 1));
+  const planKey = JSON.stringify({ v: INSTALL_PLAN_VERSION, target: installTarget, limits: opts.limits ?? {}, wheels: sel.wheels.map((w) => [w.filename, w.sha256]) });
+  const plan = async () => (await planWheelInstall(sel.wheels.map((w) => ({ file: w.file, filename: w.filename })), installTarget, opts.limits)).entries;
+  return { installed, wheels: sel.wheels, skipped: sel.skipped, replaced: sel.replaced, warnings: sel.warnings, installTarget, planKey, plan };
 }
+

@@ -8,7 +8,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Dispatcher } from "undici";
-import { MapBuildError } from "../errors.js";
+import { MapBuildError, optionName } from "../errors.js";
 import { createHttpAgent } from "../http-client.js";
 import { normalizeName } from "./names.js";
 import type { LockedPackage } from "./pylock.js";
@@ -63,7 +63,7 @@ export function directorySource(dir: string): WheelSource {
       names = await readdir(abs);
     } catch (e) {
       throw new MapBuildError("E_PYTHON_DEPS", `cannot read wheel directory ${abs}: ${(e as Error).message}`, {
-        hint: "check --wheelhouse / --find-links", cause: e,
+        hint: `check the ${optionName("wheelhouse")} / ${optionName("findLinks")} folders`, cause: e,
       });
     }
     const byName = new Map<string, PackageListing>();
@@ -104,6 +104,8 @@ export interface IndexSourceOptions {
   attempts?: number;
   minDelayMs?: number;
   onRetry?: (attempt: number, why: string) => void;
+  /** sha256 (hex) of a cached wheel file; default: read and hash it on every hit. */
+  digestFile?: (path: string) => Promise<string>;
 }
 
 function redact(u: URL): string {
@@ -181,7 +183,7 @@ export function simpleIndexSource(indexUrl: string, opts: IndexSourceOptions): W
   base.username = "";
   base.password = "";
   const auth = user || pass ? `Basic ${Buffer.from(`${user}:${pass}`).toString("base64")}` : undefined;
-  const cache = new WheelCache(opts.cacheDir);
+  const cache = new WheelCache(opts.cacheDir, opts.digestFile);
   const shown = redact(base);
   const accept = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01";
   const agent = dispatcherFor(opts);
@@ -244,7 +246,7 @@ export function simpleIndexSource(indexUrl: string, opts: IndexSourceOptions): W
 /** The wheels a pylock.toml names (local paths, or URLs fetched through `index`). */
 export function lockSource(pkgs: readonly LockedPackage[], opts: Omit<IndexSourceOptions, "username" | "password">): WheelSource {
   const byName = new Map<string, PackageListing>();
-  const cache = new WheelCache(opts.cacheDir);
+  const cache = new WheelCache(opts.cacheDir, opts.digestFile);
   const agent = dispatcherFor(opts);
   const get: Omit<GetOptions, "signal"> = { dispatcher: agent.dispatcher, headers: () => ({ "user-agent": "map-build" }), ...(opts.attempts ? { attempts: opts.attempts } : {}) };
   for (const p of pkgs) {

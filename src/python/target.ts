@@ -2,7 +2,7 @@
  * The interpreter the wheels are installed for: the base image's Python, not the host's. Presets
  * cover bases whose Python cannot be read cheaply (NVIDIA NGC images, map-format.md §3).
  */
-import { MapBuildError } from "../errors.js";
+import { MapBuildError, optionName } from "../errors.js";
 import type { MarkerEnv } from "./markers.js";
 
 export interface TargetEnv {
@@ -69,7 +69,7 @@ export function targetFromOptions(opts: TargetOptions = {}): TargetEnv {
   t.glibc = [...t.glibc];
   if (opts.pythonVersion !== undefined) {
     const m = /^3\.(\d+)(?:\.(\d+))?$/.exec(opts.pythonVersion.trim());
-    if (!m) usage(`invalid python version "${opts.pythonVersion}"`, "use X.Y, e.g. --python-version 3.11");
+    if (!m) usage(`invalid python version "${opts.pythonVersion}"`, `give ${optionName("pythonVersion")} as X.Y, e.g. 3.11`);
     t.pythonVersion = `3.${m[1]}`;
     if (m[2] !== undefined) t.pythonFullVersion = opts.pythonVersion.trim();
     else if (t.pythonFullVersion && !t.pythonFullVersion.startsWith(`${t.pythonVersion}.`)) delete t.pythonFullVersion;

@@ -1,7 +1,8 @@
 /**
  * Downloaded wheels, stored by content (`<dir>/sha256/<hex>`). Entries are written to a temp file in
- * the same directory and renamed, and re-hashed on every hit, so a torn or tampered entry is
- * re-downloaded instead of trusted (style.md §10).
+ * the same directory and renamed, and their digest is checked on every hit (through the stat index
+ * when the builder gives one: any write to the file changes its ctime), so a torn or tampered entry
+ * is re-downloaded instead of trusted (style.md §10).
  */
 import { randomBytes } from "node:crypto";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
@@ -13,7 +14,8 @@ import { hashFile } from "../hash-file.js";
 export { hashFile as sha256File } from "../hash-file.js";
 
 export class WheelCache {
-  constructor(readonly dir: string) {}
+  /** `digestFile`: the sha256 of an entry; default reads and hashes it (a stat-indexed digest spares re-reading unchanged entries). */
+  constructor(readonly dir: string, private readonly digestFile: (path: string) => Promise<string> = hashFile) {}
 
   pathFor(sha256: string): string {
     return join(this.dir, "sha256", sha256HexForPath(sha256, "a wheel source", "E_PYTHON_DEPS"));
@@ -27,7 +29,7 @@ export class WheelCache {
     } catch {
       return undefined;
     }
-    if ((await hashFile(p)) === sha256) return p;
+    if ((await this.digestFile(p).catch(() => undefined)) === sha256) return p;
     await rm(p, { force: true });
     return undefined;
   }

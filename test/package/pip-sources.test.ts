@@ -2,7 +2,7 @@
  * Issue 16, sources like pip and the SDK by default, through `map-build package`: PIP_INDEX_URL,
  * a pip.conf (PIP_CONFIG_FILE) and a file:// index each supply a stand-in SDK to an app that imports
  * monai.deploy, with no wheel flag (newest 0.5.x chosen); an app without that import needs no SDK
- * and no flag. Unpinned requirements needing backtracking resolve to pip's own choice, and
+ * and no flag. pip's `constraint` setting limits versions without adding packages. Unpinned requirements needing backtracking resolve to pip's own choice, and
  * `--lock-file` then `--locked` (index gone) reproduces the same image digest.
  */
 import { after, before, describe, it } from "node:test";
@@ -74,6 +74,19 @@ describe("map-build package: pip's sources, the SDK by default, lock files", () 
     await writeFile(conf, `[global]\nindex-url =\n    ${index.url}\n`);
     await sdkOf({ PIP_CONFIG_FILE: conf });
     await sdkOf({ PIP_INDEX_URL: pathToFileURL(join(fileIndex, "simple")).toString() });
+  });
+
+  it("pip's constraint setting (PIP_CONSTRAINT, pip.conf) limits versions and adds no package", async () => {
+    const constraints = join(tmp.dir, "constraints.txt");
+    await writeFile(constraints, "monai-deploy-app-sdk<0.5.1\nnot-required-anywhere==9.9\n");
+    const conf = join(tmp.dir, "pip-constraint.conf");
+    await writeFile(conf, `[global]\nindex-url = ${index.url}\n[install]\nconstraint = ${constraints}\n`);
+    for (const env of [{ PIP_INDEX_URL: index.url, PIP_CONSTRAINT: constraints }, { PIP_CONFIG_FILE: conf }]) {
+      const { image } = await buildLayout(ctx, ["package", EXAMPLE_APP, "-t", "x:1", "-b", ctx.base], { env });
+      assert.match(image.text(`${SITE}/monai/deploy/__init__.py`), /__version__ = "0\.5\.0"/, "the constraint keeps the SDK below 0.5.1");
+      assert.match(image.text("/root/.local/pylock.toml"), /name = "monai-deploy-app-sdk"\nversion = "0.5.0"/);
+      assert.doesNotMatch(image.text("/root/.local/pylock.toml"), /not-required-anywhere/, "a constraint alone installs nothing");
+    }
   });
 
   it("an app that never imports monai.deploy builds with no SDK and no flag", async () => {

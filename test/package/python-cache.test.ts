@@ -1,55 +1,91 @@
 /**
- * Issue 16, torch-sized wheels fast and flat: an app-only rebuild over a large generated
- * wheelhouse takes the dependency layer from the cache without inflating a single wheel member
- * (counted through installHooks), because the key comes from the wheels' RECORD digests, which the
- * first build verified in the same pass that wrote the layer. (Peak RSS of the deps build is
- * measured by `npm run bench` on the compiled CLI.)
+ * Issue 16, torch-sized wheels fast and flat: an app-only rebuild does only the app layer and the
+ * manifests. The deps layer comes from the cache by a key made of the wheels' digests (from the
+ * stat index: an unchanged wheel is not read again) and the install target, so the rebuild opens
+ * no wheel — not to hash it, not for its metadata, not for a member — asks no index, and writes
+ * one layer. Counted by opened files (test/helpers/fs-spy.ts) and index requests, never timed; the
+ * cache's clock is injected an hour ahead, so wheels written just now are not "racily clean"
+ * (stat-index.ts) and the test needs no wait.
+ * (Peak RSS of the deps build: test/python/deps-memory.test.ts; speed: `npm run bench` row 6.)
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { cp, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { installHooks } from "../../src/python/install.js";
-import { runCliInProcess } from "../helpers/cli.js";
+import { packageMap, ociLayoutSink, type PackageMapOptions, type PackageMapResult } from "../../src/index.js";
+import { spyOnOpens } from "../helpers/fs-spy.js";
 import { pythonBaseLayout } from "../helpers/python-base.js";
 import { makeTempDir } from "../helpers/tmp.js";
 import { bigWheelhouse } from "../python/big-wheelhouse.js";
+import { startIndex, type IndexServer } from "../python/index-server.js";
+import { COLORFMT, GREET, makeWheel } from "../python/wheel-factory.js";
 import { EXAMPLE_APP } from "./fixtures.js";
 
-describe("map-build package: large wheelhouses", () => {
+const built = (r: PackageMapResult) => r.layers.filter((l) => l.origin === "built").map((l) => l.role);
+const depsLayer = (r: PackageMapResult) => r.layers.find((l) => l.role === "python-deps");
+
+describe("map-build package: app-only rebuilds", () => {
   let tmp: { dir: string; cleanup: () => Promise<void> };
-  let wheelhouse: string;
-  let requirements: string[];
+  let base: string;
+  let index: IndexServer;
   before(async () => {
     tmp = await makeTempDir("mb-pkg-bigwheels-");
-    wheelhouse = join(tmp.dir, "wheelhouse");
-    requirements = await bigWheelhouse(wheelhouse, { members: 3000, bigBytes: 16 * 1024 * 1024 });
+    base = `oci:${await pythonBaseLayout()}:bookworm-python`;
+    const served = (w: ReturnType<typeof makeWheel>) => [{ filename: w.filename, bytes: w.bytes, sha256: w.sha256 }];
+    index = await startIndex({ greet: served(makeWheel(GREET)), colorfmt: served(makeWheel(COLORFMT)) });
   });
-  after(async () => { await tmp?.cleanup(); });
+  after(async () => {
+    await index?.close();
+    await tmp?.cleanup();
+  });
 
-  it("an app-only rebuild inflates no wheel member and reuses the deps layer", { timeout: 300_000 }, async () => {
-    const app = join(tmp.dir, "app");
+  const newApp = async (name: string, requirements: string[]) => {
+    const app = join(tmp.dir, name);
     await cp(EXAMPLE_APP, app, { recursive: true });
     await writeFile(join(app, "requirements.txt"), `${requirements.join("\n")}\n`);
-    const base = `oci:${await pythonBaseLayout()}:bookworm-python`;
-    const env = { MAP_BUILD_CACHE_DIR: join(tmp.dir, "cache"), SOURCE_DATE_EPOCH: undefined };
-    const args = ["package", app, "-t", "x:1", "-b", base, "--no-sdk", "--wheelhouse", wheelhouse, "--json"];
-    let opened = 0;
-    installHooks.onOpenMember = () => { opened++; };
+    return app;
+  };
+  const editApp = async (app: string) => writeFile(join(app, "app.py"), `${await readFile(join(app, "app.py"), "utf8")}\n# edited\n`);
+  const build = (opts: Omit<PackageMapOptions, "tag" | "base" | "sinks">, out: string) =>
+    packageMap({ tag: "x:1", base, noSdk: true, sinks: [ociLayoutSink(join(tmp.dir, out))], cacheNow: () => Date.now() + 3_600_000, ...opts });
+
+  it("with a large wheelhouse: no wheel opened, one layer written, the same deps layer", { timeout: 300_000 }, async () => {
+    const wheelhouse = join(tmp.dir, "wheelhouse");
+    const appPath = await newApp("app", await bigWheelhouse(wheelhouse, { members: 3000, bigBytes: 16 * 1024 * 1024 }));
+    const opts = { appPath, wheelhouse: [wheelhouse], cacheDir: join(tmp.dir, "cache") };
+    const spy = spyOnOpens();
     try {
-      const first = await runCliInProcess([...args, "--oci-layout", join(tmp.dir, "l1")], { env, cwd: tmp.dir });
-      assert.equal(first.code, 0, first.stderr);
-      assert.ok(opened >= 3000, `first build opened ${opened} members`);
-      await writeFile(join(app, "app.py"), `${await readFile(join(app, "app.py"), "utf8")}\n# edited\n`);
-      opened = 0;
-      const second = await runCliInProcess([...args, "--oci-layout", join(tmp.dir, "l2")], { env, cwd: tmp.dir });
-      assert.equal(second.code, 0, second.stderr);
-      assert.equal(opened, 0, "no wheel member inflated on the app-only rebuild");
-      const layers = (JSON.parse(second.stdout) as { layers: { role: string; origin: string }[] }).layers;
-      assert.equal(layers.find((l) => l.role === "python-deps")?.origin, "cached");
-      assert.equal(layers.find((l) => l.role === "app")?.origin, "built");
+      const first = await build(opts, "l1");
+      assert.ok(spy.under(wheelhouse).length >= 3000, `the first build read the wheels (${spy.under(wheelhouse).length} opens)`);
+      await editApp(appPath);
+      spy.opened.length = 0;
+      const second = await build(opts, "l2");
+      assert.deepEqual(spy.under(wheelhouse), [], "the rebuild opened no wheel (no hash, no metadata, no member)");
+      assert.deepEqual(built(second), ["app"], "only the app layer was written");
+      assert.equal(depsLayer(second)?.origin, "cached");
+      assert.equal(depsLayer(second)?.digest, depsLayer(first)?.digest);
     } finally {
-      delete installHooks.onOpenMember;
+      spy.stop();
+    }
+  });
+
+  it("installing a lock from an index: the rebuild asks the index nothing and reads no downloaded wheel", { timeout: 300_000 }, async () => {
+    const appPath = await newApp("app-locked", ["greet==1.0"]);
+    const cacheDir = join(tmp.dir, "cache-locked");
+    const lockFile = join(tmp.dir, "pylock.toml");
+    const first = await build({ appPath, cacheDir, indexUrl: index.url, lockFile }, "k1");
+    assert.ok(index.requests.some((r) => r.path.startsWith("/files/")), "the first build downloaded the wheel");
+    await editApp(appPath);
+    const asked = index.requests.length;
+    const spy = spyOnOpens();
+    try {
+      const second = await build({ appPath, cacheDir, locked: lockFile }, "k2");
+      assert.deepEqual(index.requests.slice(asked), [], "no index request");
+      assert.deepEqual(spy.under(join(cacheDir, "wheels")), [], "the downloaded wheel was not read again");
+      assert.deepEqual(built(second), ["app"]);
+      assert.equal(depsLayer(second)?.digest, depsLayer(first)?.digest);
+    } finally {
+      spy.stop();
     }
   });
 });

@@ -69,8 +69,8 @@ describe("wheel install planning", () => {
       cacheDir: join(dir, "cache"), install: { pythonPath: hostPython },
     });
     assert.deepEqual(res.installed, [{ name: "colorfmt", version: "1.2" }, { name: "greet", version: "1.0" }, { name: "stableabi", version: "1.0" }]);
-    assert.match(res.cacheKey, /^sha256:[0-9a-f]{64}$/);
-    const byPath = new Map(res.entries.map((e) => [e.path, e]));
+    const entries = await res.plan();
+    const byPath = new Map(entries.map((e) => [e.path, e]));
     const site = "/root/.local/lib/python3.11/site-packages";
     assert.equal(byPath.get("/root/.local/bin/greet")?.mode, 0o755);
     assert.equal(byPath.get("/root/.local/bin/colorfmt-demo")?.mode, 0o755);
@@ -82,10 +82,10 @@ describe("wheel install planning", () => {
     assert.match(record, /^greet-1\.0\.dist-info\/RECORD,,$/m);
     const demo = (await contentOf(byPath.get("/root/.local/bin/colorfmt-demo")!)).toString();
     assert.equal(demo.split("\n")[0], `#!${hostPython}`);
-    assert.deepEqual(res.entries.map((e) => e.path), [...res.entries.map((e) => e.path)].sort());
+    assert.deepEqual(entries.map((e) => e.path), [...entries.map((e) => e.path)].sort());
 
     const root = join(dir, "root-fs");
-    await writeEntries(root, res.entries);
+    await writeEntries(root, entries);
     const env = { ...process.env, PYTHONPATH: join(root, site), PATH: `${join(root, "root/.local/bin")}:${process.env["PATH"]}`, PYTHONDONTWRITEBYTECODE: "1" };
     const imp = await run(hostPython, ["-c", "import greet, stableabi; print(greet.hello('x'), stableabi.ABI)"], { env });
     assert.equal(imp.code, 0, imp.stderr);
@@ -115,13 +115,28 @@ describe("wheel install planning", () => {
     assert.deepEqual(res.installed.map((i) => `${i.name}==${i.version}`), ["colorfmt==1.2", "greet==1.0"]);
   });
 
+  it("constraint files limit versions and add no requirement (pip's constraint setting)", async () => {
+    const c = join(dir, "constraints.txt");
+    await writeFile(c, "stableabi==1.0\ncolorfmt>=1.0\n");
+    const ok = await resolvePythonDeps({ target: PYTHON_BASE_TARGET, pipPackages: ["greet==1.0"], wheelhouses: [house], cacheDir: join(dir, "cache"), constraintFiles: [c] });
+    assert.deepEqual(ok.installed.map((i) => i.name), ["colorfmt", "greet"], "stableabi is only constrained, not installed");
+    await writeFile(c, "colorfmt<1.0\n");
+    await assert.rejects(
+      resolvePythonDeps({ target: PYTHON_BASE_TARGET, pipPackages: ["greet==1.0"], wheelhouses: [house], cacheDir: join(dir, "cache"), constraintFiles: [c] }),
+      fails("E_PYTHON_DEPS", /colorfmt>=1\.0 \(needed by greet 1\.0\) with constraints <1\.0/),
+    );
+  });
+
   it("is deterministic", async () => {
     const opts = { target: targetFromOptions({}), pipPackages: ["greet==1.0"], wheelhouses: [house], cacheDir: join(dir, "cache") };
     const a = await resolvePythonDeps(opts), b = await resolvePythonDeps(opts);
-    assert.equal(a.cacheKey, b.cacheKey);
+    assert.equal(a.planKey, b.planKey);
+    assert.match(a.planKey, /\["greet-1\.0-py3-none-any\.whl","[0-9a-f]{64}"\]/);
     const dump = async (es: LayerEntry[]) => Promise.all(es.map(async (e) => `${e.type} ${e.path} ${e.mode} ${e.type === "file" ? (await contentOf(e)).toString("base64") : ""}`));
-    assert.deepEqual(await dump(a.entries), await dump(b.entries));
-    assert.equal(a.entries.find((e) => e.path === "/root/.local/bin/greet") && (await contentOf(a.entries.find((e) => e.path === "/root/.local/bin/greet")!)).toString().split("\n")[0], "#!/usr/bin/python3");
+    const [ea, eb] = [await a.plan(), await b.plan()];
+    assert.deepEqual(await dump(ea), await dump(eb));
+    const greet = ea.find((e) => e.path === "/root/.local/bin/greet");
+    assert.equal(greet && (await contentOf(greet)).toString().split("\n")[0], "#!/usr/bin/python3");
   });
 
   describe("refuses unsafe wheels", () => {

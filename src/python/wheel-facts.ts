@@ -1,0 +1,29 @@
+/**
+ * Facts read from a wheel (its core metadata, the libraries its extension modules need), kept in
+ * `<dir>/<kind>/<sha256>.json`. A wheel's bytes never change under its digest, so a rebuild with
+ * the same wheels answers from these files and does not open a wheel at all. A missing, unreadable
+ * or malformed entry is a miss (recomputed), never an error.
+ */
+import { join } from "node:path";
+import { z } from "zod";
+import { cachedJson } from "../cached-json.js";
+import { sha256HexForPath } from "../digest.js";
+import type { CoreMetadata } from "./wheel-metadata.js";
+
+export function cachedForWheel<T>(dir: string | undefined, kind: string, wheel: { sha256: string; filename: string }, schema: z.ZodType<T>, compute: () => Promise<T>): Promise<T> {
+  const file = dir ? join(dir, kind, `${sha256HexForPath(wheel.sha256, wheel.filename, "E_PYTHON_DEPS")}.json`) : undefined;
+  return cachedJson(file, schema, compute);
+}
+
+export const CoreMetadataSchema: z.ZodType<CoreMetadata> = z.object({
+  name: z.string().min(1),
+  version: z.string().min(1),
+  requiresDist: z.array(z.string()),
+  requiresPython: z.string().optional(),
+  license: z.object({
+    expression: z.string().optional(),
+    text: z.string().optional(),
+    classifiers: z.array(z.string()),
+    files: z.array(z.string()),
+  }).optional(),
+});
