@@ -30,6 +30,8 @@ export interface CacheRepoOptions {
   warn: (message: string) => void;
   progress?: ProgressSink;
   signal?: AbortSignal;
+  /** Longest wait for one lookup (entry and blob check, retries included); default LOOKUP_TIMEOUT_MS. */
+  lookupTimeoutMs?: number;
 }
 
 export interface CacheRepoStats {
@@ -49,6 +51,13 @@ export interface PublishItem {
   /** The layer's role, for progress rows (`app`, `model:seg`). */
   id: string;
 }
+
+/**
+ * A lookup is two small requests; a registry that takes longer than this (retries included) is
+ * treated as unreachable, so a hanging cache costs a build one minute, not the client's 15-minute
+ * header timeout per request.
+ */
+const LOOKUP_TIMEOUT_MS = 60_000;
 
 /** Entries written at once: as many as a push's blob uploads (ggcr's default of 4). */
 const PUBLISH_CONCURRENCY = 4;
@@ -139,7 +148,8 @@ export class CacheRepo {
   async #lookup(key: string, want: { mediaType: string; id: string }): Promise<EntryLayer | undefined> {
     if (this.#off) return undefined;
     const client = this.#o.client();
-    const signal = this.#o.signal;
+    const timeout = AbortSignal.timeout(this.#o.lookupTimeoutMs ?? LOOKUP_TIMEOUT_MS);
+    const signal = this.#o.signal ? AbortSignal.any([this.#o.signal, timeout]) : timeout;
     let bytes: Buffer;
     try {
       bytes = (await client.getManifest(withTag(this.ref, entryTag(key)), { signal })).bytes;
@@ -161,7 +171,7 @@ export class CacheRepo {
       return info;
     } catch (err) {
       this.#rethrowInterrupt(err);
-      if (isMapBuildError(err) && (err.code === "E_NETWORK" || err.code === "E_TIMEOUT" || err.code === "E_UNAUTHORIZED" || err.code === "E_DENIED")) {
+      if (isMapBuildError(err) && (err.code === "E_NETWORK" || err.code === "E_TIMEOUT" || err.code === "E_INTERRUPTED" || err.code === "E_UNAUTHORIZED" || err.code === "E_DENIED")) {
         return this.#giveUp("could not be read", err);
       }
       return this.#reject(want.id, err);
@@ -191,13 +201,17 @@ export class CacheRepo {
   #giveUp(doing: string, err: unknown): undefined {
     if (this.#off) return undefined;
     this.#off = true;
-    const hint = isMapBuildError(err) && err.hint ? ` (${err.hint})` : "";
-    this.#o.warn(`layer cache repository ${this.name} ${doing}: ${messageOf(err)}${hint}; building without it`);
+    // an abort that is not the build's own is the lookup's time limit
+    const timedOut = isMapBuildError(err) && err.code === "E_INTERRUPTED";
+    const hint = !timedOut && isMapBuildError(err) && err.hint ? ` (${err.hint})` : "";
+    const why = timedOut ? `no answer within ${(this.#o.lookupTimeoutMs ?? LOOKUP_TIMEOUT_MS) / 1000} s` : messageOf(err);
+    this.#o.warn(`layer cache repository ${this.name} ${doing}: ${why}${hint}; building without it`);
     return undefined;
   }
 
+  /** Only the build's own interrupt stops it; any other failure of the cache repository is a warning. */
   #rethrowInterrupt(err: unknown): void {
-    if (this.#o.signal?.aborted || (isMapBuildError(err) && err.code === "E_INTERRUPTED")) throw err;
+    if (this.#o.signal?.aborted) throw err;
   }
 }
 
