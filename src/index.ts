@@ -4,7 +4,7 @@
  * outputs) are exported for tools that assemble images their own way.
  */
 export { packageMap } from "./builder/index.js";
-export type { LayerSummary, OutputSummary, PackageMap1Options, PackageMapOptions, PackageMapResult } from "./builder/index.js";
+export type { CacheRepoSummary, LayerSummary, OutputSummary, PackageMap1Options, PackageMapOptions, PackageMapResult } from "./builder/index.js";
 export { inspectMap, type InspectOptions, type InspectReport } from "./inspect/index.js";
 
 export { MapBuildError, RegistryError, isMapBuildError, optionName, renderOptionNames, type ErrorCode } from "./errors.js";

@@ -1,5 +1,5 @@
 export { packageMap } from "./package-map.js";
-export type { LayerSummary, OutputSummary, PackageMap1Options, PackageMapOptions, PackageMapResult } from "./options.js";
+export type { CacheRepoSummary, LayerSummary, OutputSummary, PackageMap1Options, PackageMapOptions, PackageMapResult } from "./options.js";
 export { packageMultiPlatform, type MultiPlatformResult, type PlatformResult } from "./multi-platform.js";
 export { choosePlatforms } from "./platform-list.js";
 export { isMultiPlatform } from "./platform-list.js";
