@@ -100,8 +100,11 @@ export class CacheRepo {
    * The layer stored under `key`, verified, or undefined (build it). `download`: the build needs
    * the bytes, so a hit is downloaded into that local cache (digest and diff_id checked) and
    * returned from there; otherwise the layer stays in the registry, for a push to mount or skip.
+   * `want.replayable` (an uncompressed layer of local files): building it costs one read and no
+   * disk, so a hit that would have to be downloaded is not taken (not even looked up).
    */
-  async layerFor(key: string, want: { mediaType: string; id: string }, download?: LayerCache): Promise<FileLayer | Layer | undefined> {
+  async layerFor(key: string, want: { mediaType: string; id: string; replayable?: boolean }, download?: LayerCache): Promise<FileLayer | Layer | undefined> {
+    if (download && want.replayable) return undefined;
     const info = await this.#lookup(key, want);
     if (info === undefined) return undefined;
     try {
