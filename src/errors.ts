@@ -116,6 +116,6 @@ export function toMapBuildError(e: unknown): MapBuildError {
   const message = e instanceof Error ? e.message : String(e);
   return new MapBuildError("E_INTERNAL", `internal error: ${message}`, {
     cause: e,
-    hint: "this is a bug in map-build; please report it with the output of --verbose",
+    hint: `this is a bug in map-build; please report it with the output of ${optionName("verbose")}`,
   });
 }

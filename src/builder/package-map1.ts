@@ -6,7 +6,7 @@
  */
 import { access, constants, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { MapBuildError } from "../errors.js";
+import { MapBuildError, optionName } from "../errors.js";
 import { imageFamily, parsePlatform } from "../image/index.js";
 import { isIgnored, safeAppFileName } from "../map/index.js";
 import { readAppConfig, versionString } from "../map1/index.js";
@@ -73,7 +73,7 @@ export async function packageMap1(opts: PackageMap1Options): Promise<PackageMapR
   const user = { name: opts.username ?? "holoscan", uid: opts.uid ?? 1000, gid: opts.gid ?? 1000, epoch: opts.sourceDateEpoch ?? 0 };
   const app = await appKind(opts.appPath);
   const config = await readAppConfig(opts.configPath);
-  const appVersion = opts.version !== undefined ? normalizePep440(opts.version, "--version") : versionString(config.version);
+  const appVersion = opts.version !== undefined ? normalizePep440(opts.version, optionName("version")) : versionString(config.version);
   const tag = opts.exactTag ? opts.tag : holoscanTag(opts.tag, hp, appVersion);
   const sdkVersion = opts.sdkVersion !== undefined ? pep440BaseVersion(opts.sdkVersion) : undefined;
   const timeout = opts.timeout ?? 0;
@@ -130,12 +130,12 @@ export async function packageMap1(opts: PackageMap1Options): Promise<PackageMapR
       (sdk === "holoscan" ? sdkVersion : undefined) ?? (opts.holoscanVersion ? pep440BaseVersion(opts.holoscanVersion) : undefined) ?? (holoscanFound ? holoscanReleaseVersion(holoscanFound) : undefined);
     if (!holoscanVersion) {
       throw new MapBuildError("E_USAGE", "cannot tell the Holoscan SDK version: no holoscan wheel was installed and the base has none", {
-        hint: sdk === "holoscan" ? "pass the Holoscan SDK version (holoscan-cli's --sdk-version)" : "pass the Holoscan SDK version the app runs on (map-build's --holoscan-version)",
+        hint: `pass the Holoscan SDK version${sdk === "holoscan" ? "" : " the app runs on"} (${optionName(sdk === "holoscan" ? "sdkVersion" : "holoscanVersion")})`,
       });
     }
     const manifestSdkVersion = sdk === "holoscan" ? holoscanVersion : monaiVersion && pep440BaseVersion(monaiVersion);
     if (!manifestSdkVersion) {
-      throw new MapBuildError("E_USAGE", "cannot tell the MONAI Deploy App SDK version: it was not installed", { hint: "pass the App SDK version (--sdk-version)" });
+      throw new MapBuildError("E_USAGE", "cannot tell the MONAI Deploy App SDK version: it was not installed", { hint: `pass the App SDK version (${optionName("sdkVersion")})` });
     }
 
     const manifests = renderMap1Manifests({

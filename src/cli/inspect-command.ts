@@ -10,6 +10,7 @@ import { formatBytes } from "./progress-view.js";
 import { createProgressView } from "./progress-view.js";
 import { imageOpener, type ImageOpener, type RegistryFlags } from "./open-images.js";
 import type { CliIO } from "./io.js";
+import { OPTION_FLAGS } from "./option-flags.js";
 import type { Digest } from "../digest.js";
 import type { RegistryClient } from "../registry/index.js";
 
@@ -139,7 +140,7 @@ async function inspectOne(image: string, platform: PlatformSpec, flags: InspectF
     }
   }
   const { inspectMap } = await import("../inspect/index.js");
-  return inspectMap(opened.image, { base, readBaseLayers: flags.readBaseLayers, noSdk: !flags.sdk, progress });
+  return inspectMap(opened.image, { base, readBaseLayers: flags.readBaseLayers, noSdk: !flags.sdk, progress, optionNames: OPTION_FLAGS });
 }
 
 /** `inspect --sbom`: each attached SBOM, a header line then its content (or one JSON array). */

@@ -4,6 +4,7 @@
  * entry here (what identifies it, its checks, its fix hints) and one section in docs/checklist.md.
  */
 import { checkConformance, readBuildFacts, SDK_LABEL, type ConformanceInput, type ConformanceResult, type ImageFileInfo } from "../map/index.js";
+import { optionName } from "../errors.js";
 import { LEGACY_HINTS } from "./check-hints.js";
 import { checkMap1 } from "../map1/index.js";
 
@@ -60,22 +61,22 @@ export const legacyChecklist: Checklist = {
 
 const MAP1_HINTS: Record<string, string> = {
   manifests: "rebuild; a later layer must not remove or replace /etc/holoscan/app.json or pkg.json",
-  "app-keys": "rebuild with map-build package -c app.yaml; do not edit app.json by hand",
+  "app-keys": `rebuild with ${optionName("configPath")} app.yaml; do not edit app.json by hand`,
   "pkg-keys": "rebuild; do not edit pkg.json by hand",
   serialisation: "rebuild: the manifests must be written as holoscan-cli's json.dumps wrote them",
   "api-version": "rebuild as MAP 1.0",
   command: "package a folder with __main__.py, a .py file or an executable",
   "manifest-env": "rebuild; do not edit app.json by hand",
   "input-output": "rebuild; the paths are fixed in MAP 1.0",
-  timeout: "rebuild with --timeout SECONDS",
-  sdk: "pass --sdk holoscan or --sdk monai-deploy",
-  "pkg-paths": "pass the models with -m (a file, or a folder with one sub-folder per model)",
-  "pkg-values": "app.yaml needs a resources mapping; pick --platform",
-  versions: "rebuild with one --sdk-version (and --holoscan-version) for manifests and labels",
+  timeout: `rebuild with ${optionName("timeout")} SECONDS`,
+  sdk: `pass ${optionName("sdk")} holoscan or ${optionName("sdk")} monai-deploy`,
+  "pkg-paths": `pass the models with ${optionName("models")} (a file, or a folder with one sub-folder per model)`,
+  "pkg-values": `app.yaml needs a resources mapping; pick ${optionName("platform")}`,
+  versions: `rebuild with one ${optionName("sdkVersion")} (and ${optionName("holoscanVersion")}) for manifests and labels`,
   labels: "rebuild",
   "image-env": "rebuild; a later layer must not change the HOLOSCAN_* variables",
   path: "rebuild; a later ENV must not replace PATH",
-  user: "pass --username/--uid/--gid that no other user of the base has",
+  user: `pass ${optionName("username")}/${optionName("uid")}/${optionName("gid")} that no other user of the base has`,
   "workdir-entrypoint": "rebuild; a later layer must not change WORKDIR, ENTRYPOINT or CMD",
   tools: "rebuild; /var/holoscan/tools must stay executable",
   dirs: "rebuild; the work, input and output dirs belong to the run-as user",

@@ -6,6 +6,7 @@
 import type { Image, ImageConfig } from "../image/index.js";
 import type { ImageFileInfo } from "../map/index.js";
 import type { ProgressSink } from "../progress.js";
+import { renderOptionNames } from "../errors.js";
 import { listLayerFiles, type TarFileInfo } from "../image/index.js";
 import { applyLayer } from "../image/index.js";
 import { CHECKLISTS, NOT_A_MAP, noSdkReason, summarize, type CheckSummary, type InspectCheck } from "./checklists.js";
@@ -19,6 +20,8 @@ export interface InspectOptions {
   noSdk?: boolean;
   /** Download progress of the layers read, as `layer N`. */
   progress?: ProgressSink;
+  /** How the caller names the build options that fix hints mention (the CLI: its flags); default the library names. */
+  optionNames?: Readonly<Record<string, string>>;
 }
 
 export interface InspectedLayer {
@@ -158,6 +161,7 @@ export async function inspectMap(image: Image, opts: InspectOptions = {}): Promi
   }
   const manifests: Record<string, unknown> = {};
   for (const [path, buf] of [...contents].sort(([a], [b]) => a.localeCompare(b))) if (MANIFEST_RE.test(path) && files.has(path)) manifests[path] = manifestValue(buf);
+  for (const c of checks) if (c.hint) c.hint = renderOptionNames(c.hint, opts.optionNames);
   const summary = summarize(checks);
   const ok = Boolean(checklist) && summary.failed === 0;
   const report: InspectReport = {

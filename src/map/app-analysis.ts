@@ -1,7 +1,7 @@
 /**
  * Static replacement for the SDK's `get_package_info` (map-format.md §1.6): find the Application
  * subclass, its module (→ the command), `version`, `@resource` and `@env` — without importing the
- * app (bug B14). Values that are not literals are reported in `unresolved` with the flag to pass.
+ * app (bug B14). Values that are not literals are reported in `unresolved` with the options that supply them.
  */
 import { stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
@@ -16,10 +16,13 @@ import { parseMemoryBytes } from "./size.js";
 
 export const MAP_APP_COMMAND_PREFIX = "python3 -u /opt/monai/app/";
 
+/** The builder options that override what the analysis reads. */
+export type AppOption = "version" | "cpu" | "gpu" | "memory" | "requirements";
+
 export interface Unresolved {
   field: "version" | "resources" | "pip_packages" | "app_class";
-  /** The CLI flag that supplies the value. */
-  flag: string;
+  /** The builder options that supply the value (the caller names them: `optionName`). */
+  options: AppOption[];
   reason: string;
 }
 
@@ -172,13 +175,13 @@ async function readDecorators(cls: ClassDef, info: AppInfo, cwd: string): Promis
       call.args.forEach((a, idx) => {
         const key = a.name ?? positional[idx];
         if (key !== "cpu" && key !== "gpu" && key !== "memory") {
-          info.unresolved.push({ field: "resources", flag: "--cpu/--gpu/--memory", reason: `@resource argument ${a.name ?? idx} is not understood` });
+          info.unresolved.push({ field: "resources", options: ["cpu", "gpu", "memory"], reason: `@resource argument ${a.name ?? idx} is not understood` });
           return;
         }
         const v = literalArg(d.tokens, a);
         if (!v.ok || v.value === null) {
           if (v.ok) return; // None means unset
-          info.unresolved.push({ field: "resources", flag: `--${key}`, reason: `@resource(${key}=…) of ${cls.name} is not a literal` });
+          info.unresolved.push({ field: "resources", options: [key], reason: `@resource(${key}=…) of ${cls.name} is not a literal` });
           return;
         }
         if (key === "memory") {
@@ -187,11 +190,11 @@ async function readDecorators(cls: ClassDef, info: AppInfo, cwd: string): Promis
             try { parseMemoryBytes(m); return true; } catch { return false; }
           })();
           if (valid) info.resources.memory = m as string | number;
-          else info.unresolved.push({ field: "resources", flag: "--memory", reason: `@resource(memory=${JSON.stringify(m)}) of ${cls.name} is not a valid size` });
+          else info.unresolved.push({ field: "resources", options: ["memory"], reason: `@resource(memory=${JSON.stringify(m)}) of ${cls.name} is not a valid size` });
         } else if (typeof v.value === "number" || (typeof v.value === "object" && v.value !== null && "value" in v.value)) {
           info.resources[key] = v.value as number | PyFloat;
         } else {
-          info.unresolved.push({ field: "resources", flag: `--${key}`, reason: `@resource(${key}=…) of ${cls.name} is not a number` });
+          info.unresolved.push({ field: "resources", options: [key], reason: `@resource(${key}=…) of ${cls.name} is not a number` });
         }
       });
     } else {
@@ -207,18 +210,18 @@ async function readDecorators(cls: ClassDef, info: AppInfo, cwd: string): Promis
         // the app names this file: only its own folder or the working folder, never any host file
         const inside = (await realPathInside(reqPath, info.root)) ?? (await realPathInside(reqPath, cwd));
         if (!inside) {
-          info.unresolved.push({ field: "pip_packages", flag: "--requirements", reason: `@env requirements file ${reqPath} is outside the app folder and the working folder` });
+          info.unresolved.push({ field: "pip_packages", options: ["requirements"], reason: `@env requirements file ${reqPath} is outside the app folder and the working folder` });
           continue;
         }
         const text = await readRegularFile(inside, MAX_REQUIREMENTS_BYTES, { noFollow: true }).then((b) => b.toString("utf8"), () => undefined);
         if (text === undefined) {
-          info.unresolved.push({ field: "pip_packages", flag: "--requirements", reason: `@env requirements file ${reqPath} does not exist` });
+          info.unresolved.push({ field: "pip_packages", options: ["requirements"], reason: `@env requirements file ${reqPath} does not exist` });
           continue;
         }
         pkgs = text.trim().split(/\r\n|\r|\n/);
       }
       if (!pkgs) {
-        info.unresolved.push({ field: "pip_packages", flag: "--requirements", reason: `@env(pip_packages=…) of ${cls.name} is not a literal list` });
+        info.unresolved.push({ field: "pip_packages", options: ["requirements"], reason: `@env(pip_packages=…) of ${cls.name} is not a literal list` });
         continue;
       }
       for (const p of pkgs.map((s) => s.trim().toLowerCase())) if (!info.pipPackages.includes(p)) info.pipPackages.push(p);
@@ -236,7 +239,7 @@ function readVersion(cls: ClassDef, info: AppInfo): void {
     if (eq < 0 || t[eq]?.text !== "=") continue;
     const v = evalLiteral(t, eq + 1);
     if (v.ok && typeof v.value === "string") info.version = v.value;
-    else info.unresolved.push({ field: "version", flag: "--version", reason: `${cls.name}.version is not a string literal` });
+    else info.unresolved.push({ field: "version", options: ["version"], reason: `${cls.name}.version is not a string literal` });
   }
 }
 
@@ -302,7 +305,7 @@ export async function analyzeApp(appPath: string, opts: AnalyzeOptions = {}): Pr
     info.warnings.push(`no Application subclass found statically in ${basename(entry)}${kind === "folder" ? " or the modules it imports" : ""}; the command runs ${info.mainModuleFile}`);
     info.unresolved.push({
       field: "app_class",
-      flag: "--version/--cpu/--gpu/--memory/--requirements",
+      options: ["version", "cpu", "gpu", "memory", "requirements"],
       reason: "the Application subclass could not be found, so its version, resources and pip packages are unknown",
     });
   }

@@ -1,6 +1,6 @@
 /**
  * The values the manifests need, from static analysis of the app plus the flags that override it.
- * A value the analysis could not read (not a literal) stops the build with the flag to pass.
+ * A value the analysis could not read (not a literal) stops the build naming the option to pass.
  */
 import { MapBuildError, optionName } from "../errors.js";
 import { DEFAULT_APP_VERSION, DEFAULT_SDK_VERSION } from "../defaults.js";
@@ -24,18 +24,13 @@ export interface AppMetadata {
 }
 
 export function resolveAppMetadata(info: AppInfo, opts: AppOverrides, sdkVersionFromWheel?: string): AppMetadata {
-  const overridden = new Set<string>();
-  if (opts.version !== undefined) overridden.add("--version");
-  if (opts.cpu !== undefined) overridden.add("--cpu");
-  if (opts.gpu !== undefined) overridden.add("--gpu");
-  if (opts.memory !== undefined) overridden.add("--memory");
-  if (opts.requirements !== undefined) overridden.add("--requirements");
+  const given = { version: opts.version, cpu: opts.cpu, gpu: opts.gpu, memory: opts.memory, requirements: opts.requirements };
+  const overridden = new Set(Object.entries(given).filter(([, v]) => v !== undefined).map(([k]) => k));
   for (const u of info.unresolved) {
-    const flags = u.flag.split(/[\s,/]+/).filter((f) => f.startsWith("--"));
     if (u.field === "app_class") continue; // the command falls back to the main file, with a warning
-    if (flags.length && flags.some((f) => overridden.has(f))) continue;
+    if (u.options.some((o) => overridden.has(o))) continue;
     throw new MapBuildError("E_APP_INVALID", `cannot read ${u.field.replace("_", " ")} from the app statically: ${u.reason}`, {
-      hint: `pass ${u.flag} on the command line`,
+      hint: `pass ${u.options.map(optionName).join("/")}`,
     });
   }
   if (opts.memory !== undefined) {

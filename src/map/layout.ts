@@ -4,7 +4,7 @@
  * its `mkdir -p` lines become directory entries for the layer writer.
  */
 import type { DirEntry } from "../layer/index.js";
-import { MapBuildError } from "../errors.js";
+import { MapBuildError, optionName } from "../errors.js";
 import { DEFAULT_WORKING_DIR } from "./manifests.js";
 import { DEFAULT_MODELS_DIR } from "./models.js";
 
@@ -71,13 +71,13 @@ export function mapConfigChanges(opts: MapLayoutOptions): MapConfigChanges {
   const inputDir = opts.inputDir ?? "input";
   const outputDir = opts.outputDir ?? "output";
   const timeout = opts.timeout ?? 0;
-  if (!workingDir.startsWith("/")) throw usage(`--working-dir ${workingDir} is not absolute`, "pass an absolute path such as /var/monai/");
-  if (!modelsDir.startsWith("/")) throw usage(`--models-dir ${modelsDir} is not absolute`, "pass an absolute path such as /opt/monai/models");
-  for (const [flag, v] of [["--input-dir", inputDir], ["--output-dir", outputDir]] as const) {
-    if (v.trim() === "" || v.includes("\n")) throw usage(`${flag} must be a non-empty path`, `pass ${flag} with a directory name such as ${flag === "--input-dir" ? "input" : "output"}`);
+  if (!workingDir.startsWith("/")) throw usage(`${optionName("workingDir")} ${workingDir} is not absolute`, "pass an absolute path such as /var/monai/");
+  if (!modelsDir.startsWith("/")) throw usage(`${optionName("modelsDir")} ${modelsDir} is not absolute`, "pass an absolute path such as /opt/monai/models");
+  for (const [name, v] of [["inputDir", inputDir], ["outputDir", outputDir]] as const) {
+    if (v.trim() === "" || v.includes("\n")) throw usage(`${optionName(name)} must be a non-empty path`, `pass ${optionName(name)} with a directory name such as ${name === "inputDir" ? "input" : "output"}`);
   }
   if (!Number.isSafeInteger(timeout) || timeout < 0) {
-    throw usage(`invalid timeout ${timeout}: must be a non-negative whole number of seconds`, "pass --timeout with an integer such as 600");
+    throw usage(`invalid timeout ${timeout}: must be a non-negative whole number of seconds`, `pass ${optionName("timeout")} with an integer such as 600`);
   }
   const inputPath = pythonPathJoin(workingDir, inputDir);
   const outputPath = pythonPathJoin(workingDir, outputDir);

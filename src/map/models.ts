@@ -7,7 +7,7 @@
 import { hashFiles } from "../hash-file.js";
 import { readdir, realpath, stat } from "node:fs/promises";
 import { basename, join, posix, resolve } from "node:path";
-import { MapBuildError } from "../errors.js";
+import { MapBuildError, optionName } from "../errors.js";
 import { isTorchScriptFile } from "./torchscript.js";
 
 export const DEFAULT_MODELS_DIR = "/opt/monai/models";
@@ -141,15 +141,15 @@ function invalid(message: string, hint: string): MapBuildError {
 export async function planModels(modelPath: string, modelsDir = DEFAULT_MODELS_DIR, opts: { digest?: ContentDigest } = {}): Promise<ModelPlan[]> {
   const abs = resolve(modelPath);
   const st = await stat(abs).catch(() => undefined);
-  if (!st) throw invalid(`model path ${modelPath} does not exist`, "pass --model with an existing model file or folder");
+  if (!st) throw invalid(`model path ${modelPath} does not exist`, `pass ${optionName("model")} with an existing model file or folder`);
   if (!st.isFile() && !st.isDirectory()) {
-    throw invalid(`model path ${modelPath} is not a regular file or folder`, "pass --model with a model file or a folder of models");
+    throw invalid(`model path ${modelPath} is not a regular file or folder`, `pass ${optionName("model")} with a model file or a folder of models`);
   }
   if (st.isFile()) return [await planOne(pythonStem(basename(abs)), abs, modelsDir, [], opts.digest)];
 
   const entries = await listDir(abs);
   if (entries.length === 0 || (await modelFiles(abs)).length === 0) {
-    throw invalid(`model folder ${modelPath} contains no files`, "put the model files in the folder, or pass --model with the model file itself");
+    throw invalid(`model folder ${modelPath} contains no files`, `put the model files in the folder, or pass ${optionName("model")} with the model file itself`);
   }
   const allDirs = entries.every((e) => e.isDir);
 

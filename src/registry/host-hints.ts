@@ -2,6 +2,8 @@
  * The one table of registry-specific advice (style §3.8: no hostname special cases elsewhere).
  * Keyed by `ImageReference.registry`.
  */
+import { optionName } from "../errors.js";
+
 export interface HostHints {
   /** What to do on 401 / a refused token request. */
   unauthorized: string;
@@ -17,7 +19,7 @@ const TABLE: Record<string, HostHints> = {
 export function hintsFor(registry: string): HostHints {
   return (
     TABLE[registry] ?? {
-      unauthorized: `log in to ${registry} (docker login ${registry}) or pass --username/--password-stdin`,
+      unauthorized: `log in to ${registry} (docker login ${registry}) or pass ${optionName("username")}/${optionName("passwordStdin")}`,
     }
   );
 }

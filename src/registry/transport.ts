@@ -6,7 +6,7 @@
  */
 import type { Readable } from "node:stream";
 import { request, type Dispatcher } from "undici";
-import { MapBuildError, RegistryError, isMapBuildError } from "../errors.js";
+import { MapBuildError, RegistryError, isMapBuildError, optionName } from "../errors.js";
 import { createHttpAgent } from "../http-client.js";
 import { Authenticator, type TokenFetch, type UnauthorizedVerdict } from "./auth.js";
 import { resolveOptions, type RegistryClientOptions, type ResolvedOptions } from "./options.js";
@@ -229,7 +229,7 @@ export class Transport {
     const why = code ?? (err instanceof Error ? err.message : String(err));
     return new RegistryError("E_NETWORK", `cannot talk to ${url.host}: ${why} (${target})`, {
       method: spec.method, url: redactUrl(url), cause: err,
-      hint: `check that ${spec.registry} is reachable (network, HTTPS_PROXY/NO_PROXY, --insecure-registry for plain HTTP)`,
+      hint: `check that ${spec.registry} is reachable (network, HTTPS_PROXY/NO_PROXY, ${optionName("insecureRegistries")} for plain HTTP)`,
     });
   }
 

@@ -1,4 +1,4 @@
-import { MapBuildError } from "../../errors.js";
+import { MapBuildError, optionName } from "../../errors.js";
 import type { Credential, Keychain } from "../credentials-types.js";
 import { hasSecret, registryKey, sealCredential } from "./credential.js";
 
@@ -10,7 +10,7 @@ export function explicitKeychain(registry: string, credential: Credential, sourc
   const sealed = sealCredential(credential, source);
   if (!hasSecret(sealed)) {
     throw new MapBuildError("E_USAGE", `no password given for ${registryKey(registry)}`, {
-      hint: "pipe the password or token into --password-stdin",
+      hint: `pipe the password or token into ${optionName("passwordStdin")}`,
     });
   }
   const key = registryKey(registry);

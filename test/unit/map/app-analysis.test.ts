@@ -112,8 +112,8 @@ class App(Application):
     });
     const info = await analyzeApp(root);
     assert.deepEqual(info.resources, { gpu: 1 });
-    const flags = info.unresolved.map((u) => `${u.field}:${u.flag}`).sort();
-    assert.deepEqual(flags, ["pip_packages:--requirements", "resources:--cpu", "resources:--memory", "version:--version"]);
+    const options = info.unresolved.map((u) => `${u.field}:${u.options.join("/")}`).sort();
+    assert.deepEqual(options, ["pip_packages:requirements", "resources:cpu", "resources:memory", "version:version"]);
     assert.match(info.warnings.join("\n"), /__name__/);
   });
 

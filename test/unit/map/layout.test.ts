@@ -45,7 +45,7 @@ describe("mapConfigChanges", () => {
     assert.throws(() => mapConfigChanges({ ...labels, workingDir: "rel" }), /not absolute/);
     assert.throws(() => mapConfigChanges({ ...labels, modelsDir: "m" }), /not absolute/);
     assert.throws(() => mapConfigChanges({ ...labels, timeout: -3 }), /timeout/);
-    assert.throws(() => mapConfigChanges({ ...labels, inputDir: "" }), /input-dir/);
+    assert.throws(() => mapConfigChanges({ ...labels, inputDir: "" }), /inputDir/);
   });
 
   it("applies onto a base config, replacing keys in place", () => {
