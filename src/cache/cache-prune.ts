@@ -5,7 +5,8 @@
  * entry, so an entry seen has its blob listed), fresh orphans are left alone (a put in progress),
  * and recently used entries can be protected (a build holds the blob for its push). Downloaded base
  * blobs (blob-cache.ts) have entries of their own in `base-blobs/`, pruned with the same LRU
- * order under the same size limit.
+ * order under the same size limit. Recipe entries (no blob, cache-entry.ts) take no space: they
+ * go by age, or when the cache is emptied.
  */
 import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -110,7 +111,12 @@ export async function pruneCache(layout: CacheLayout, policy: PrunePolicy, now =
 
   const refs = new Map<string, number>();
   const live: { path: string; hex: string; lastUsedMs: number }[] = [];
+  const recipes: { path: string; hex: string; lastUsedMs: number }[] = [];
   for (const e of entries) {
+    if (e.entry?.recipe) {
+      recipes.push({ path: e.path, hex: digestHex(e.entry.digest), lastUsedMs: e.lastUsedMs });
+      continue;
+    }
     const hex = e.entry ? digestHex(e.entry.digest) : undefined;
     if (hex === undefined || !blobs.has(hex)) {
       await removeEntry(e.path, result); // malformed, or its blob is gone: it can only miss
@@ -135,6 +141,11 @@ export async function pruneCache(layout: CacheLayout, policy: PrunePolicy, now =
   }
   for (const [hex, b] of [...blobs]) {
     if ((refs.get(hex) ?? 0) === 0 && now - b.ctimeMs > ORPHAN_GRACE_MS && !policy.keep.has(hex)) await removeBlob(layout, hex, blobs, result);
+  }
+
+  for (const e of recipes) {
+    const old = policy.olderThanMs !== undefined && now - e.lastUsedMs > policy.olderThanMs;
+    if ((old || policy.maxBytes === 0) && !isProtected(e)) await removeEntry(e.path, result);
   }
 
   let total = 0;

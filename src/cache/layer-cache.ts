@@ -2,13 +2,14 @@
  * Built layers kept between builds, keyed by a hash of their inputs (layer-key.ts), stored once per
  * blob digest. The cache is an optimization that cannot lie (style §3.10): every file appears by
  * rename, every blob is checked before it is handed out, and anything missing, malformed or corrupt
- * is a miss (the bad entry is removed and the layer rebuilt), never an error.
+ * is a miss (the bad entry is removed and the layer rebuilt), never an error. Uncompressed layers
+ * are stored as recipes (cache-entry.ts): no blob, the bytes are regenerated from the inputs.
  */
 import { mkdir, rm, stat, utimes } from "node:fs/promises";
 import { join } from "node:path";
 import { digestHex, type Digest } from "../digest.js";
 import { MapBuildError, optionName } from "../errors.js";
-import { layerFromFile, type FileLayer, type LayerEntry } from "../layer/index.js";
+import { ReplayLayer, layerFromFile, type BuiltLayer, type FileLayer, type FileLayerInfo, type LayerEntry } from "../layer/index.js";
 import { discardBlob, placeFile } from "./place-file.js";
 import { DEFAULT_CACHE_MAX_BYTES, cacheLayout, defaultCacheDir, type CacheLayout } from "./cache-dir.js";
 import { claimCacheDir } from "./cache-tag.js";
@@ -64,6 +65,8 @@ export interface CachedLayerInfo {
   size: number;
   mediaType: string;
   lastUsed: Date;
+  /** No blob is stored: the layer is regenerated from its inputs when used. */
+  recipe: boolean;
 }
 
 const DEFAULT_RACY_WINDOW_MS = 2000;
@@ -145,9 +148,15 @@ export class LayerCache {
     return inputsUnchanged(inputs, this.#index);
   }
 
-  /** The cached layer for `key`, checked; undefined when missing or bad. Never throws. */
-  async get(key: string): Promise<FileLayer | undefined> {
-    const layer = await this.#lookup(key).catch(() => undefined);
+  /**
+   * The cached layer for `key`, checked; undefined when missing or bad. Never throws. A recipe
+   * entry (no blob) is a hit only for a caller that can regenerate the layer: `replay` builds it
+   * from the caller's entries and the entry's facts; without it, a recipe entry is a miss.
+   */
+  get(key: string): Promise<FileLayer | undefined>;
+  get(key: string, replay: (info: FileLayerInfo) => BuiltLayer): Promise<BuiltLayer | undefined>;
+  async get(key: string, replay?: (info: FileLayerInfo) => BuiltLayer): Promise<BuiltLayer | undefined> {
+    const layer = await this.#lookup(key, replay).catch(() => undefined);
     if (layer) this.stats.hits++;
     else this.stats.misses++;
     return layer;
@@ -158,10 +167,18 @@ export class LayerCache {
    * dispose() leaves the blob alone). `move`: the layer's file is a temp file the cache may take
    * (renamed, no copy); it is gone afterwards. Otherwise it is copied and left in place. An
    * existing blob with the same digest is kept (after checking it) and the new copy dropped.
+   * A ReplayLayer is recorded as a recipe (no bytes stored) and returned as it is.
    */
-  async put(key: string, layer: FileLayer, opts: { move?: boolean } = {}): Promise<FileLayer> {
+  put(key: string, layer: FileLayer, opts?: { move?: boolean }): Promise<FileLayer>;
+  put(key: string, layer: BuiltLayer, opts?: { move?: boolean }): Promise<BuiltLayer>;
+  async put(key: string, layer: BuiltLayer, opts: { move?: boolean } = {}): Promise<BuiltLayer> {
     if (!KEY_RE.test(key)) throw new MapBuildError("E_INTERNAL", `invalid layer cache key "${key.slice(0, 80)}"`);
     const info = layer.info;
+    if (layer instanceof ReplayLayer) {
+      await writeEntry(this.#entryPath(key), { ...info, recipe: true }).catch(() => {});
+      this.stats.puts++;
+      return layer;
+    }
     if (!info.digest.startsWith("sha256:")) throw new MapBuildError("E_INTERNAL", `cannot cache a layer with digest ${info.digest}`);
     const hex = digestHex(info.digest);
     const blobPath = join(this.#layout.blobs, hex);
@@ -183,7 +200,7 @@ export class LayerCache {
   async ls(): Promise<CachedLayerInfo[]> {
     const out: CachedLayerInfo[] = [];
     for (const e of await listEntries(this.#layout)) {
-      if (e.entry) out.push({ key: e.key, digest: e.entry.digest, diffId: e.entry.diffId, size: e.entry.size, mediaType: e.entry.mediaType, lastUsed: new Date(e.lastUsedMs) });
+      if (e.entry) out.push({ key: e.key, digest: e.entry.digest, diffId: e.entry.diffId, size: e.entry.size, mediaType: e.entry.mediaType, lastUsed: new Date(e.lastUsedMs), recipe: e.entry.recipe === true });
     }
     return out.sort((a, b) => b.lastUsed.getTime() - a.lastUsed.getTime());
   }
@@ -209,12 +226,18 @@ export class LayerCache {
     await pruneCache(this.#layout, { maxBytes: this.maxBytes, keep: this.#inUse, graceMs: this.#graceMs });
   }
 
-  async #lookup(key: string): Promise<FileLayer | undefined> {
+  async #lookup(key: string, replay: ((info: FileLayerInfo) => BuiltLayer) | undefined): Promise<BuiltLayer | undefined> {
     if (!KEY_RE.test(key)) return undefined;
     const entryPath = this.#entryPath(key);
     const entry = await readEntry(entryPath).catch(() => null);
     if (entry === undefined) return undefined;
     if (entry === null) return this.#dropEntry(key); // malformed
+    if (entry.recipe) {
+      if (!replay) return undefined;
+      await touch(entryPath);
+      const { digest, diffId, size, mediaType } = entry;
+      return replay({ digest, diffId, size, mediaType });
+    }
     const blobPath = join(this.#layout.blobs, digestHex(entry.digest));
     const st = await stat(blobPath, { bigint: true }).catch(() => undefined);
     if (st === undefined) return this.#dropEntry(key);
@@ -231,8 +254,7 @@ export class LayerCache {
       // The stat from before hashing: a write during the hash changes it, so the next get re-hashes.
       await writeEntry(entryPath, { ...entry, verified: blobStat(st) }).catch(() => {});
     } else {
-      const now = new Date();
-      await utimes(entryPath, now, now).catch(() => {}); // last use, for LRU
+      await touch(entryPath);
     }
     this.#inUse.add(digestHex(entry.digest));
     const { digest, diffId, size, mediaType } = entry;
@@ -269,3 +291,8 @@ export class LayerCache {
   }
 }
 
+/** Mark an entry used now (its mtime orders the LRU prune). */
+async function touch(entryPath: string): Promise<void> {
+  const now = new Date();
+  await utimes(entryPath, now, now).catch(() => {});
+}

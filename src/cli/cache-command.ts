@@ -31,7 +31,7 @@ export function cacheCommand(io: CliIO, setExit: (code: number) => void): Comman
       if (o.json) {
         io.stdout.write(`${JSON.stringify({ dir: c.dir, usage: await c.usage(), entries }, null, 2)}\n`);
       } else {
-        for (const e of entries) io.stdout.write(`${e.digest.slice(0, 19)}  ${formatBytes(e.size).padStart(9)}  ${e.lastUsed.toISOString()}  ${e.mediaType}\n`);
+        for (const e of entries) io.stdout.write(`${e.digest.slice(0, 19)}  ${formatBytes(e.size).padStart(9)}  ${e.lastUsed.toISOString()}  ${e.mediaType}${e.recipe ? "  (no copy: regenerated from its inputs)" : ""}\n`);
         io.stdout.write(`${entries.length} layer(s), ${formatBytes(await c.usage())} in ${c.dir}\n`);
       }
       setExit(0);

@@ -9,11 +9,12 @@ import { open, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { MapBuildError, isMapBuildError, toMapBuildError } from "../errors.js";
-import { FileLayer, layerMediaType, type Compression, type ManifestFamily } from "../image/index.js";
+import { FileLayer, layerMediaType, type Compression, type FileLayerInfo, type ManifestFamily } from "../image/index.js";
 import type { Digest } from "../digest.js";
 import type { ProgressSink } from "../progress.js";
 import { BlockGzipWriter, defaultGzipConcurrency } from "./block-gzip-writer.js";
 import type { LayerEntry } from "./entry.js";
+import { ReplayLayer } from "./replay-layer.js";
 import { HashTap } from "./hash-tap.js";
 import { DEFAULT_OMIT_PARENT_DIRS, normalizeEntries } from "./normalize-entries.js";
 import { contentSize, tarChunks } from "./tar-chunks.js";
@@ -48,10 +49,24 @@ export interface WriteLayerOptions {
   signal?: AbortSignal;
 }
 
+export interface BuildLayerOptions extends WriteLayerOptions {
+  /**
+   * "recipe": an uncompressed layer is hashed but not written; the result regenerates its bytes
+   * from the entries on every open() (replay-layer.ts). Needs entries ReplayLayer.canReplay
+   * accepts. Ignored for gzip (compressing again on every read would cost minutes). Default "file".
+   */
+  keep?: "file" | "recipe";
+}
+
 /** Emit a progress event at most every this many content bytes. */
 const PROGRESS_STEP = 8 * 1024 * 1024;
 
 export async function writeLayer(entries: readonly LayerEntry[], opts: WriteLayerOptions): Promise<FileLayer> {
+  return (await buildLayer(entries, { ...opts, keep: "file" })) as FileLayer;
+}
+
+/** writeLayer, or with `keep: "recipe"` an uncompressed layer that is hashed, not stored. */
+export async function buildLayer(entries: readonly LayerEntry[], opts: BuildLayerOptions): Promise<BuiltLayer> {
   const mtime = opts.mtime ?? 0;
   if (!Number.isSafeInteger(mtime) || mtime < 0 || mtime > 0o77777777777) {
     throw new MapBuildError("E_USAGE", `invalid layer mtime ${mtime}`, { hint: "use whole seconds since 1970, e.g. SOURCE_DATE_EPOCH" });
@@ -85,6 +100,8 @@ export async function writeLayer(entries: readonly LayerEntry[], opts: WriteLaye
   const gzip = opts.compression === "gzip";
   let blob: { digest: () => Digest; bytes: () => number };
   let created = false;
+  const recipe = !gzip && opts.keep === "recipe";
+  if (recipe && !ReplayLayer.canReplay(sorted)) throw new MapBuildError("E_INTERNAL", "a layer with streamed entries cannot be kept as a recipe");
   progress?.({ id, phase: "build", bytes: 0, total });
   try {
     const signal = opts.signal ? { signal: opts.signal } : {};
@@ -105,18 +122,18 @@ export async function writeLayer(entries: readonly LayerEntry[], opts: WriteLaye
       // Uncompressed: the blob's digest is the diffId. Each chunk is hashed and written before the
       // next is read, so the reader reuses one buffer (tarChunks' reuseBuffer): model layers of
       // many GB stream through without garbage.
-      const file = await open(path, "wx", 0o644);
-      created = true;
+      const file = recipe ? undefined : await open(path, "wx", 0o644);
+      created = !recipe;
       let bytes = 0;
       try {
         for await (const chunk of tarChunks(sorted, { mtime, onContent, reuseBuffer: true })) {
           if (opts.signal?.aborted) throw interrupted(opts.signal.reason);
           diffHash.update(chunk);
-          for (let off = 0; off < chunk.length; ) off += (await file.write(chunk, off, chunk.length - off)).bytesWritten;
+          if (file) for (let off = 0; off < chunk.length; ) off += (await file.write(chunk, off, chunk.length - off)).bytesWritten;
           bytes += chunk.length;
         }
       } finally {
-        await file.close();
+        await file?.close();
       }
       const diffId: Digest = `sha256:${diffHash.digest("hex")}`;
       blob = { digest: () => diffId, bytes: () => bytes };
@@ -128,16 +145,21 @@ export async function writeLayer(entries: readonly LayerEntry[], opts: WriteLaye
   }
   progress?.({ id, phase: "done", bytes: total, total });
 
-  return new FileLayer(
-    path,
-    {
-      digest: blob.digest(),
-      diffId: uncompressedDiffId ?? diffTap.digest,
-      size: blob.bytes(),
-      mediaType: layerMediaType(opts.family, opts.compression),
-    },
-    { owned: true },
-  );
+  const info = {
+    digest: blob.digest(),
+    diffId: uncompressedDiffId ?? diffTap.digest,
+    size: blob.bytes(),
+    mediaType: layerMediaType(opts.family, opts.compression),
+  };
+  return recipe ? new ReplayLayer(sorted, mtime, info) : new FileLayer(path, info, { owned: true });
+}
+
+/** What writeLayer returns: a layer in a file, or (keep: "recipe") one regenerated from its entries. */
+export type BuiltLayer = FileLayer | ReplayLayer;
+
+/** The recipe layer for `entries` whose bytes are already known (a layer cache hit). */
+export function replayLayer(entries: readonly LayerEntry[], opts: Pick<WriteLayerOptions, "mtime" | "omitParentDirs">, info: FileLayerInfo): ReplayLayer {
+  return new ReplayLayer(normalizeEntries(entries, opts.omitParentDirs ?? DEFAULT_OMIT_PARENT_DIRS), opts.mtime ?? 0, info);
 }
 
 function writeFailed(err: unknown, path: string, signal: AbortSignal | undefined): MapBuildError {

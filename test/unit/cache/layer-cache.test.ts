@@ -108,7 +108,7 @@ describe("layer cache: reuse", () => {
     assert.equal(w.calls, 1);
     assert.deepEqual([first.stats.hits, first.stats.misses, first.stats.puts], [0, 1, 1]);
     assert.equal(first.stats.hashedFiles, 3);
-    assert.equal(a.layer.path, join(cacheDir, "blobs", "sha256", a.layer.info.digest.slice(7)));
+    assert.equal((a.layer as FileLayer).path, join(cacheDir, "blobs", "sha256", a.layer.info.digest.slice(7)));
     assert.deepEqual(await readdir(tmpDir), [], "with a cache the layer is written in the cache's tmp dir");
 
     // A new process: fresh LayerCache, same directory.
@@ -125,12 +125,12 @@ describe("layer cache: reuse", () => {
     const plain = await writeLayerCached(undefined, await appEntries(src), { ...gzipOpts, tmpDir });
     assert.equal(plain.cached, false);
     assert.deepEqual(plain.layer.info, a.layer.info);
-    assert.ok(plain.layer.path.startsWith(tmpDir));
+    assert.ok((plain.layer as FileLayer).path.startsWith(tmpDir));
     await plain.layer.dispose();
 
     // Not owned: dispose() leaves the cache's blob alone, and open() verifies it.
     await b.layer.dispose();
-    await access(b.layer.path);
+    await access((b.layer as FileLayer).path);
     const chunks: Buffer[] = [];
     for await (const c of await b.layer.open()) chunks.push(c as Buffer);
     assert.equal(sha256(Buffer.concat(chunks)), a.layer.info.digest);
@@ -193,7 +193,7 @@ describe("layer cache: reuse", () => {
     assert.equal(w.calls, 2);
     assert.deepEqual([again.stats.hashedFiles, again.stats.indexHits], [1, 2], "only the edited file is re-read");
     assert.notEqual(b.layer.info.digest, a.layer.info.digest);
-    const tar = gunzipSync(await readFile(b.layer.path));
+    const tar = gunzipSync(await readFile((b.layer as FileLayer).path));
     assert.ok(tar.includes(Buffer.from("print('BBBB')")));
     assert.ok(!tar.includes(Buffer.from("print('AAAA')")));
   });
@@ -280,7 +280,7 @@ describe("layer cache: damage", () => {
     const cache = await openLayerCache({ dir: await fresh("cache"), verify });
     const tmpDir = await fresh("tmp");
     const w = countingWriter();
-    const first = (await writeLayerCached(cache, await appEntries(src), { ...gzipOpts, tmpDir }, { write: w.write })).layer;
+    const first = (await writeLayerCached(cache, await appEntries(src), { ...gzipOpts, tmpDir }, { write: w.write })).layer as FileLayer;
     return { cache, src, tmpDir, first, w };
   }
 
@@ -298,7 +298,7 @@ describe("layer cache: damage", () => {
       assert.equal(w.calls, 2);
       assert.deepEqual([again.stats.misses, again.stats.verifiedBlobs, again.stats.puts], [1, 1, 1]);
       assert.deepEqual(r.layer.info, first.info, "rebuilt to the same digest");
-      assert.equal(sha256(await readFile(r.layer.path)), first.info.digest, "the bad blob was replaced");
+      assert.equal(sha256(await readFile((r.layer as FileLayer).path)), first.info.digest, "the bad blob was replaced");
 
       const third = await openLayerCache({ dir: cache.dir, verify });
       const h = await writeLayerCached(third, await appEntries(src), { ...gzipOpts, tmpDir }, { write: w.write });
