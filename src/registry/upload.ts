@@ -1,5 +1,5 @@
 /**
- * Blob push: HEAD-skip, cross-repository mount, else POST + one streaming PATCH + PUT `?digest=`,
+ * Blob push: cross-repository mount or HEAD-skip, else POST + one streaming PATCH + PUT `?digest=`,
  * with a monolithic PUT when a registry refuses PATCH and a restart from POST after a failure
  * (a failed session is dead on registry 2.8: test-environment.md §7.15).
  */
@@ -36,14 +36,17 @@ export interface PushBlobOptions {
 const PATCH_REFUSED = new Set([400, 405, 415, 416, 501]);
 
 export async function pushBlob(t: Transport, target: RepositoryRef, blob: BlobToPush, opts: PushBlobOptions = {}): Promise<PushAction> {
-  if (await blobExists(t, target, blob.digest, opts.signal)) return "exists";
   const state: UploadState = { session: undefined, monolithic: false, tokenRenewed: false, singlePass: blob.reopenable === false };
   const src = blob.source;
   if (src && src.registry === target.registry && src.repository !== target.repository) {
+    // Mount first, no HEAD: a mount from a repository that holds the blob succeeds whether or not
+    // the target has it already, so a base of N layers costs N requests, not 2N (issue 20).
     const mounted = await tryMount(t, target, blob.digest, src.repository, opts.signal);
     if (mounted === true) return "mounted";
     state.session = mounted;
   }
+  // An offered session that goes unused expires on its own (registry 2.8: after a week at most).
+  if (await blobExists(t, target, blob.digest, opts.signal)) return "exists";
   // This loop is the only one that retries the upload's requests: a failed session is dead, so every
   // try starts over from POST (and a single-pass source gets one try).
   const retry = t.retryOptions(opts.signal);
