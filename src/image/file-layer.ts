@@ -34,16 +34,20 @@ export interface FileLayerOptions {
 
 const STORED_FILE_HINT = "the stored file changed or is corrupt; delete it (or the cache) and build again";
 
-export class FileLayer implements Layer {
-  readonly path: string;
+/**
+ * A layer whose facts are known up front: every answer but the bytes comes from `info`. FileLayer
+ * reads its bytes from a file; layer/replay-layer.ts regenerates them from the layer's inputs.
+ */
+export abstract class KnownLayer implements Layer {
   readonly info: Readonly<FileLayerInfo>;
-  readonly #opts: FileLayerOptions;
 
-  constructor(path: string, info: FileLayerInfo, opts: FileLayerOptions = {}) {
-    this.path = path;
+  constructor(info: FileLayerInfo) {
     this.info = Object.freeze({ ...info });
-    this.#opts = opts;
   }
+
+  abstract open(): Promise<Readable>;
+  /** Release what the layer owns (a temp file); safe to call twice. */
+  abstract dispose(): Promise<void>;
 
   async digest(): Promise<Digest> {
     return this.info.digest;
@@ -65,6 +69,17 @@ export class FileLayer implements Layer {
   descriptor(): { mediaType: string; digest: Digest; size: number } {
     return { mediaType: this.info.mediaType, digest: this.info.digest, size: this.info.size };
   }
+}
+
+export class FileLayer extends KnownLayer {
+  readonly path: string;
+  readonly #opts: FileLayerOptions;
+
+  constructor(path: string, info: FileLayerInfo, opts: FileLayerOptions = {}) {
+    super(info);
+    this.path = path;
+    this.#opts = opts;
+  }
 
   async open(): Promise<Readable> {
     const { digest, size } = this.info;
@@ -81,7 +96,7 @@ export class FileLayer implements Layer {
     return src.pipe(check);
   }
 
-  /** Delete the file if this layer owns it; safe to call twice. */
+  /** Delete the file if this layer owns it. */
   async dispose(): Promise<void> {
     if (this.#opts.owned) await rm(this.path, { force: true });
   }

@@ -5,7 +5,7 @@ export * from "./platform.js";
 export { applyConfigChanges, expandVars, DEFAULT_PATH, type ConfigChanges } from "./config-changes.js";
 export { appendLayers, EPOCH_ISO, type AppendOptions, type LayerAddition } from "./append.js";
 export { imageFamily, layerFamily, layerForFamily, manifestFamily } from "./family.js";
-export { FileLayer, fileLayer, layerFromFile, type FileLayerInfo, type FileLayerOptions, type FileLayerSpec } from "./file-layer.js";
+export { FileLayer, KnownLayer, fileLayer, layerFromFile, type FileLayerInfo, type FileLayerOptions, type FileLayerSpec } from "./file-layer.js";
 export { VerifyStream, verifyBytes } from "../verify-stream.js";
 export { canonicalJson } from "./canonical-json.js";
 export { readOciArchiveImage, readOciLayoutImage, REF_NAME_ANNOTATION } from "./oci-layout-image.js";

@@ -7,50 +7,27 @@
  * bytes under the old digest.
  */
 import { Readable, pipeline } from "node:stream";
-import type { Digest } from "../digest.js";
-import type { Layer } from "../image/index.js";
 import { VerifyStream } from "../verify-stream.js";
 import type { LayerEntry } from "./entry.js";
-import type { FileLayerInfo } from "../image/index.js";
+import { KnownLayer, type FileLayerInfo } from "../image/index.js";
 import { tarChunks } from "./tar-chunks.js";
 
 const HINT = "an input file changed after its layer was built; build again";
 
-export class ReplayLayer implements Layer {
-  readonly info: Readonly<FileLayerInfo>;
+export class ReplayLayer extends KnownLayer {
   readonly #entries: readonly LayerEntry[];
   readonly #mtime: number;
 
   /** `entries`: already normalised (normalizeEntries), as writeLayer streamed them. */
   constructor(entries: readonly LayerEntry[], mtime: number, info: FileLayerInfo) {
+    super(info);
     this.#entries = entries;
     this.#mtime = mtime;
-    this.info = Object.freeze({ ...info });
   }
 
   /** True when every file's content can be read again (files on disk, bytes in memory). */
   static canReplay(entries: readonly LayerEntry[]): boolean {
     return entries.every((e) => e.type !== "file" || e.source.kind !== "stream");
-  }
-
-  async digest(): Promise<Digest> {
-    return this.info.digest;
-  }
-
-  async diffId(): Promise<Digest> {
-    return this.info.diffId;
-  }
-
-  async size(): Promise<number> {
-    return this.info.size;
-  }
-
-  async mediaType(): Promise<string> {
-    return this.info.mediaType;
-  }
-
-  descriptor(): { mediaType: string; digest: Digest; size: number } {
-    return { mediaType: this.info.mediaType, digest: this.info.digest, size: this.info.size };
   }
 
   async open(): Promise<Readable> {
