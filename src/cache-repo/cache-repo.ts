@@ -78,8 +78,9 @@ export class CacheRepo {
   readonly readonly: boolean;
   readonly stats: CacheRepoStats = { hits: 0, misses: 0, rejected: 0, written: 0 };
   readonly #o: CacheRepoOptions;
-  /** Set after the first auth or network failure: the rest of the build does without the cache repository. */
-  #off = false;
+  /** Cleared after the first auth or network failure: the rest of the build does without the cache repository. */
+  #reads = true;
+  #writes = true;
 
   constructor(name: string, opts: CacheRepoOptions) {
     this.ref = parseCacheRepo(name);
@@ -123,14 +124,14 @@ export class CacheRepo {
    * registry, or found there). Nothing in readonly mode or after a failure.
    */
   async publish(items: readonly PublishItem[], mountFrom?: BlobSource): Promise<void> {
-    if (this.readonly || this.#off || items.length === 0) return;
+    if (this.readonly || !this.#writes || items.length === 0) return;
     const client = this.#o.client();
     const signal = this.#o.signal;
     try {
       await client.pushBlob(this.ref, { ...EMPTY_CONFIG, open: async () => Readable.from([EMPTY_JSON]) }, { signal });
       const output = `cache ${this.name}`;
       await runBounded(items, async ({ key, layer, id }) => {
-        if (this.#off) return;
+        if (!this.#writes) return;
         const info: EntryLayer = { digest: await layer.digest(), diffId: await layer.diffId(), size: await layer.size(), mediaType: await layer.mediaType() };
         const source = layer.source ?? mountFrom;
         const progress = (phase: "upload" | PushAction | "done", bytes: number) => this.#o.progress?.({ id, phase: phase === "uploaded" ? "upload" : phase, bytes, total: info.size, output });
@@ -143,28 +144,18 @@ export class CacheRepo {
       }, { limit: PUBLISH_CONCURRENCY, signal });
     } catch (err) {
       this.#rethrowInterrupt(err);
-      this.#giveUp("could not be written", err);
+      this.#giveUp("written", err);
     }
   }
 
   /** The recorded layer when the entry is there, well-formed and its blob present with the recorded size. */
   async #lookup(key: string, want: { mediaType: string; id: string }): Promise<EntryLayer | undefined> {
-    if (this.#off) return undefined;
+    if (!this.#reads) return undefined;
     const client = this.#o.client();
     const timeout = AbortSignal.timeout(this.#o.lookupTimeoutMs ?? LOOKUP_TIMEOUT_MS);
     const signal = this.#o.signal ? AbortSignal.any([this.#o.signal, timeout]) : timeout;
-    let bytes: Buffer;
     try {
-      bytes = (await client.getManifest(withTag(this.ref, entryTag(key)), { signal })).bytes;
-    } catch (err) {
-      this.#rethrowInterrupt(err);
-      if (isMapBuildError(err) && (err.code === "E_MANIFEST_UNKNOWN" || err.code === "E_NAME_UNKNOWN")) {
-        this.stats.misses++;
-        return undefined;
-      }
-      return this.#giveUp("could not be read", err);
-    }
-    try {
+      const { bytes } = await client.getManifest(withTag(this.ref, entryTag(key)), { signal });
       const info = parseEntry(bytes, key, want.mediaType);
       const blob = await client.headBlob(this.ref, info.digest, { signal });
       if (blob === undefined) throw new MapBuildError("E_BLOB_UNKNOWN", `its blob ${info.digest} is not in the repository`);
@@ -173,11 +164,29 @@ export class CacheRepo {
       }
       return info;
     } catch (err) {
-      this.#rethrowInterrupt(err);
-      if (isMapBuildError(err) && (err.code === "E_NETWORK" || err.code === "E_TIMEOUT" || err.code === "E_INTERRUPTED" || err.code === "E_UNAUTHORIZED" || err.code === "E_DENIED")) {
-        return this.#giveUp("could not be read", err);
-      }
-      return this.#reject(want.id, err);
+      return this.#lookupFailed(want.id, err);
+    }
+  }
+
+  /** A missing entry is a miss; an unusable one a warning; a registry that cannot be used turns the cache repository off. */
+  #lookupFailed(id: string, err: unknown): undefined {
+    this.#rethrowInterrupt(err);
+    switch (isMapBuildError(err) ? err.code : undefined) {
+      case "E_MANIFEST_UNKNOWN":
+      case "E_NAME_UNKNOWN":
+        this.stats.misses++;
+        return undefined;
+      case "E_DENIED":
+        // Docker Hub answers so for a repository that does not exist yet: writing may still work
+        return this.#giveUp("read", err, { writesToo: false });
+      case "E_UNAUTHORIZED":
+      case "E_NETWORK":
+      case "E_TIMEOUT":
+      case "E_INTERRUPTED": // the lookup's time limit (the build's own interrupt was rethrown)
+      case "E_REGISTRY":
+        return this.#giveUp("read", err, { writesToo: true });
+      default:
+        return this.#reject(id, err);
     }
   }
 
@@ -201,14 +210,18 @@ export class CacheRepo {
     return undefined;
   }
 
-  #giveUp(doing: string, err: unknown): undefined {
-    if (this.#off) return undefined;
-    this.#off = true;
+  /** Stop reading (and writing, unless only reads were refused) or writing; one warning for each. */
+  #giveUp(doing: "read" | "written", err: unknown, opts: { writesToo: boolean } = { writesToo: true }): undefined {
+    const wasOn = doing === "read" ? this.#reads : this.#writes;
+    if (doing === "read") this.#reads = false;
+    if (doing === "written" || opts.writesToo) this.#writes = false;
+    if (!wasOn) return undefined;
     // an abort that is not the build's own is the lookup's time limit
     const timedOut = isMapBuildError(err) && err.code === "E_INTERRUPTED";
     const hint = !timedOut && isMapBuildError(err) && err.hint ? ` (${err.hint})` : "";
     const why = timedOut ? `no answer within ${(this.#o.lookupTimeoutMs ?? LOOKUP_TIMEOUT_MS) / 1000} s` : messageOf(err);
-    this.#o.warn(`layer cache repository ${this.name} ${doing}: ${why}${hint}; building without it`);
+    const next = doing === "read" && this.#writes ? "building without its entries (the layers built are still recorded there)" : "building without it";
+    this.#o.warn(`layer cache repository ${this.name} could not be ${doing}: ${why}${hint}; ${next}`);
     return undefined;
   }
 
