@@ -85,114 +85,157 @@ function envMap(config: ImageConfig | undefined): Map<string, string> {
   return m;
 }
 
-export function checkConformance(input: ConformanceInput): ConformanceResult[] {
-  const results: ConformanceResult[] = [];
-  const add = (id: number, title: string, problems: string[]) =>
-    results.push({ id, title, ok: problems.length === 0, ...(problems.length ? { detail: problems.join("; ") } : {}) });
-  const { files } = input;
+/** What the checks read, worked out once: the input plus its parsed manifests and config. */
+interface CheckContext {
+  input: ConformanceInput;
+  files: Map<string, ImageFileInfo>;
+  cfg: NonNullable<ImageConfig["config"]>;
+  env: Map<string, string>;
+  labels: Record<string, string>;
+  modelsDir: string;
+  app: { obj?: Json; error?: string };
+  pkg: { obj?: Json; error?: string };
+  /** app.json and pkg.json as objects ({} when unreadable). */
+  a: Json;
+  p: Json;
+  /** app.json working-directory, input and output. */
+  wd: string | undefined;
+  inp: Json | undefined;
+  out: Json | undefined;
+}
+
+function checkContext(input: ConformanceInput): CheckContext {
   const cfg = input.config.config ?? {};
-  const env = envMap(input.config);
-  const labels = cfg.Labels ?? {};
-  const modelsDir = input.modelsDir ?? "/opt/monai/models";
   const app = parseObject(input.appJson);
   const pkg = parseObject(input.pkgJson);
   const a = app.obj ?? {};
-  const p = pkg.obj ?? {};
+  return {
+    input, files: input.files, cfg, env: envMap(input.config), labels: cfg.Labels ?? {}, modelsDir: input.modelsDir ?? "/opt/monai/models",
+    app, pkg, a, p: pkg.obj ?? {},
+    wd: typeof a["working-directory"] === "string" ? (a["working-directory"] as string) : undefined,
+    inp: a.input as Json | undefined,
+    out: a.output as Json | undefined,
+  };
+}
 
-  // 1
-  const p1: string[] = [];
+/** One item of the checklist: its problems, none when it passes. */
+interface NamedCheck {
+  id: number;
+  title: string;
+  problems(c: CheckContext): string[];
+}
+
+function manifestFiles({ files, app, pkg }: CheckContext): string[] {
+  const problems: string[] = [];
   for (const [path, parsed] of [["/etc/monai/app.json", app], ["/etc/monai/pkg.json", pkg]] as const) {
-    if (files.get(path)?.type !== "file") p1.push(`${path} is not a regular file in the image`);
-    if (parsed.error) p1.push(`${path}: ${parsed.error}`);
+    if (files.get(path)?.type !== "file") problems.push(`${path} is not a regular file in the image`);
+    if (parsed.error) problems.push(`${path}: ${parsed.error}`);
   }
-  add(1, "app.json and pkg.json exist, are regular files, UTF-8 JSON objects", p1);
-  // 2
-  add(2, "app.json has exactly the legacy keys", app.obj && !sameKeys(a, APP_KEYS) ? [`keys are ${Object.keys(a).sort().join(", ")}`] : app.obj ? [] : ["app.json unreadable"]);
-  // 3
-  const wd = typeof a["working-directory"] === "string" ? (a["working-directory"] as string) : undefined;
-  const p3: string[] = [];
-  if (a["api-version"] !== "0.1.0") p3.push(`api-version is ${JSON.stringify(a["api-version"])}`);
-  if (!deepEq(a.environment, {})) p3.push("environment is not {}");
-  if (!wd?.startsWith("/")) p3.push(`working-directory ${JSON.stringify(a["working-directory"])} is not an absolute path`);
-  else if (env.get("MONAI_WORKDIR") !== wd) p3.push(`working-directory ${wd} differs from MONAI_WORKDIR ${env.get("MONAI_WORKDIR")}`);
-  add(3, "app.json api-version, environment, working-directory", p3);
-  // 4
-  const inp = a.input as Json | undefined;
-  const out = a.output as Json | undefined;
-  const p4: string[] = [];
-  if (!inp || !sameKeys(inp, ["formats", "path"]) || !deepEq(inp.formats, []) || typeof inp.path !== "string") p4.push(`input is ${JSON.stringify(inp)}`);
-  if (!out || !sameKeys(out, ["format", "path"]) || !deepEq(out.format, {}) || typeof out.path !== "string") p4.push(`output is ${JSON.stringify(out)}`);
-  add(4, "app.json input {formats: [], path} and output {format: {}, path}", p4);
-  // 5
-  const p5: string[] = [];
+  return problems;
+}
+
+function appBasics({ a, env, wd }: CheckContext): string[] {
+  const problems: string[] = [];
+  if (a["api-version"] !== "0.1.0") problems.push(`api-version is ${JSON.stringify(a["api-version"])}`);
+  if (!deepEq(a.environment, {})) problems.push("environment is not {}");
+  if (!wd?.startsWith("/")) problems.push(`working-directory ${JSON.stringify(a["working-directory"])} is not an absolute path`);
+  else if (env.get("MONAI_WORKDIR") !== wd) problems.push(`working-directory ${wd} differs from MONAI_WORKDIR ${env.get("MONAI_WORKDIR")}`);
+  return problems;
+}
+
+function appInputOutput({ inp, out }: CheckContext): string[] {
+  const problems: string[] = [];
+  if (!inp || !sameKeys(inp, ["formats", "path"]) || !deepEq(inp.formats, []) || typeof inp.path !== "string") problems.push(`input is ${JSON.stringify(inp)}`);
+  if (!out || !sameKeys(out, ["format", "path"]) || !deepEq(out.format, {}) || typeof out.path !== "string") problems.push(`output is ${JSON.stringify(out)}`);
+  return problems;
+}
+
+function appTimeout({ input, env }: CheckContext): string[] {
   const rawTimeout = input.appJson?.toString("utf8").match(/"timeout":\s*([^,\n}]+)/)?.[1]?.trim();
-  if (!rawTimeout || !/^\d+$/.test(rawTimeout)) p5.push(`timeout is ${rawTimeout ?? "missing"}, not a JSON integer`);
-  else if (env.get("MONAI_TIMEOUT") !== rawTimeout) p5.push(`timeout ${rawTimeout} differs from MONAI_TIMEOUT ${env.get("MONAI_TIMEOUT")}`);
-  add(5, "app.json timeout is an integer equal to MONAI_TIMEOUT", p5);
-  // 6
+  if (!rawTimeout || !/^\d+$/.test(rawTimeout)) return [`timeout is ${rawTimeout ?? "missing"}, not a JSON integer`];
+  if (env.get("MONAI_TIMEOUT") !== rawTimeout) return [`timeout ${rawTimeout} differs from MONAI_TIMEOUT ${env.get("MONAI_TIMEOUT")}`];
+  return [];
+}
+
+function appCommand({ a, files }: CheckContext): string[] {
   const cmd = a.command;
-  const p6: string[] = [];
-  if (typeof cmd !== "string" || !/^python3 -u \/opt\/monai\/app\/[^/"]+\.py$/.test(cmd)) p6.push(`command ${JSON.stringify(cmd)} does not match the legacy form`);
-  else if (files.get(cmd.slice("python3 -u ".length))?.type !== "file") p6.push(`${cmd.slice("python3 -u ".length)} is not in the image`);
-  add(6, "app.json command runs a file that exists", p6);
-  // 7
-  const p7: string[] = [];
-  if (!pkg.obj) p7.push("pkg.json unreadable");
-  else {
-    if (!sameKeys(p, PKG_KEYS)) p7.push(`keys are ${Object.keys(p).sort().join(", ")}`);
-    if (p["api-version"] !== "0.1.0") p7.push(`api-version is ${JSON.stringify(p["api-version"])}`);
-  }
-  add(7, "pkg.json has exactly the legacy keys and api-version 0.1.0", p7);
-  // 8
+  if (typeof cmd !== "string" || !/^python3 -u \/opt\/monai\/app\/[^/"]+\.py$/.test(cmd)) return [`command ${JSON.stringify(cmd)} does not match the legacy form`];
+  const file = cmd.slice("python3 -u ".length);
+  return files.get(file)?.type === "file" ? [] : [`${file} is not in the image`];
+}
+
+function pkgKeys({ pkg, p }: CheckContext): string[] {
+  if (!pkg.obj) return ["pkg.json unreadable"];
+  const problems: string[] = [];
+  if (!sameKeys(p, PKG_KEYS)) problems.push(`keys are ${Object.keys(p).sort().join(", ")}`);
+  if (p["api-version"] !== "0.1.0") problems.push(`api-version is ${JSON.stringify(p["api-version"])}`);
+  return problems;
+}
+
+function pkgResources({ p }: CheckContext): string[] {
   const res = (p.resources ?? {}) as Json;
-  const p8: string[] = [];
-  for (const k of ["cpu", "gpu"]) if (typeof res[k] !== "number") p8.push(`resources.${k} is ${JSON.stringify(res[k])}`);
-  if (typeof res.memory !== "string" || !/^\d+(\.\d)?Mi$/.test(res.memory)) p8.push(`resources.memory is ${JSON.stringify(res.memory)}`);
-  add(8, "pkg.json resources: numeric cpu/gpu, memory in Mi", p8);
-  // 9, 10
-  const models = Array.isArray(p.models) ? (p.models as Json[]) : [];
-  const p9: string[] = [];
-  const p10: string[] = [];
-  if (pkg.obj && !Array.isArray(p.models)) p9.push("models is not an array");
-  for (const m of models) {
-    const name = typeof m.name === "string" ? m.name : "";
-    const match = /^(\S{1,63})-([0-9a-f]{64})$/.exec(name);
-    if (!match) p9.push(`model name ${JSON.stringify(m.name)} is not <name>-<sha256>`);
+  const problems: string[] = [];
+  for (const k of ["cpu", "gpu"]) if (typeof res[k] !== "number") problems.push(`resources.${k} is ${JSON.stringify(res[k])}`);
+  if (typeof res.memory !== "string" || !/^\d+(\.\d)?Mi$/.test(res.memory)) problems.push(`resources.memory is ${JSON.stringify(res.memory)}`);
+  return problems;
+}
+
+const modelsOf = (p: Json): Json[] => (Array.isArray(p.models) ? (p.models as Json[]) : []);
+
+function modelNames({ input, pkg, p }: CheckContext): string[] {
+  const problems: string[] = [];
+  if (pkg.obj && !Array.isArray(p.models)) problems.push("models is not an array");
+  for (const m of modelsOf(p)) {
+    const match = /^(\S{1,63})-([0-9a-f]{64})$/.exec(typeof m.name === "string" ? m.name : "");
+    if (!match) problems.push(`model name ${JSON.stringify(m.name)} is not <name>-<sha256>`);
     else {
       const expected = input.modelSha256?.get(match[1] as string);
-      if (input.modelSha256 && expected !== match[2]) p9.push(`model ${match[1]}: hash ${match[2]} != content hash ${expected ?? "(unknown model)"}`);
+      if (input.modelSha256 && expected !== match[2]) problems.push(`model ${match[1]}: hash ${match[2]} != content hash ${expected ?? "(unknown model)"}`);
     }
+  }
+  return problems;
+}
+
+function modelPaths({ p, files, modelsDir }: CheckContext): string[] {
+  const problems: string[] = [];
+  for (const m of modelsOf(p)) {
     const path = typeof m.path === "string" ? m.path : "";
-    if (!path.startsWith(`${modelsDir.replace(/\/+$/, "")}/`)) p10.push(`model path ${JSON.stringify(m.path)} is outside ${modelsDir}`);
-    else if (!files.has(path)) p10.push(`model path ${path} does not exist in the image`);
+    if (!path.startsWith(`${modelsDir.replace(/\/+$/, "")}/`)) problems.push(`model path ${JSON.stringify(m.path)} is outside ${modelsDir}`);
+    else if (!files.has(path)) problems.push(`model path ${path} does not exist in the image`);
   }
-  add(9, "model names are <name[:63]>-<sha256 of contents>", p9);
-  add(10, "model paths are under the models dir and exist", p10);
-  // 11
-  const p11: string[] = [];
+  return problems;
+}
+
+function versionsAgree({ a, p, labels }: CheckContext): string[] {
+  const problems: string[] = [];
   for (const [key, label] of [["version", "version"], ["sdk-version", "sdk_version"]] as const) {
-    if (a[key] !== p[key]) p11.push(`${key}: app.json ${JSON.stringify(a[key])} != pkg.json ${JSON.stringify(p[key])}`);
-    if (a[key] !== labels[label]) p11.push(`${key} ${JSON.stringify(a[key])} != label ${label} ${JSON.stringify(labels[label])}`);
+    if (a[key] !== p[key]) problems.push(`${key}: app.json ${JSON.stringify(a[key])} != pkg.json ${JSON.stringify(p[key])}`);
+    if (a[key] !== labels[label]) problems.push(`${key} ${JSON.stringify(a[key])} != label ${label} ${JSON.stringify(labels[label])}`);
   }
-  add(11, "version and sdk-version agree across manifests and labels", p11);
-  // 12
-  const p12: string[] = [];
+  return problems;
+}
+
+function serialisation({ input, app, pkg }: CheckContext): string[] {
+  const problems: string[] = [];
   for (const [n, buf, parsed] of [["app.json", input.appJson, app], ["pkg.json", input.pkgJson, pkg]] as const) {
     if (!buf || !parsed.obj) continue;
     // JSON.parse loses "1.0" vs "1"; compare with integral floats folded on both sides.
     const fold = (s: string) => s.replace(/(\d)\.0(?=[,\n\]}])/g, "$1");
-    if (fold(buf.toString("utf8")) !== fold(pythonJsonDumps(parsed.obj as PyJsonValue))) p12.push(`${n} is not sorted/indent-4/no-trailing-newline json.dumps output`);
+    if (fold(buf.toString("utf8")) !== fold(pythonJsonDumps(parsed.obj as PyJsonValue))) problems.push(`${n} is not sorted/indent-4/no-trailing-newline json.dumps output`);
   }
-  add(12, "manifests serialised like json.dumps(sort_keys=True, indent=4)", p12);
-  // 13
-  const p13: string[] = [];
-  for (const l of ["base", "tag", "version", "sdk_version"]) if (!labels[l]) p13.push(`label ${l} missing`);
-  if (input.baseRef !== undefined && labels.base !== input.baseRef) p13.push(`label base ${JSON.stringify(labels.base)} != ${input.baseRef}`);
-  if (input.tag !== undefined && labels.tag !== input.tag) p13.push(`label tag ${JSON.stringify(labels.tag)} != ${input.tag}`);
-  add(13, "labels base, tag, version, sdk_version", p13);
-  // 14
-  const p14: string[] = [];
-  const expectedEnv: [string, string | undefined][] = [
+  return problems;
+}
+
+function buildLabels({ input, labels }: CheckContext): string[] {
+  const problems: string[] = [];
+  for (const l of ["base", "tag", "version", "sdk_version"]) if (!labels[l]) problems.push(`label ${l} missing`);
+  if (input.baseRef !== undefined && labels.base !== input.baseRef) problems.push(`label base ${JSON.stringify(labels.base)} != ${input.baseRef}`);
+  if (input.tag !== undefined && labels.tag !== input.tag) problems.push(`label tag ${JSON.stringify(labels.tag)} != ${input.tag}`);
+  return problems;
+}
+
+function monaiEnv({ env, wd, inp, out, modelsDir }: CheckContext): string[] {
+  const expected: [string, string | undefined][] = [
     ["MONAI_INPUTPATH", wd && typeof inp?.path === "string" ? pythonPathJoin(wd, inp.path) : undefined],
     ["MONAI_OUTPUTPATH", wd && typeof out?.path === "string" ? pythonPathJoin(wd, out.path) : undefined],
     ["MONAI_WORKDIR", wd],
@@ -201,81 +244,128 @@ export function checkConformance(input: ConformanceInput): ConformanceResult[] {
     ["DEBIAN_FRONTEND", "noninteractive"],
     ["TERM", "xterm-256color"],
   ];
-  for (const [k, v] of expectedEnv) if (!env.has(k) || (v !== undefined && env.get(k) !== v)) p14.push(`${k}=${env.get(k) ?? "(unset)"}, expected ${v}`);
-  add(14, "MONAI_* and terminal variables in Env", p14);
-  // 15
+  return expected.filter(([k, v]) => !env.has(k) || (v !== undefined && env.get(k) !== v)).map(([k, v]) => `${k}=${env.get(k) ?? "(unset)"}, expected ${v}`);
+}
+
+function userPath({ input, env }: CheckContext): string[] {
   const path = env.get("PATH") ?? "";
-  const p15: string[] = [];
-  if (!path.startsWith("/root/.local/bin:")) p15.push(`PATH ${path} does not start with /root/.local/bin:`);
-  if (path.includes("$")) p15.push("PATH contains an unexpanded variable");
+  const problems: string[] = [];
+  if (!path.startsWith("/root/.local/bin:")) problems.push(`PATH ${path} does not start with /root/.local/bin:`);
+  if (path.includes("$")) problems.push("PATH contains an unexpanded variable");
   const basePath = envMap(input.baseConfig).get("PATH");
-  if (input.baseConfig && basePath !== undefined && path !== `/root/.local/bin:${basePath}`) p15.push(`PATH is not /root/.local/bin:${basePath}`);
-  add(15, "PATH is /root/.local/bin: + the base PATH", p15);
-  // 16
-  const p16: string[] = [];
-  if (!deepEq(cfg.Entrypoint, ["/opt/monai/executor/monai-exec"])) p16.push(`Entrypoint is ${JSON.stringify(cfg.Entrypoint)}`);
-  if (cfg.Cmd && cfg.Cmd.length > 0) p16.push(`Cmd is ${JSON.stringify(cfg.Cmd)}`);
-  if (cfg.User && cfg.User !== "root") p16.push(`User is ${cfg.User}`);
-  add(16, "Entrypoint monai-exec, no Cmd, User root", p16);
-  // 17
+  if (input.baseConfig && basePath !== undefined && path !== `/root/.local/bin:${basePath}`) problems.push(`PATH is not /root/.local/bin:${basePath}`);
+  return problems;
+}
+
+function entrypoint({ cfg }: CheckContext): string[] {
+  const problems: string[] = [];
+  if (!deepEq(cfg.Entrypoint, ["/opt/monai/executor/monai-exec"])) problems.push(`Entrypoint is ${JSON.stringify(cfg.Entrypoint)}`);
+  if (cfg.Cmd && cfg.Cmd.length > 0) problems.push(`Cmd is ${JSON.stringify(cfg.Cmd)}`);
+  if (cfg.User && cfg.User !== "root") problems.push(`User is ${cfg.User}`);
+  return problems;
+}
+
+function workingDir({ cfg, wd }: CheckContext): string[] {
   const want = wd ?? "/var/monai/";
-  const okWd = cfg.WorkingDir === want || cfg.WorkingDir === want.replace(/\/+$/, "");
-  add(17, "WorkingDir is the working dir", okWd ? [] : [`WorkingDir is ${JSON.stringify(cfg.WorkingDir)}, expected ${want}`]);
-  // 18
+  return cfg.WorkingDir === want || cfg.WorkingDir === want.replace(/\/+$/, "") ? [] : [`WorkingDir is ${JSON.stringify(cfg.WorkingDir)}, expected ${want}`];
+}
+
+function executor({ files }: CheckContext): string[] {
   const ex = files.get("/opt/monai/executor/monai-exec");
-  add(18, "monai-exec is an executable regular file owned 0:0",
-    !ex ? ["missing"] : ex.type !== "file" || (ex.mode & 0o111) === 0 || ex.uid !== 0 || ex.gid !== 0 ? [`type ${ex.type}, mode ${ex.mode.toString(8)}, owner ${ex.uid}:${ex.gid}`] : []);
-  // 19
+  if (!ex) return ["missing"];
+  return ex.type !== "file" || (ex.mode & 0o111) === 0 || ex.uid !== 0 || ex.gid !== 0 ? [`type ${ex.type}, mode ${ex.mode.toString(8)}, owner ${ex.uid}:${ex.gid}`] : [];
+}
+
+function mapDirs({ files, env, modelsDir }: CheckContext): string[] {
   const dirs = ["/opt/monai/app", modelsDir, env.get("MONAI_INPUTPATH") ?? "/var/monai/input", env.get("MONAI_OUTPUTPATH") ?? "/var/monai/output"];
-  add(19, "app, models, input and output directories exist", dirs.map((d) => d.replace(/\/+$/, "")).filter((d) => files.get(d)?.type !== "dir").map((d) => `${d} is not a directory`));
-  // 20
-  const p20: string[] = [];
-  if (files.get("/opt/monai/app/requirements.txt")?.type !== "file") p20.push("/opt/monai/app/requirements.txt missing");
-  else if (input.requirementsTxt && input.expectedRequirements) {
-    const lines = input.requirementsTxt.toString("utf8").split("\n").map((l) => l.trim().toLowerCase());
-    for (const r of input.expectedRequirements) if (!lines.includes(r.trim().toLowerCase())) p20.push(`requirements.txt lacks ${r}`);
-  }
-  add(20, "requirements.txt lists the app's and the SDK's requirements", p20);
-  // 21
-  const p21: string[] = [];
+  return dirs.map((d) => d.replace(/\/+$/, "")).filter((d) => files.get(d)?.type !== "dir").map((d) => `${d} is not a directory`);
+}
+
+function requirements({ input, files }: CheckContext): string[] {
+  if (files.get("/opt/monai/app/requirements.txt")?.type !== "file") return ["/opt/monai/app/requirements.txt missing"];
+  if (!input.requirementsTxt || !input.expectedRequirements) return [];
+  const lines = input.requirementsTxt.toString("utf8").split("\n").map((l) => l.trim().toLowerCase());
+  return input.expectedRequirements.filter((r) => !lines.includes(r.trim().toLowerCase())).map((r) => `requirements.txt lacks ${r}`);
+}
+
+function sdkAndBytecode({ input, files }: CheckContext): string[] {
+  const problems: string[] = [];
   const sdkInit = [...files.keys()].filter((f) => /^\/root\/\.local\/lib\/python3\.\d+\/site-packages\/monai\/deploy\/__init__\.py$/.test(f));
   if (input.pythonVersion ? !files.has(`/root/.local/lib/python${input.pythonVersion}/site-packages/monai/deploy/__init__.py`) : sdkInit.length === 0) {
-    p21.push(`monai/deploy/__init__.py missing from the user site${input.pythonVersion ? ` of python${input.pythonVersion}` : ""}`);
+    problems.push(`monai/deploy/__init__.py missing from the user site${input.pythonVersion ? ` of python${input.pythonVersion}` : ""}`);
   }
   const bytecode = [...files.keys()].filter((f) => f.startsWith("/opt/monai/app/") && (/\/__pycache__(\/|$)/.test(f) || f.endsWith(".pyc")));
-  if (bytecode.length) p21.push(`bytecode under /opt/monai/app: ${bytecode.slice(0, 3).join(", ")}`);
-  add(21, "SDK in the user site; no bytecode in the app", p21);
-  // 22
-  const p22: string[] = [];
+  if (bytecode.length) problems.push(`bytecode under /opt/monai/app: ${bytecode.slice(0, 3).join(", ")}`);
+  return problems;
+}
+
+function deterministicEntries({ input, files }: CheckContext): string[] {
+  const problems: string[] = [];
   const mtimes = new Set<number>();
   for (const f of input.addedLayerPaths) {
     const info = files.get(f);
     if (!info) continue;
-    if (info.uid !== 0 || info.gid !== 0) p22.push(`${f} owned ${info.uid}:${info.gid}`);
+    if (info.uid !== 0 || info.gid !== 0) problems.push(`${f} owned ${info.uid}:${info.gid}`);
     mtimes.add(info.mtime);
   }
-  if (input.fixedMtime !== undefined) for (const m of mtimes) if (m !== input.fixedMtime) p22.push(`an added entry has mtime ${m}, not ${input.fixedMtime}`);
-  if (input.fixedMtime === undefined && mtimes.size > 1) p22.push(`added entries have ${mtimes.size} different mtimes`);
+  if (input.fixedMtime !== undefined) for (const m of mtimes) if (m !== input.fixedMtime) problems.push(`an added entry has mtime ${m}, not ${input.fixedMtime}`);
+  if (input.fixedMtime === undefined && mtimes.size > 1) problems.push(`added entries have ${mtimes.size} different mtimes`);
   for (const [i, order] of (input.addedLayerEntryOrder ?? []).entries()) {
-    const sorted = [...order].sort();
-    if (!deepEq(order, sorted)) p22.push(`added layer ${i} entries are not sorted`);
+    if (!deepEq(order, [...order].sort())) problems.push(`added layer ${i} entries are not sorted`);
   }
-  add(22, "added entries owned 0:0, fixed mtime, sorted (rebuild digests: checked by rebuilding, not here)", p22.slice(0, 5));
-  // 23
-  const p23: string[] = [];
+  return problems.slice(0, 5);
+}
+
+function baseLayers({ input }: CheckContext): string[] {
+  const problems: string[] = [];
   const diffIds = input.config.rootfs.diff_ids;
   const baseIds = input.baseConfig?.rootfs.diff_ids;
-  if (baseIds && !deepEq(diffIds.slice(0, baseIds.length), baseIds)) p23.push("the base layers are not the first layers, unchanged and in order");
-  if (input.layerDiffIds && !deepEq(input.layerDiffIds, diffIds)) p23.push("rootfs.diff_ids does not match the layer tars");
-  add(23, "base layers first and unchanged; diff_ids match the layers", p23);
-  // 24–27
-  for (const [id, title] of [
-    [24, "docker load tags the image; docker create + docker cp of app.json work"],
-    [25, "export mode copies the manifests to a mounted /var/run/monai/export/config"],
-    [26, "python3 -c 'import monai.deploy' exits 0 in the image"],
-    [27, "monai-deploy run of SDK 0.5.1 runs a CPU sample app"],
-  ] as const) {
-    results.push({ id, title, ok: true, skipped: true, detail: "not checked here: needs a container engine" });
-  }
+  if (baseIds && !deepEq(diffIds.slice(0, baseIds.length), baseIds)) problems.push("the base layers are not the first layers, unchanged and in order");
+  if (input.layerDiffIds && !deepEq(input.layerDiffIds, diffIds)) problems.push("rootfs.diff_ids does not match the layer tars");
+  return problems;
+}
+
+/** Items 1–23 of the legacy checklist, in order (MAP 1.0 has its own table: map1/conformance.ts). */
+const LEGACY_CHECKS: readonly NamedCheck[] = [
+  { id: 1, title: "app.json and pkg.json exist, are regular files, UTF-8 JSON objects", problems: manifestFiles },
+  { id: 2, title: "app.json has exactly the legacy keys", problems: ({ app, a }) => (!app.obj ? ["app.json unreadable"] : sameKeys(a, APP_KEYS) ? [] : [`keys are ${Object.keys(a).sort().join(", ")}`]) },
+  { id: 3, title: "app.json api-version, environment, working-directory", problems: appBasics },
+  { id: 4, title: "app.json input {formats: [], path} and output {format: {}, path}", problems: appInputOutput },
+  { id: 5, title: "app.json timeout is an integer equal to MONAI_TIMEOUT", problems: appTimeout },
+  { id: 6, title: "app.json command runs a file that exists", problems: appCommand },
+  { id: 7, title: "pkg.json has exactly the legacy keys and api-version 0.1.0", problems: pkgKeys },
+  { id: 8, title: "pkg.json resources: numeric cpu/gpu, memory in Mi", problems: pkgResources },
+  { id: 9, title: "model names are <name[:63]>-<sha256 of contents>", problems: modelNames },
+  { id: 10, title: "model paths are under the models dir and exist", problems: modelPaths },
+  { id: 11, title: "version and sdk-version agree across manifests and labels", problems: versionsAgree },
+  { id: 12, title: "manifests serialised like json.dumps(sort_keys=True, indent=4)", problems: serialisation },
+  { id: 13, title: "labels base, tag, version, sdk_version", problems: buildLabels },
+  { id: 14, title: "MONAI_* and terminal variables in Env", problems: monaiEnv },
+  { id: 15, title: "PATH is /root/.local/bin: + the base PATH", problems: userPath },
+  { id: 16, title: "Entrypoint monai-exec, no Cmd, User root", problems: entrypoint },
+  { id: 17, title: "WorkingDir is the working dir", problems: workingDir },
+  { id: 18, title: "monai-exec is an executable regular file owned 0:0", problems: executor },
+  { id: 19, title: "app, models, input and output directories exist", problems: mapDirs },
+  { id: 20, title: "requirements.txt lists the app's and the SDK's requirements", problems: requirements },
+  { id: 21, title: "SDK in the user site; no bytecode in the app", problems: sdkAndBytecode },
+  { id: 22, title: "added entries owned 0:0, fixed mtime, sorted (rebuild digests: checked by rebuilding, not here)", problems: deterministicEntries },
+  { id: 23, title: "base layers first and unchanged; diff_ids match the layers", problems: baseLayers },
+];
+
+/** Items 24–27: they need a container engine, so they are reported as skipped here. */
+const ENGINE_CHECKS: readonly (readonly [number, string])[] = [
+  [24, "docker load tags the image; docker create + docker cp of app.json work"],
+  [25, "export mode copies the manifests to a mounted /var/run/monai/export/config"],
+  [26, "python3 -c 'import monai.deploy' exits 0 in the image"],
+  [27, "monai-deploy run of SDK 0.5.1 runs a CPU sample app"],
+];
+
+export function checkConformance(input: ConformanceInput): ConformanceResult[] {
+  const c = checkContext(input);
+  const results: ConformanceResult[] = LEGACY_CHECKS.map(({ id, title, problems }) => {
+    const found = problems(c);
+    return { id, title, ok: found.length === 0, ...(found.length ? { detail: found.join("; ") } : {}) };
+  });
+  for (const [id, title] of ENGINE_CHECKS) results.push({ id, title, ok: true, skipped: true, detail: "not checked here: needs a container engine" });
   return results;
 }
