@@ -109,7 +109,7 @@ const LONG_FOR_NOW = new Set<string>([
   "image/layer-files.ts listLayerFiles",
   "inspect/inspect-map.ts inspectMap",
   "layer/plan-from-disk.ts planFromDisk",
-  "layer/write-layer.ts writeLayer",
+  "layer/write-layer.ts buildLayer",
   "map/python-literal.ts evalLiteral",
   "map/python-tokens.ts tokenize",
   "map1/tools-script.ts renderToolsScript",
