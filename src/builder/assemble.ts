@@ -175,8 +175,8 @@ function cacheRepoLookup(ctx: BuildContext, opts: CommonBuildOptions): RemoteLay
   const repo = ctx.cacheRepo;
   if (repo === undefined || ctx.cache === undefined) return undefined;
   const download = opts.sinks.some((s) => s.readsLayerAt?.(repo.source, ctx.sinkContext) ?? true) ? ctx.cache : undefined;
-  // an uncompressed layer of local files is cheaper to hash again than to download, and takes no disk as a recipe
-  return (key, want) => (download && want.replayable ? Promise.resolve(undefined) : repo.layerFor(key, want, download));
+  // (layerFor leaves replayable layers to the local cache when they would have to be downloaded)
+  return (key, want) => repo.layerFor(key, want, download);
 }
 
 /** Where the image was pushed (the first push output), or the image's name: a blob there can be mounted. */

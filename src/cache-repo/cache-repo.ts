@@ -101,8 +101,9 @@ export class CacheRepo {
    * The layer stored under `key`, verified, or undefined (build it). `download`: the build needs
    * the bytes, so a hit is downloaded into that local cache (digest and diff_id checked) and
    * returned from there; otherwise the layer stays in the registry, for a push to mount or skip.
-   * `want.replayable` (an uncompressed layer of local files): building it costs one read and no
-   * disk, so a hit that would have to be downloaded is not taken (not even looked up).
+   * `want.replayable` (an uncompressed layer of local files): hashing it again costs one read and
+   * no disk (the local cache keeps it as a recipe), so a hit that would have to be downloaded is
+   * not taken (not even looked up); a push that mounts it still uses it.
    */
   async layerFor(key: string, want: { mediaType: string; id: string; replayable?: boolean }, download?: LayerCache): Promise<FileLayer | Layer | undefined> {
     if (download && want.replayable) return undefined;
