@@ -20,8 +20,8 @@ export async function outputSinks(flags: BuildFlags, io: Pick<CliIO, "env" | "cw
   const dockerHost = io.env.DOCKER_HOST;
   const sinks: Sink[] = [];
   if (flags.tarball) sinks.push(dockerTarballSink(resolvePath(flags.tarball), { option: "--tarball", alsoNames: flags.alsoTag }));
-  if (flags.ociLayout) sinks.push(ociLayoutSink(resolvePath(flags.ociLayout), { option: "--oci-layout" }));
-  if (flags.ociArchive) sinks.push(ociArchiveSink(resolvePath(flags.ociArchive), { option: "--oci-archive" }));
+  if (flags.ociLayout) sinks.push(ociLayoutSink(resolvePath(flags.ociLayout), { option: "--oci-layout", alsoNames: flags.alsoTag }));
+  if (flags.ociArchive) sinks.push(ociArchiveSink(resolvePath(flags.ociArchive), { option: "--oci-archive", alsoNames: flags.alsoTag }));
   if (flags.load) sinks.push(engineLoadSink(dockerHost, { alsoNames: flags.alsoTag }));
   if (flags.push) sinks.push(pushSink(), ...(flags.alsoTag ?? []).map((name) => pushSink({ name })));
   if (sinks.length > 0 || !allowDefault) return { sinks };

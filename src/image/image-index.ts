@@ -16,6 +16,8 @@ export interface PlatformImage {
   image: Image;
   /** The image's entry in the index (media type, digest, size, platform). */
   descriptor: Descriptor;
+  /** The image's own full name where a name holds one image (docker's RepoTags, an engine), instead of `<tag>-<arch>`. */
+  name?: string;
 }
 
 export interface MultiPlatformImage {
@@ -37,7 +39,8 @@ export async function imagePlatform(image: Image): Promise<Platform> {
   return c.variant ? { architecture: c.architecture, os: c.os, variant: c.variant } : { architecture: c.architecture, os: c.os };
 }
 
-export async function buildImageIndex(images: readonly Image[]): Promise<MultiPlatformImage> {
+/** `names[i]`, when given, is image i's own name (PlatformImage.name); it is not part of the index bytes. */
+export async function buildImageIndex(images: readonly Image[], names?: readonly string[]): Promise<MultiPlatformImage> {
   if (images.length === 0) throw new MapBuildError("E_USAGE", "a multi-platform image needs at least one image");
   const entries: PlatformImage[] = [];
   for (const image of images) {
@@ -47,7 +50,8 @@ export async function buildImageIndex(images: readonly Image[]): Promise<MultiPl
       throw new MapBuildError("E_USAGE", `platform ${key} is listed twice`, { hint: "name each platform once" });
     }
     const descriptor: Descriptor = { mediaType: await image.mediaType(), digest: await image.digest(), size: (await image.rawManifest()).length, platform };
-    entries.push({ platform, image, descriptor });
+    const name = names?.[entries.length];
+    entries.push({ platform, image, descriptor, ...(name ? { name } : {}) });
   }
   const families = new Set(entries.map((e) => manifestFamily(e.descriptor.mediaType)));
   if (families.size > 1) {
@@ -72,4 +76,10 @@ export function findPlatformImage(index: MultiPlatformImage, platform: PlatformS
  */
 export function platformTagged(name: string, platform: Platform): string {
   return `${name}-${platform.architecture}${platform.variant ?? ""}`;
+}
+
+/** The names of one platform's image where a name holds one image: its own name, else each of `names` as `<name>-<arch>`. */
+export function platformImageNames(names: readonly string[], entry: PlatformImage): string[] {
+  if (entry.name) return [entry.name, ...names.slice(1).map((n) => platformTagged(n, entry.platform))];
+  return names.map((n) => platformTagged(n, entry.platform));
 }

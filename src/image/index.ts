@@ -19,7 +19,7 @@ export type { LayoutStore } from "./layout-store.js";
 export { indexTar } from "./tar-index.js";
 export { readJsonBlob } from "./oci-layout-image.js";
 export { readLayoutIndex } from "./oci-layout-image.js";
-export { platformTagged } from "./image-index.js";
+export { platformImageNames, platformTagged } from "./image-index.js";
 export type { MultiPlatformImage } from "./image-index.js";
 export { detectLocalImage, formatBaseSpec } from "./local-path.js";
 export { buildImageIndex, findPlatformImage } from "./image-index.js";

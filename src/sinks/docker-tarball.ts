@@ -4,7 +4,7 @@
  */
 import type { ProgressSink } from "../progress.js";
 import type { Image } from "../image/index.js";
-import { platformTagged, type MultiPlatformImage } from "../image/index.js";
+import { platformImageNames, type MultiPlatformImage } from "../image/index.js";
 import { writeOutputFile } from "./output-file.js";
 import { streamImageTar } from "./image-tar.js";
 import type { ReferrerArtifact } from "../image/index.js";
@@ -39,8 +39,8 @@ export function dockerTarballSink(file: string, naming: SinkNaming = {}): Sink {
     },
     async writeIndex(index, ctx) {
       const names = allNames(ctx, naming);
-      await writeDockerTarball(index, file, { tags: names, progress: ctx.progress, signal: ctx.signal });
-      return { kind: "tarball", target: file, digest: index.digest, platformNames: index.images.flatMap((e) => names.map((n) => platformTagged(n, e.platform))) };
+      await writeDockerTarball(index, file, { tags: names, referrers: ctx.referrers, progress: ctx.progress, signal: ctx.signal });
+      return { kind: "tarball", target: file, digest: index.digest, platformNames: index.images.flatMap((e) => platformImageNames(names, e)), ...storedReferrers(ctx.referrers) };
     },
   };
 }

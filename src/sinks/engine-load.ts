@@ -199,7 +199,9 @@ export function engineLoadSink(dockerHost?: string, naming: SinkNaming = {}): Si
           hint: `add ${formatPlatform(platform)} to the platforms, or write a tarball and load it where a built platform runs`,
         });
       }
-      await loadIntoEngine(chosen.image, { tags: allNames(ctx, naming), dockerHost, progress: ctx.progress, signal: ctx.signal });
+      // the image's own name first (MAP 1.0: holoscan-cli's per-platform tag), then the index's names
+      const tags = [...(chosen.name ? [chosen.name] : []), ...allNames(ctx, naming)];
+      await loadIntoEngine(chosen.image, { tags, dockerHost, progress: ctx.progress, signal: ctx.signal });
       return { kind: "load", target: dockerHost ?? `unix://${DEFAULT_DOCKER_SOCKET}`, digest: chosen.descriptor.digest };
     },
   };

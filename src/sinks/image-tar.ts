@@ -10,7 +10,7 @@ import { MapBuildError, toMapBuildError } from "../errors.js";
 import { noProgress, type ProgressSink } from "../progress.js";
 import { canonicalJson } from "../image/index.js";
 import type { Descriptor, Image } from "../image/index.js";
-import { platformTagged, type MultiPlatformImage } from "../image/index.js";
+import { platformImageNames, type MultiPlatformImage } from "../image/index.js";
 import { layoutIndex, OCI_LAYOUT_FILE, withReferrers } from "./layout-json.js";
 import type { ReferrerArtifact } from "../image/index.js";
 
@@ -71,7 +71,7 @@ function isIndex(c: TarContent): c is MultiPlatformImage {
 /** Fill `pack` with the image(s). Blobs shared by several layers or platforms are written once. */
 async function packImage(content: TarContent, pack: Pack, opts: ImageTarOptions): Promise<void> {
   const progress = opts.progress ?? noProgress;
-  const images = isIndex(content) ? content.images.map((e) => ({ image: e.image, names: opts.names.map((n) => platformTagged(n, e.platform)) })) : [{ image: content, names: opts.names }];
+  const images = isIndex(content) ? content.images.map((e) => ({ image: e.image, names: platformImageNames(opts.names, e) })) : [{ image: content, names: opts.names }];
   const top: Descriptor = isIndex(content)
     ? { mediaType: content.mediaType, digest: content.digest, size: content.rawIndex.length }
     : { mediaType: await content.mediaType(), digest: await content.digest(), size: (await content.rawManifest()).length };

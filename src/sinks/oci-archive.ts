@@ -9,11 +9,13 @@ import { writeOutputFile } from "./output-file.js";
 import { streamImageTar } from "./image-tar.js";
 import type { ReferrerArtifact } from "../image/index.js";
 import { expectOutputFile } from "./preflight.js";
-import { storedReferrers, type Sink, type SinkNaming } from "./sink.js";
+import { nameTags, storedReferrers, type Sink, type SinkNaming } from "./sink.js";
 
 export interface OciArchiveOptions {
   /** Written as org.opencontainers.image.ref.name, the `tag` of `oci-archive:FILE:tag`. */
   tag?: string;
+  /** More ref.names for the same image (a repeated tag). */
+  alsoTags?: readonly string[];
   /** Artifacts that refer to the image (SBOM, provenance): blobs listed in index.json. */
   referrers?: readonly ReferrerArtifact[];
   progress?: ProgressSink;
@@ -22,7 +24,7 @@ export interface OciArchiveOptions {
 
 export async function writeOciArchive(image: Image | MultiPlatformImage, file: string, opts: OciArchiveOptions = {}): Promise<void> {
   await writeOutputFile(file, (out) =>
-    streamImageTar(image, out, { names: opts.tag ? [opts.tag] : [], dockerManifest: false, referrers: opts.referrers, progress: opts.progress, signal: opts.signal }),
+    streamImageTar(image, out, { names: [...new Set([...(opts.tag ? [opts.tag] : []), ...(opts.alsoTags ?? [])])], dockerManifest: false, referrers: opts.referrers, progress: opts.progress, signal: opts.signal }),
   );
 }
 
@@ -33,12 +35,12 @@ export function ociArchiveSink(file: string, naming: SinkNaming = {}): Sink {
     target: file,
     preflight: () => expectOutputFile(naming.option ?? "oci-archive", file, "my_app.oci.tar"),
     async write(image, ctx) {
-      await writeOciArchive(image, file, { tag: ctx.name.tag ?? "latest", referrers: ctx.referrers, progress: ctx.progress, signal: ctx.signal });
+      await writeOciArchive(image, file, { ...nameTags(ctx, naming), referrers: ctx.referrers, progress: ctx.progress, signal: ctx.signal });
       return { kind: "oci-archive", target: file, ...storedReferrers(ctx.referrers) };
     },
     async writeIndex(index, ctx) {
-      await writeOciArchive(index, file, { tag: ctx.name.tag ?? "latest", progress: ctx.progress, signal: ctx.signal });
-      return { kind: "oci-archive", target: file, digest: index.digest };
+      await writeOciArchive(index, file, { ...nameTags(ctx, naming), referrers: ctx.referrers, progress: ctx.progress, signal: ctx.signal });
+      return { kind: "oci-archive", target: file, digest: index.digest, ...storedReferrers(ctx.referrers) };
     },
   };
 }

@@ -20,13 +20,15 @@ import { layoutIndex, OCI_LAYOUT_FILE, withReferrers } from "./layout-json.js";
 import type { ReferrerArtifact } from "../image/index.js";
 import { MediaType } from "../image/index.js";
 import { expectOutputDir } from "./preflight.js";
-import { storedReferrers, type Sink, type SinkNaming } from "./sink.js";
+import { nameTags, storedReferrers, type Sink, type SinkNaming } from "./sink.js";
 
 export interface OciLayoutOptions {
   /** Artifacts that refer to the image (SBOM, provenance): stored as blobs and listed in index.json. */
   referrers?: readonly ReferrerArtifact[];
   /** Written as org.opencontainers.image.ref.name (skopeo's `oci:DIR:tag`); an older entry with it is replaced. */
   tag?: string;
+  /** More ref.names for the same image (a repeated tag). */
+  alsoTags?: readonly string[];
   progress?: ProgressSink;
   signal?: AbortSignal;
 }
@@ -72,12 +74,9 @@ export async function writeOciLayout(image: Image, dir: string, opts: OciLayoutO
 async function writeOciLayoutInto(image: Image, dir: string, opts: OciLayoutOptions): Promise<void> {
   await prepareLayout(dir);
   await putImageBlobs(image, dir, opts);
-  for (const r of opts.referrers ?? []) {
-    for (const b of r.blobs) await putBlob(dir, b.digest, b.size, async () => b.data, opts);
-    await putBlob(dir, r.descriptor.digest, r.manifest.length, async () => r.manifest, opts);
-  }
+  await putReferrers(dir, opts);
   const digest = await image.digest();
-  await writeLayoutTop(dir, [{ top: { mediaType: await image.mediaType(), digest, size: (await image.rawManifest()).length }, tag: opts.tag }], opts);
+  await writeLayoutTop(dir, [{ top: { mediaType: await image.mediaType(), digest, size: (await image.rawManifest()).length }, tags: layoutTags(opts) }], opts);
 }
 
 /** Write the index and every platform's image; the index is named by `tag` in index.json. */
@@ -86,10 +85,12 @@ export async function writeOciLayoutIndex(index: MultiPlatformImage, dir: string
   try {
     await prepareLayout(dir);
     for (const { image } of index.images) await putImageBlobs(image, dir, opts);
+    await putReferrers(dir, opts);
     await putBlob(dir, index.digest, index.rawIndex.length, async () => index.rawIndex, opts);
     // `<tag>-<arch>` names each platform's image for tools that cannot pick from an index (umoci)
-    const platforms = opts.tag ? index.images.map((e) => ({ top: e.descriptor, tag: platformTagged(opts.tag!, e.platform) })) : [];
-    await writeLayoutTop(dir, [...platforms, { top: { mediaType: index.mediaType, digest: index.digest, size: index.rawIndex.length }, tag: opts.tag }], opts);
+    const tags = layoutTags(opts);
+    const platforms = index.images.map((e) => ({ top: e.descriptor, tags: tags.map((t) => platformTagged(t, e.platform)) })).filter((p) => p.tags.length);
+    await writeLayoutTop(dir, [...platforms, { top: { mediaType: index.mediaType, digest: index.digest, size: index.rawIndex.length }, tags }], opts);
   } catch (e) {
     if (!existed) await rm(dir, { recursive: true, force: true }).catch(() => {});
     throw asOutputError(dir, e);
@@ -109,6 +110,13 @@ async function putBlob(dir: string, d: Digest, size: number, data: () => Promise
   progress({ id: d, phase: "write", bytes: size, total: size });
 }
 
+async function putReferrers(dir: string, opts: OciLayoutOptions): Promise<void> {
+  for (const r of opts.referrers ?? []) {
+    for (const b of r.blobs) await putBlob(dir, b.digest, b.size, async () => b.data, opts);
+    await putBlob(dir, r.descriptor.digest, r.manifest.length, async () => r.manifest, opts);
+  }
+}
+
 async function putImageBlobs(image: Image, dir: string, opts: OciLayoutOptions): Promise<void> {
   const manifest = await image.manifest();
   for (const layer of await image.layers()) {
@@ -121,29 +129,37 @@ async function putImageBlobs(image: Image, dir: string, opts: OciLayoutOptions):
 }
 
 /** index.json last: what it names becomes visible only once all of its blobs are in place. The last entry is the build's result. */
-async function writeLayoutTop(dir: string, entries: { top: Descriptor; tag: string | undefined }[], opts: OciLayoutOptions): Promise<void> {
+async function writeLayoutTop(dir: string, entries: { top: Descriptor; tags: string[] }[], opts: OciLayoutOptions): Promise<void> {
   let manifests = (await stat(join(dir, "index.json")).catch(() => undefined)) ? (await readLayoutIndex(directoryStore(dir))).manifests : [];
-  for (const { top, tag } of entries) manifests = layoutIndex(manifests, top, tag ? [tag] : [], false).manifests;
+  for (const { top, tags } of entries) manifests = layoutIndex(manifests, top, tags, false).manifests;
   const index = withReferrers({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests }, opts.referrers);
   await writeFileAtomic(join(dir, "index.json"), canonicalJson(index));
   const result = entries[entries.length - 1]!.top.digest;
   (opts.progress ?? noProgress)({ id: result, phase: "done", detail: `blobs/sha256/${digestHex(result)}` });
 }
 
-/** The layout as a build output; the image is tagged with its name's tag (skopeo's `oci:DIR:tag`). */
+/** `tag` then `alsoTags`, each once. */
+function layoutTags(opts: Pick<OciLayoutOptions, "tag" | "alsoTags">): string[] {
+  return [...new Set([...(opts.tag ? [opts.tag] : []), ...(opts.alsoTags ?? [])])];
+}
+
+/**
+ * The layout as a build output; the image is tagged with its name's tag (skopeo's `oci:DIR:tag`),
+ * and with the tag of each further name.
+ */
 export function ociLayoutSink(dir: string, naming: SinkNaming = {}): Sink {
   return {
     kind: "oci-layout",
     target: dir,
     preflight: () => expectOutputDir(naming.option ?? "oci-layout", dir),
     async write(image, ctx) {
-      await writeOciLayout(image, dir, { tag: ctx.name.tag ?? "latest", referrers: ctx.referrers, progress: ctx.progress, signal: ctx.signal });
+      await writeOciLayout(image, dir, { ...nameTags(ctx, naming), referrers: ctx.referrers, progress: ctx.progress, signal: ctx.signal });
       return { kind: "oci-layout", target: dir, ...storedReferrers(ctx.referrers) };
     },
     async writeIndex(index, ctx) {
-      await writeOciLayoutIndex(index, dir, { tag: ctx.name.tag ?? "latest", progress: ctx.progress, signal: ctx.signal });
       const tag = ctx.name.tag ?? "latest";
-      return { kind: "oci-layout", target: dir, digest: index.digest, platformNames: index.images.map((e) => platformTagged(tag, e.platform)) };
+      await writeOciLayoutIndex(index, dir, { ...nameTags(ctx, naming), referrers: ctx.referrers, progress: ctx.progress, signal: ctx.signal });
+      return { kind: "oci-layout", target: dir, digest: index.digest, platformNames: index.images.map((e) => platformTagged(tag, e.platform)), ...storedReferrers(ctx.referrers) };
     },
   };
 }

@@ -12,7 +12,7 @@ import { parseReference, withDigest } from "../reference/index.js";
 import type { ImageReference } from "../reference/index.js";
 import type { PushAction, RegistryClient } from "../registry/index.js";
 import type { Sink, SinkContext } from "./sink.js";
-import { pushReferrers } from "./push-referrers.js";
+import { pushReferrers, type AttachResult } from "./push-referrers.js";
 
 export interface PushImageOptions {
   progress?: ProgressSink;
@@ -119,7 +119,15 @@ export function pushSink(opts: Pick<PushImageOptions, "concurrency"> & { name?: 
     },
     async writeIndex(index, ctx) {
       const pushed = await pushImageIndex(ctx.registry(), index, target(ctx), { ...opts, progress: ctx.progress, signal: ctx.signal });
-      return { kind: "push", target: target(ctx).toString(), digest: pushed.digest };
+      // each platform's artifacts name that platform's manifest as their subject
+      const attached: AttachResult[] = [];
+      for (const { descriptor } of index.images) {
+        const own = (ctx.referrers ?? []).filter((r) => r.subject.digest === descriptor.digest);
+        const done = await pushReferrers(ctx.registry(), target(ctx), own, ctx.signal);
+        if (done) attached.push(done);
+      }
+      const referrers = attached.length ? { referrers: { digests: attached.flatMap((a) => a.manifests), via: attached[0]!.via } } : {};
+      return { kind: "push", target: target(ctx).toString(), digest: pushed.digest, ...referrers };
     },
   };
 }

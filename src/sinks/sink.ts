@@ -9,6 +9,7 @@ import type { ProgressSink } from "../progress.js";
 import type { ImageReference } from "../reference/index.js";
 import type { RegistryClient } from "../registry/index.js";
 import type { ReferrerArtifact } from "../image/index.js";
+import { parseReference } from "../reference/index.js";
 
 export interface SinkContext {
   /** The image's name: the push target, and the name written into archives. */
@@ -66,6 +67,12 @@ export interface SinkNaming {
 /** The image's name followed by the caller's extra names. */
 export function allNames(ctx: SinkContext, naming: SinkNaming): string[] {
   return [ctx.name.toString(), ...(naming.alsoNames ?? [])];
+}
+
+/** The tags of the image's names (an OCI layout's ref.names): the first as `tag`, the rest as `alsoTags`. */
+export function nameTags(ctx: SinkContext, naming: SinkNaming): { tag: string; alsoTags: string[] } {
+  const tagOf = (name: string) => parseReference(name).tag ?? "latest";
+  return { tag: ctx.name.tag ?? "latest", alsoTags: (naming.alsoNames ?? []).map(tagOf) };
 }
 
 /** The summary field for referrers a sink stored (none: no field). */

@@ -2,8 +2,9 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir, readFile, readlink, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { writeOciLayout } from "../../src/sinks/oci-layout.js";
-import { writeOciArchive } from "../../src/sinks/oci-archive.js";
+import { ociLayoutSink, writeOciLayout } from "../../src/sinks/oci-layout.js";
+import { ociArchiveSink, writeOciArchive } from "../../src/sinks/oci-archive.js";
+import { parseReference } from "../../src/reference/index.js";
 import { readOciLayoutImage } from "../../src/image/oci-layout-image.js";
 import { isMapBuildError } from "../../src/errors.js";
 import type { Image } from "../../src/image/image.js";
@@ -62,6 +63,21 @@ describe("writeOciLayout / writeOciArchive", () => {
     await writeFile(join(dir, "keep.txt"), "mine");
     await assert.rejects(writeOciLayout(image, dir, { tag: "x" }), (e: unknown) => isMapBuildError(e) && e.code === "E_OUTPUT");
     assert.equal(await readFile(join(dir, "keep.txt"), "utf8"), "mine");
+  });
+
+  it("every name's tag names the image in a layout and an archive (repeated -t)", async () => {
+    const layout = join(tmp.dir, "layout-tags");
+    const archive = join(tmp.dir, "tags.oci.tar");
+    const naming = { alsoNames: ["x.test/app:latest", "x.test/other:1.0"] };
+    const ctx = { name: parseReference("x.test/app:1.0"), registry: () => assert.fail("no registry") };
+    await ociLayoutSink(layout, naming).write(image, ctx);
+    await ociArchiveSink(archive, naming).write(image, ctx);
+    const index = JSON.parse(await readFile(join(layout, "index.json"), "utf8")) as { manifests: { digest: string; annotations?: Record<string, string> }[] };
+    assert.deepEqual(index.manifests.map((m) => m.annotations?.["org.opencontainers.image.ref.name"]), ["1.0", "latest"]);
+    for (const ref of [`oci:${layout}:1.0`, `oci:${layout}:latest`, `oci-archive:${archive}:1.0`, `oci-archive:${archive}:latest`]) {
+      const info = JSON.parse(await runOk("skopeo", ["inspect", ref])) as { Digest: string };
+      assert.equal(info.Digest, await image.digest(), ref);
+    }
   });
 
   it("writes an oci-archive skopeo can read by tag", async () => {
