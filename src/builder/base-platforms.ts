@@ -12,29 +12,28 @@ import type { RegistryClient } from "../registry/index.js";
 import { openBaseImage } from "../source/index.js";
 
 export async function basePlatforms(spec: string, client: () => RegistryClient, signal?: AbortSignal): Promise<Platform[]> {
+  return (await indexPlatforms(spec, client, signal)) ?? [await singleImagePlatform(spec, client, signal)];
+}
+
+/** The platforms of the image index `spec` names; undefined when it names a single image (or a docker-archive). */
+export async function indexPlatforms(spec: string, client: () => RegistryClient, signal?: AbortSignal): Promise<Platform[] | undefined> {
   const base = parseBaseSpec(spec);
   if (base.kind === "registry") {
     const local = await detectLocalImage(spec);
-    if (local) return basePlatforms(formatBaseSpec(local), client, signal);
+    if (local) return indexPlatforms(formatBaseSpec(local), client, signal);
   }
-  let offered: Platform[] | undefined;
   switch (base.kind) {
     case "registry": {
       const fetched = await client().getManifest(parseReference(base.ref), { signal });
-      if (isIndexMediaType(fetched.mediaType)) offered = offeredPlatforms(parseJson(ImageIndexSchema, fetched.bytes, `image index ${base.ref}`));
-      break;
+      return isIndexMediaType(fetched.mediaType) ? offeredPlatforms(parseJson(ImageIndexSchema, fetched.bytes, `image index ${base.ref}`)) : undefined;
     }
     case "oci":
-      offered = await readLayoutPlatforms(directoryStore(base.path), base.ref);
-      break;
+      return readLayoutPlatforms(directoryStore(base.path), base.ref);
     case "oci-archive":
-      offered = await readLayoutPlatforms(await archiveStore(base.path), base.ref);
-      break;
+      return readLayoutPlatforms(await archiveStore(base.path), base.ref);
     case "docker-archive":
-      break;
+      return undefined;
   }
-  if (offered) return offered;
-  return [await singleImagePlatform(spec, client, signal)];
 }
 
 /** A base without an index: the platform its config names (the host's platform is only a placeholder to open it). */

@@ -156,6 +156,7 @@ export interface PackageMap1Options
     | "tag" | "base" | "timeout" | "version" | "sdkVersion" | "noSdk" | "sdkWheel" | "wheelhouse" | "findLinks" | "indexUrl"
     | "extraIndexUrls" | "constraintFiles" | "pythonVersion" | "compression" | "compressionLevel" | "noCache" | "cacheDir" | "cacheMaxBytes" | "cacheRepo" | "cacheRepoReadonly" | "cacheNow" | "sourceDateEpoch"
     | "tmpDir" | "sinks" | "keychain" | "insecureRegistries" | "registryTuning" | "progress" | "logger" | "signal"
+    | "labels" | "annotations" | "supplyChain"
   > {
   format: "1.0";
   /** A folder with `__main__.py`, a `.py` file (its whole folder is packaged) or an executable. */

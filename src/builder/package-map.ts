@@ -19,9 +19,14 @@ import { hashFile } from "../hash-file.js";
 import type { Layer } from "../image/index.js";
 import { packageMultiPlatform } from "./multi-platform.js";
 import { isMultiPlatform } from "./platform-list.js";
+import { holoscanPlatforms } from "../map1/index.js";
 
 export async function packageMap(opts: PackageMapOptions | PackageMap1Options): Promise<PackageMapResult> {
-  if (opts.format === "1.0") return (await import("./package-map1.js")).packageMap1(opts);
+  if (opts.format === "1.0") {
+    const platforms = holoscanPlatforms(opts.platform, opts.platformConfig);
+    if (platforms.length > 1) return (await import("./package-map1-multi.js")).packageMap1MultiPlatform(opts, platforms);
+    return (await import("./package-map1.js")).packageMap1(opts);
+  }
   if (isMultiPlatform(opts.platform)) return packageMultiPlatform({ ...opts, platform: opts.platform! }, packageMap);
   const platform = opts.platform ? parsePlatform(opts.platform) : hostPlatform();
   return runBuild(opts, async (ctx) => {

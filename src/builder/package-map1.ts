@@ -9,11 +9,11 @@ import { basename, dirname, join } from "node:path";
 import { MapBuildError, optionName } from "../errors.js";
 import { imageFamily, parsePlatform } from "../image/index.js";
 import { isIgnored, safeAppFileName } from "../map/index.js";
-import { readAppConfig, versionString } from "../map1/index.js";
+import { readAppConfig, versionString, type AppConfig } from "../map1/index.js";
 import { map1ConfigChanges, userHome, type SdkKind } from "../map1/index.js";
 import { appCommand, renderMap1Manifests, type AppKind } from "../map1/index.js";
 import { planMap1Models } from "../map1/index.js";
-import { holoscanPlatform } from "../map1/index.js";
+import { holoscanPlatforms, HOLOSCAN_BASE_IMAGES } from "../map1/index.js";
 import { holoscanReleaseVersion, holoscanTag, normalizePep440, pep440BaseVersion } from "../map1/index.js";
 import { renderToolsScript } from "../map1/index.js";
 import { dockerTarballSink } from "../sinks/index.js";
@@ -24,6 +24,9 @@ import { editDeferred, modelLayer, type NewLayer } from "../map/index.js";
 import type { PackageMap1Options, PackageMapResult } from "./options.js";
 import { checkBasePlatform } from "./preflight.js";
 import { pythonLayers, type SdkChoice } from "./python-layers.js";
+import { collectMap1Facts } from "./map1-facts.js";
+import type { Layer } from "../image/index.js";
+import type { BuildParameters } from "../sbom/index.js";
 
 /** What upstream would detect, refusing what needs a compiler. */
 async function appKind(path: string): Promise<{ kind: AppKind; folder: string; file?: string }> {
@@ -64,22 +67,36 @@ function versionOf(names: readonly string[], installed: readonly { name: string;
 const HOLOSCAN_DISTS = ["holoscan", "holoscan-cu12", "holoscan-cu13"];
 
 /** holoscan-cli 4.x's dGPU base (releases/4.2.0/artifacts.json): fine for binaries, has no Python. */
-export const MAP1_BINARY_BASE = "nvcr.io/nvidia/cuda:13.0.0-runtime-ubuntu24.04";
+export const MAP1_BINARY_BASE = HOLOSCAN_BASE_IMAGES.dgpu;
 
+/** The version a MAP 1.0 is tagged with: `--version`, else app.yaml's. */
+export function map1AppVersion(version: string | undefined, config: AppConfig): string {
+  return version !== undefined ? normalizePep440(version, optionName("version")) : versionString(config.version);
+}
+
+/** The provenance's external parameters of a MAP 1.0 build, in the legacy builder's terms. */
+function map1Parameters(opts: PackageMap1Options, base: string): BuildParameters {
+  const { appPath, tag, platform, timeout, version, sdkVersion, sdkWheel, wheelhouse, findLinks, indexUrl, extraIndexUrls, pythonVersion, compression, compressionLevel } = opts;
+  return { appPath, tag, base, model: opts.models, platform, timeout, version, sdkVersion, sdkWheel, wheelhouse, findLinks, indexUrl, extraIndexUrls, pythonVersion, compression, compressionLevel };
+}
+
+/** One platform (package-map1-multi.ts builds several). */
 export async function packageMap1(opts: PackageMap1Options): Promise<PackageMapResult> {
-  const hp = holoscanPlatform(opts.platform, opts.platformConfig);
+  const platforms = holoscanPlatforms(opts.platform, opts.platformConfig);
+  if (platforms.length > 1) throw new MapBuildError("E_USAGE", `${platforms.length} platforms given to a single-platform build`, { hint: "call packageMap, which builds several" });
+  const hp = platforms[0]!;
   const platform = parsePlatform(hp.oci);
   const sdk: SdkKind = opts.sdk ?? "monai-deploy";
   const user = { name: opts.username ?? "holoscan", uid: opts.uid ?? 1000, gid: opts.gid ?? 1000, epoch: opts.sourceDateEpoch ?? 0 };
   const app = await appKind(opts.appPath);
   const config = await readAppConfig(opts.configPath);
-  const appVersion = opts.version !== undefined ? normalizePep440(opts.version, optionName("version")) : versionString(config.version);
+  const appVersion = map1AppVersion(opts.version, config);
   const tag = opts.exactTag ? opts.tag : holoscanTag(opts.tag, hp, appVersion);
   const sdkVersion = opts.sdkVersion !== undefined ? pep440BaseVersion(opts.sdkVersion) : undefined;
   const timeout = opts.timeout ?? 0;
   if (!Number.isSafeInteger(timeout) || timeout < 0) throw new MapBuildError("E_USAGE", `invalid timeout ${timeout}`, { hint: "pass a whole number of seconds" });
 
-  const baseRef = opts.base || (app.kind === "binary" ? MAP1_BINARY_BASE : "");
+  const baseRef = opts.base || (app.kind === "binary" ? HOLOSCAN_BASE_IMAGES[hp.config] : "");
   if (!baseRef) {
     throw new MapBuildError("E_USAGE", "a Python MAP 1.0 needs a base image that has python3", {
       hint: `name one, e.g. an NGC pytorch image or python:3.12-slim (holoscan-cli's default ${MAP1_BINARY_BASE} has no Python: it installed one with apt, and map-build runs nothing)`,
@@ -150,16 +167,33 @@ export async function packageMap1(opts: PackageMap1Options): Promise<PackageMapR
     });
     const libs = opts.addLibs?.length ? await libLayer(opts.addLibs) : undefined;
     const command = JSON.parse(appCommand(app.kind, app.file)) as string[];
+    const modelLayers = await Promise.all(models.map((m) => modelLayer(m, { ignore: isIgnored })));
+    const appPlanned = await map1AppLayer(app.folder);
+    const skeleton = map1SkeletonLayer({ appJson: manifests.appJson, pkgJson: manifests.pkgJson, appYaml: config.raw, tools: renderToolsScript(command), uid: user.uid });
     const planned: NewLayer[] = [
       account.layer,
       ...(python?.layers ?? []).map((l) => editDeferred(l, { ownUserSite: [home, account.edit.homeMode, ids] }, (es) => ownUserSite(es, home, account.edit.homeMode, ids))),
-      ...(await Promise.all(models.map((m) => modelLayer(m, { ignore: isIgnored })))),
+      ...modelLayers,
       ...(opts.docs ? [await docsLayer(opts.docs)] : []),
       ...(libs ? [libs.layer] : []),
       ...(opts.inputData ? [await folderLayer("input-data", opts.inputData, "/var/holoscan/input")] : []),
-      await map1AppLayer(app.folder),
-      map1SkeletonLayer({ appJson: manifests.appJson, pkgJson: manifests.pkgJson, appYaml: config.raw, tools: renderToolsScript(command), uid: user.uid }),
+      appPlanned,
+      skeleton,
     ];
+    const facts = async (layers: readonly Layer[]) =>
+      collectMap1Facts(ctx, {
+        version: appVersion,
+        sdkVersion: manifestSdkVersion,
+        base: { reference: base.label, digest: await base.image.digest() },
+        platform: { os: baseConfig.os ?? platform.os, architecture: baseConfig.architecture ?? platform.architecture, ...(baseConfig.variant ? { variant: baseConfig.variant } : {}) },
+        python: python?.distributions ?? [],
+        models: models.map((model, i) => ({ model, entries: modelLayers[i]!.entries })),
+        appEntries: appPlanned.entries,
+        mapEntries: skeleton.entries,
+        appTreeDigest: await layers[planned.indexOf(appPlanned)]!.diffId(),
+        sourceDateEpoch: user.epoch,
+        signal: opts.signal,
+      });
     const changes = map1ConfigChanges({
       username: user.name,
       pythonVersion: python?.pythonVersion ?? opts.pythonVersion ?? "3.12",
@@ -177,8 +211,11 @@ export async function packageMap1(opts: PackageMap1Options): Promise<PackageMapR
       base: base.image,
       family,
       planned,
-      changes,
+      // the MAP's own labels win over the caller's
+      changes: { ...changes, labels: { ...opts.labels, ...changes.labels } },
       configStep: "map-build: ENV HOLOSCAN_* PATH LD_LIBRARY_PATH; LABEL base tag org.opencontainers.image.* org.nvidia.holoscan; WORKDIR /var/holoscan; USER; ENTRYPOINT tools",
+      ...(opts.annotations ? { annotations: opts.annotations } : {}),
+      attest: { facts, params: map1Parameters(opts, baseRef) },
     });
     return {
       ...assembled,

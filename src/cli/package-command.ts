@@ -49,6 +49,13 @@ export interface BuildFlags {
   digestFile?: string;
   metadataFile?: string;
   insecureRegistry?: string[];
+  label?: string[];
+  annotation?: string[];
+  sbom?: string;
+  sbomFormat: "cyclonedx" | "spdx";
+  provenance?: string;
+  sbomInImage?: string | boolean;
+  attach: boolean;
 }
 
 export interface PackageFlags extends BuildFlags {
@@ -72,17 +79,12 @@ export interface PackageFlags extends BuildFlags {
   username?: string;
   passwordStdin?: boolean;
   authfile?: string;
-  label?: string[];
-  annotation?: string[];
-  sbom?: string;
-  sbomFormat: "cyclonedx" | "spdx";
-  provenance?: string;
-  sbomInImage?: string | boolean;
-  attach: boolean;
 }
 
 /** Where `--sbom-in-image` puts the SBOM when no path is given (beside the app, outside /etc/monai). */
 export const DEFAULT_SBOM_IN_IMAGE = "/opt/monai/sbom.cdx.json";
+/** The same for a MAP 1.0 (outside /etc/holoscan). */
+export const DEFAULT_SBOM_IN_IMAGE_MAP1 = "/opt/holoscan/sbom.cdx.json";
 
 const EXAMPLES = `
 Examples:
@@ -131,7 +133,14 @@ export function addBuildOptions(cmd: Command): Command {
     .option("--json", "print one JSON result object on stdout and nothing else (a failure: one JSON error object)")
     .option("--digest-file <file>", "write the image digest to FILE")
     .option("--metadata-file <file>", "write the --json result object to FILE")
-    .option("--insecure-registry <host>", "use plain HTTP for this registry (loopback is always allowed) (repeatable)", collect);
+    .option("--insecure-registry <host>", "use plain HTTP for this registry (loopback is always allowed) (repeatable)", collect)
+    .option("--label <key=value>", "add a label to the image config (repeatable)", collect)
+    .option("--annotation <key=value>", "add an annotation to the manifest, e.g. org.opencontainers.image.source=URL (repeatable)", collect)
+    .option("--sbom <file>", "write the MAP's SBOM to this file (several platforms: one file each, the platform before the extension)")
+    .addOption(new Option("--sbom-format <format>", "SBOM format: CycloneDX 1.6 JSON or SPDX 2.3 JSON").choices(["cyclonedx", "spdx"]).default("cyclonedx"))
+    .option("--provenance <file>", "write the build provenance (in-toto statement, SLSA v1 predicate) to this file (one per platform, like --sbom)")
+    .option("--sbom-in-image [path]", `also put the SBOM into the image (default path ${DEFAULT_SBOM_IN_IMAGE}, MAP 1.0: ${DEFAULT_SBOM_IN_IMAGE_MAP1}; changes the digest)`)
+    .option("--no-attach", "do not attach the SBOM and provenance to the pushed image, OCI layout or tarballs");
 }
 
 export function packageCommand(name = "package"): Command {
@@ -156,16 +165,9 @@ export function packageCommand(name = "package"): Command {
     .option("--sdk-version <version>", "sdk-version for the manifests (default: from the SDK wheel, else 0.5.1)")
     .option("--sdk-wheel <file>", "monai-deploy-app-sdk wheel to install in the image")
     .option("--no-sdk", "install no SDK (for apps that do not import monai.deploy at run time)")
-    .option("--label <key=value>", "add a label to the image config (repeatable)", collect)
-    .option("--annotation <key=value>", "add an annotation to the manifest, e.g. org.opencontainers.image.source=URL (repeatable)", collect)
     .option("--username <user>", "registry user for the push target (with --password-stdin)")
     .option("--password-stdin", "read the registry password from stdin")
     .option("--authfile <file>", "containers auth file (auth.json) to read credentials from, before REGISTRY_AUTH_FILE and the default ones")
-    .option("--sbom <file>", "write the MAP's SBOM to this file")
-    .addOption(new Option("--sbom-format <format>", "SBOM format: CycloneDX 1.6 JSON or SPDX 2.3 JSON").choices(["cyclonedx", "spdx"]).default("cyclonedx"))
-    .option("--provenance <file>", "write the build provenance (in-toto statement, SLSA v1 predicate) to this file")
-    .option("--sbom-in-image [path]", `also put the SBOM into the image (default path ${DEFAULT_SBOM_IN_IMAGE}; changes the digest)`)
-    .option("--no-attach", "do not attach the SBOM and provenance to the pushed image, OCI layout or tarballs")
     .addHelpText("after", EXAMPLES)
     // checked here rather than as a commander requiredOption: commander checks required options
     // before arguments, so `package` alone complained about --tag before the missing app path

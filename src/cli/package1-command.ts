@@ -72,7 +72,7 @@ export function package1Command(name = "package"): Command {
     .description("Build a MAP 1.0 (Holoscan / MONAI Deploy App SDK >= 0.6) from an app and app.yaml, without a Docker daemon")
     .argument("<application>", "a Python folder with __main__.py, a .py file, or an executable")
     .option("-c, --config <app.yaml>", "application configuration (app.yaml)")
-    .option("--platform <name>", `target platform: ${PLATFORM_NAMES.join(", ")}`)
+    .option("--platform <name,...>", `target platform(s): ${PLATFORM_NAMES.join(", ")}; several (comma-separated) build one multi-platform image (index)`)
     .addOption(new Option("--platform-config <config>", "igpu or dgpu, for the pre-3.0 igx-orin-devkit platform name").choices(["igpu", "dgpu"]))
     .option("-t, --tag <name[:tag]>", "image name and optional tag")
     .option("-m, --models <path>", "a model file, or a folder of models (one per sub-folder)")

@@ -4,7 +4,7 @@ import { isAbsolute, join } from "node:path";
 import { MapBuildError } from "../errors.js";
 import { DEFAULT_BASE_IMAGE, sourceDateEpoch } from "../defaults.js";
 import { defaultCacheDir } from "../cache/index.js";
-import type { PackageMap1Options, PackageMapOptions, PackageMapResult } from "../builder/index.js";
+import type { PackageMap1Options, PackageMapOptions, PackageMapResult, SupplyChainOptions } from "../builder/index.js";
 import type { Logger } from "../progress.js";
 import type { MultiPlatformResult } from "../builder/index.js";
 import type { CliIO, Verbosity } from "./io.js";
@@ -63,7 +63,6 @@ export async function sharedBuildOptions(flags: BuildFlags, ctx: SharedContext, 
   const { here, hereDir } = ctx.paths;
   const hubName = flags.push ? dockerHubShortName(flags.tag) : undefined;
   if (hubName) logger.warn(`--tag ${flags.tag} names no registry: --push goes to Docker Hub as ${hubName}`);
-  if (flags.alsoTag?.length && (flags.ociLayout || flags.ociArchive)) logger.warn(`only the first --tag (${flags.tag}) names the image in an OCI layout or archive; the others name it in tarballs, the engine and the registry`);
   const cacheRepo = flags.cacheRepo ?? (io.env.MAP_BUILD_CACHE_REPO || undefined);
   if (flags.cacheRepoReadonly && !cacheRepo) {
     throw new MapBuildError("E_USAGE", "--cache-repo-readonly needs a cache repository", { hint: "name it with --cache-repo REGISTRY/REPO or MAP_BUILD_CACHE_REPO" });
@@ -118,7 +117,7 @@ export async function runPackage(appPath: string, flags: PackageFlags, io: CliIO
     model: here(flags.model),
     base: flags.base ?? io.env.MONAI_BASEIMAGE ?? DEFAULT_BASE_IMAGE,
     platform: flags.platform,
-    labels: parseKeyValues("--label", flags.label, ["base", "tag", "version", "sdk_version"]),
+    labels: parseKeyValues("--label", flags.label, LEGACY_LABELS),
     annotations: parseKeyValues("--annotation", flags.annotation),
     workingDir: flags.workingDir,
     inputDir: flags.inputDir,
@@ -134,19 +133,27 @@ export async function runPackage(appPath: string, flags: PackageFlags, io: CliIO
     noSdk: !flags.sdk,
     sdkWheel: here(flags.sdkWheel),
     ...(await sharedBuildOptions(flags, ctx, flags)),
-    supplyChain: {
-      sbomFormat: flags.sbomFormat,
-      sbomFile: here(flags.sbom),
-      provenanceFile: here(flags.provenance),
-      sbomInImage: flags.sbomInImage === true ? (flags.sbomFormat === "spdx" ? DEFAULT_SBOM_IN_IMAGE.replace(/\.cdx\.json$/, ".spdx.json") : DEFAULT_SBOM_IN_IMAGE) : flags.sbomInImage || undefined,
-      attach: flags.attach,
-      // No wall clock: map-build's builds are reproducible whether or not SOURCE_DATE_EPOCH is set
-      // (it defaults to 0), and the provenance travels with the image in pushes, layouts and
-      // tarballs, so start/finish times would make two identical builds write different bytes.
-      // Library callers who want them pass `clock`.
-    },
+    supplyChain: supplyChainOptions(flags, here, DEFAULT_SBOM_IN_IMAGE),
   };
   return buildAndReport(options, flags, ctx, deps);
+}
+
+/** The labels a legacy MAP sets itself (`--label` may not replace them). */
+const LEGACY_LABELS = ["base", "tag", "version", "sdk_version"];
+
+/** `--sbom`, `--provenance`, `--sbom-format`, `--sbom-in-image [path]` (else `defaultInImage`), `--no-attach`. */
+export function supplyChainOptions(flags: BuildFlags, here: PathResolvers["here"], defaultInImage: string): SupplyChainOptions {
+  return {
+    sbomFormat: flags.sbomFormat,
+    sbomFile: here(flags.sbom),
+    provenanceFile: here(flags.provenance),
+    sbomInImage: flags.sbomInImage === true ? (flags.sbomFormat === "spdx" ? defaultInImage.replace(/\.cdx\.json$/, ".spdx.json") : defaultInImage) : flags.sbomInImage || undefined,
+    attach: flags.attach,
+    // No wall clock: map-build's builds are reproducible whether or not SOURCE_DATE_EPOCH is set
+    // (it defaults to 0), and the provenance travels with the image in pushes, layouts and
+    // tarballs, so start/finish times would make two identical builds write different bytes.
+    // Library callers who want them pass `clock`.
+  };
 }
 
 export function cliContext(io: CliIO, verbosity: Verbosity): SharedContext {

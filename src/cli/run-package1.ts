@@ -3,7 +3,12 @@ import { MapBuildError } from "../errors.js";
 import type { PackageMap1Options } from "../builder/index.js";
 import type { CliIO, Verbosity } from "./io.js";
 import type { Package1Flags } from "./package1-command.js";
-import { buildAndReport, cliContext, sharedBuildOptions, type PackageDeps } from "./run-package.js";
+import { buildAndReport, cliContext, sharedBuildOptions, supplyChainOptions, type PackageDeps } from "./run-package.js";
+import { DEFAULT_SBOM_IN_IMAGE_MAP1 } from "./package-command.js";
+import { parseKeyValues } from "./validate-flags.js";
+
+/** The labels a MAP 1.0 sets itself (`--label` may not replace them). */
+const MAP1_LABELS = ["base", "tag", "org.opencontainers.image.title", "org.opencontainers.image.version", "org.nvidia.holoscan", "org.monai.deploy.app-sdk"];
 
 const NEEDS_COMPILER = "not supported: prebuild and pass the binary folder";
 
@@ -15,9 +20,6 @@ function refuseUnsupported(flags: Package1Flags): void {
     throw new MapBuildError("E_USAGE", `--includes ${includes.join(" ")} is not supported: it installs system packages with apt, and map-build runs nothing in the image`, {
       hint: "use a base image that already has them (e.g. an NGC pytorch image for torch)",
     });
-  }
-  if (flags.platform.includes(",")) {
-    throw new MapBuildError("E_USAGE", "building several platforms in one run is not supported yet", { hint: "run once per --platform" });
   }
   if (flags.holoscanSdkFile && flags.monaiDeploySdkFile) {
     throw new MapBuildError("E_USAGE", "--holoscan-sdk-file and --monai-deploy-sdk-file name two SDK wheels", { hint: "pass the one of the app's SDK (--sdk)" });
@@ -57,6 +59,9 @@ export async function runPackage1(appPath: string, flags: Package1Flags, io: Cli
     username: flags.username,
     uid: flags.uid,
     gid: flags.gid,
+    labels: parseKeyValues("--label", flags.label, MAP1_LABELS),
+    annotations: parseKeyValues("--annotation", flags.annotation),
+    supplyChain: supplyChainOptions(flags, here, DEFAULT_SBOM_IN_IMAGE_MAP1),
     ...shared,
   };
   return buildAndReport(options, flags, ctx, deps);

@@ -26,6 +26,16 @@ const PLATFORMS: readonly HoloscanPlatform[] = [
   { name: "igx-dgpu", tagName: "igx-orin-devkit", config: "dgpu", oci: "linux/arm64" },
 ];
 
+/**
+ * holoscan-cli 4.2.0's base image per GPU configuration (releases/4.2.0/artifacts.json; the iGPU one
+ * only in artifacts-cu12.json, as 4.2.0 has no CUDA 13 iGPU base). Neither has Python: holoscan-cli
+ * installed it with apt, which map-build cannot do, so these serve prebuilt binaries only.
+ */
+export const HOLOSCAN_BASE_IMAGES: Readonly<Record<GpuConfig, string>> = {
+  dgpu: "nvcr.io/nvidia/cuda:13.0.0-runtime-ubuntu24.04",
+  igpu: "nvcr.io/nvidia/l4t-tensorrt:r10.3.0-devel",
+};
+
 /** Names of holoscan-cli ≤ 2.x; their GPU configuration came from `--platform-config` (default dgpu). */
 const OLD_NAMES: Record<string, (config: GpuConfig) => string> = {
   "x64-workstation": () => "x86_64",

@@ -23,15 +23,32 @@ function splitName(tag: string): { host?: string; path: string; tag?: string } {
   };
 }
 
-/** The tag holoscan-cli gives the image for one platform. */
-export function holoscanTag(tag: string, platform: HoloscanPlatform, appVersion: string): string {
+/** A `name[:tag]` as holoscan-cli accepts it (no digest, a valid tag). */
+function checkedName(tag: string): ReturnType<typeof splitName> {
   if (tag.includes("@")) throw new MapBuildError("E_USAGE", `"${tag}" is not a tag: a MAP is named name[:tag]`, { hint: "drop the @digest part" });
-  const { host, path, tag: given } = splitName(tag);
-  if (path === "" || (given !== undefined && !/^[\w.-]{1,127}$/.test(given))) {
+  const parts = splitName(tag);
+  if (parts.path === "" || (parts.tag !== undefined && !/^[\w.-]{1,127}$/.test(parts.tag))) {
     throw new MapBuildError("E_USAGE", `'${tag}' is not a valid Docker tag. Format: name[:tag]`, { hint: "pass a name such as my_app or my_app:1.0" });
   }
+  return parts;
+}
+
+/** The tag holoscan-cli gives the image for one platform. */
+export function holoscanTag(tag: string, platform: HoloscanPlatform, appVersion: string): string {
+  const { host, path, tag: given } = checkedName(tag);
   const version = given ?? appVersion;
   const named = `${path}-${platform.tagName}-${platform.config}-${platform.oci}:${version}`.replace(/\//g, "-");
+  return host ? `${host}/${named}` : named;
+}
+
+/**
+ * The name of a multi-platform MAP 1.0's image index: the name as given, tagged with the tag given
+ * or the app version (holoscan-cli built one image per platform; each keeps its holoscanTag where
+ * a name holds one image).
+ */
+export function holoscanIndexTag(tag: string, appVersion: string): string {
+  const { host, path, tag: given } = checkedName(tag);
+  const named = `${path}:${given ?? appVersion}`;
   return host ? `${host}/${named}` : named;
 }
 

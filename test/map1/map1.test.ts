@@ -101,12 +101,19 @@ describe("MAP 1.0 (holoscan-cli 4.2.0 format)", () => {
     assert.equal(result.tag, `${proxy.host}/apps-my_app-x64-workstation-dgpu-linux-amd64:1.0`);
     assert.deepEqual(result.outputs.map((o) => o.kind), ["tarball", "oci-layout", "load", "push"]);
 
-    // the push uploaded the new layers and the config, nothing of the base
-    const image = await readOciLayoutImage(layout);
+    // the push uploaded the new layers and the config, nothing of the base; then the SBOM and
+    // provenance (and their shared empty config `{}`), attached to the manifest
+    const image = await readOciLayoutImage(layout, "1.0");
     const manifest = await image.manifest();
     const newBytes = result.layers.filter((l) => l.origin !== "base").reduce((n, l) => n + l.size, 0);
     const uploaded = proxy.log.filter((r) => r.path.includes("/blobs/uploads/")).reduce((n, r) => n + r.bytesIn, 0);
-    assert.equal(uploaded, newBytes + manifest.config.size);
+    const { sbom, provenance } = result.attestations!;
+    assert.equal(uploaded, newBytes + manifest.config.size + sbom.size + provenance.size + 2);
+    const fallback = await fetch(`http://${reg.host}/v2/apps-my_app-x64-workstation-dgpu-linux-amd64/manifests/sha256-${result.digest.slice(7)}`, { headers: { accept: "application/vnd.oci.image.index.v1+json" } });
+    const referrers = ((await fallback.json()) as { manifests: { artifactType: string }[] }).manifests;
+    assert.deepEqual(referrers.map((m) => m.artifactType).sort(), ["application/vnd.cyclonedx+json", "application/vnd.in-toto+json"]);
+    const layoutIndex = JSON.parse(await readFile(join(layout, "index.json"), "utf8")) as { manifests: { artifactType?: string }[] };
+    assert.equal(layoutIndex.manifests.filter((m) => m.artifactType).length, 2, "the OCI layout lists both beside the image");
 
     const config = (await image.config()).config!;
     assert.equal(config.User, "holoscan");

@@ -5,7 +5,9 @@
  * recording proxy in front of the registry); the same build writes an OCI layout, a tarball and
  * loads the engine's platform; skopeo, umoci and inspect read every platform; the arm64 MAP
  * runs under qemu emulation in docker, the amd64 one natively. A requirement with only an x86_64
- * wheel fails the arm64 platform by name and pushes nothing. One registry and one dockerd.
+ * wheel fails the arm64 platform by name and pushes nothing. Each platform's manifest gets its own
+ * SBOM and provenance (issue 19), and `inspect` checks every platform of an index by default. A
+ * MAP 1.0 with Holoscan platform names (`x86_64,sbsa`) is one index too. One registry and one dockerd.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -31,6 +33,13 @@ interface RawIndex {
   mediaType: string;
   manifests: { digest: string; platform: { os: string; architecture: string } }[];
 }
+interface Bom {
+  metadata: { component: { hashes?: { content: string }[] } };
+  components: { name: string; purl?: string }[];
+}
+const OCI_INDEX = "application/vnd.oci.image.index.v1+json";
+const ARTIFACT_TYPES = ["application/vnd.cyclonedx+json", "application/vnd.in-toto+json"];
+const MAP1_FIXTURE = join(import.meta.dirname, "../unit/map1/fixtures/monai-module");
 
 /** ELF e_machine of a file: 62 = x86-64, 183 = AArch64. */
 async function elfMachine(file: string): Promise<number> {
@@ -88,7 +97,7 @@ describe("multi-platform MAP: linux/amd64 + linux/arm64 in one index", () => {
 
   it("--push: an index of two manifests; app/model/manifest/python layers shared and uploaded once", async () => {
     const from = proxy.log.length;
-    const r = await build(ref(), app, ["--oci-layout", layout(), "--tarball", tarball(), "--load"], { DOCKER_HOST: dockerd.host });
+    const r = await build(ref(), app, ["--oci-layout", layout(), "--tarball", tarball(), "--load", "--sbom", join(tmp.dir, "ws.cdx.json"), "--provenance", join(tmp.dir, "ws.prov.json")], { DOCKER_HOST: dockerd.host });
     assert.equal(r.code, 0, r.stderr);
     result = JSON.parse(r.stdout) as Result;
     assert.equal(result.mediaType, "application/vnd.oci.image.index.v1+json");
@@ -157,9 +166,45 @@ describe("multi-platform MAP: linux/amd64 + linux/arm64 in one index", () => {
     }
   });
 
-  it("inspect --platform all checks every platform of the index", async () => {
+  /** The referrers the registry (2.8: the `sha256-<hex>` fallback tag) lists for a manifest. */
+  const referrersOf = async (repo: string, digest: string) => {
+    const res = await fetch(`http://${registry.host}/v2/${repo}/manifests/sha256-${digest.slice(7)}`, { headers: { accept: OCI_INDEX } });
+    assert.equal(res.status, 200, `referrers of ${digest}`);
+    return ((await res.json()) as { manifests: { digest: string; artifactType: string }[] }).manifests;
+  };
+
+  it("each platform's manifest has its own SBOM and provenance: files, registry, layout, inspect --sbom", async () => {
+    assert.ok(result, "needs the build");
+    const attachedInLayout = (JSON.parse(await readFile(join(layout(), "index.json"), "utf8")) as { manifests: { digest: string; artifactType?: string }[] }).manifests.filter((m) => m.artifactType);
+    for (const p of result.platforms) {
+      const tag = p.platform.replace("/", "-");
+      const bom = JSON.parse(await readFile(join(tmp.dir, `ws.${tag}.cdx.json`), "utf8")) as Bom;
+      assert.equal(bom.metadata.component.hashes?.[0]?.content, p.digest.slice(7), `${p.platform} SBOM names its own manifest`);
+      assert.ok(bom.components.some((c) => c.purl === "pkg:pypi/greet@1.0"));
+      const prov = JSON.parse(await readFile(join(tmp.dir, `ws.${tag}.prov.json`), "utf8")) as { subject: { digest: { sha256: string } }[] };
+      assert.equal(prov.subject[0]!.digest.sha256, p.digest.slice(7));
+      const listed = await referrersOf("apps/ws", p.digest);
+      assert.deepEqual(listed.map((m) => m.artifactType).sort(), ARTIFACT_TYPES, p.platform);
+      for (const m of listed) assert.ok(attachedInLayout.some((a) => a.digest === m.digest), `${p.platform} ${m.artifactType} listed in the OCI layout`);
+    }
+    assert.equal(attachedInLayout.length, 4);
+    const push = result.outputs.find((o) => o.kind === "push") as { referrers?: { digests: string[]; via: string } };
+    assert.equal(push.referrers?.via, "tag");
+    assert.equal(push.referrers?.digests.length, 4);
+
+    // inspect --sbom of the index: every platform's SBOM, named by platform
+    const r = await runCli(["inspect", ref(), "--sbom", "--json"], { env, cwd: tmp.dir });
+    assert.equal(r.code, 0, r.stderr);
+    const sboms = JSON.parse(r.stdout) as { platform: string; sbom: Bom }[];
+    assert.deepEqual(sboms.map((s) => [s.platform, s.sbom.metadata.component.hashes?.[0]?.content]), result.platforms.map((p) => [p.platform, p.digest.slice(7)]));
+    const arm = await runCli(["inspect", ref(), "--sbom", "--platform", "linux/arm64"], { env, cwd: tmp.dir });
+    assert.equal(arm.code, 0, arm.stderr);
+    assert.equal(arm.stdout.slice(arm.stdout.indexOf("\n") + 1), await readFile(join(tmp.dir, "ws.linux-arm64.cdx.json"), "utf8"));
+  });
+
+  it("inspect checks every platform of an index by default", async () => {
     assert.ok(result, "needs the pushed index");
-    const r = await runCli(["inspect", ref(), "--platform", "all", "--no-sdk", "--json"], { env, cwd: tmp.dir });
+    const r = await runCli(["inspect", ref(), "--no-sdk", "--json"], { env, cwd: tmp.dir });
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
     const report = JSON.parse(r.stdout) as { ok: boolean; platforms: { platform: string; ok: boolean; digest: string }[] };
     assert.ok(report.ok);
@@ -182,6 +227,64 @@ describe("multi-platform MAP: linux/amd64 + linux/arm64 in one index", () => {
       const machine = await dockerd.docker(["run", "--rm", "--network", "none", "--platform", platform, "--entrypoint", "uname", ref(), "-m"]);
       assert.equal(machine.stdout.trim(), platform.endsWith("arm64") ? "aarch64" : "x86_64");
     }
+  });
+
+  it("MAP 1.0 with Holoscan platforms x86_64,sbsa: one index, holoscan-cli tags per platform, labels, annotations, attestations", async () => {
+    const m1 = join(tmp.dir, "m1_app");
+    await mkdir(m1);
+    await writeFile(join(m1, "__main__.py"), "print('hi')\n");
+    const wheels = join(tmp.dir, "m1-wheels");
+    await mkdir(wheels);
+    await writeWheel(wheels, { name: "monai-deploy-app-sdk", version: "3.0.0", files: { "monai/deploy/__init__.py": "" }, requires: ["holoscan"] });
+    await writeWheel(wheels, { name: "holoscan", version: "3.1.0", files: { "holoscan/__init__.py": "" } });
+    await writeWheel(wheels, { name: "scikit-image", version: "0.20.0", files: { "skimage/__init__.py": "" } });
+    const m1Tar = join(tmp.dir, "m1.tar");
+    const r = await runCli(["package", m1, "-c", join(MAP1_FIXTURE, "app.yaml"), "-t", `${proxy.host}/apps/m1`, "--platform", "x86_64,sbsa", "-m", EXAMPLE_MODEL,
+      "--base-image", base, "--wheelhouse", wheels, "--label", "org.example.team=imaging", "--annotation", "org.opencontainers.image.source=https://example.com/m1",
+      "--push", "--tarball", m1Tar, "--sbom", join(tmp.dir, "m1.cdx.json"), "--json"], { env, cwd: tmp.dir });
+    assert.equal(r.code, 0, r.stderr);
+    const m1Result = JSON.parse(r.stdout) as Omit<Result, "platforms"> & { tag: string; platforms: (Result["platforms"][number] & { tag: string })[] };
+    assert.equal(m1Result.tag, `${proxy.host}/apps/m1:1.0`);
+    assert.equal(m1Result.mediaType, OCI_INDEX);
+    assert.deepEqual(m1Result.platforms.map((p) => [p.platform, p.tag]), [
+      ["linux/amd64", `${proxy.host}/apps-m1-x64-workstation-dgpu-linux-amd64:1.0`],
+      ["linux/arm64", `${proxy.host}/apps-m1-sbsa-dgpu-linux-arm64:1.0`],
+    ]);
+    const [amd, arm] = m1Result.platforms.map((p) => new Map(p.layers.map((l) => [l.role, l.digest])));
+    for (const role of ["model:word_weights", "app"]) assert.equal(arm!.get(role), amd!.get(role), `${role} shared`);
+
+    const raw = JSON.parse(await skopeo(["inspect", "--raw", `docker://${m1Result.tag}`])) as RawIndex;
+    assert.deepEqual(raw.manifests.map((m) => m.platform.architecture), ["amd64", "arm64"]);
+    for (const p of m1Result.platforms) {
+      const manifest = JSON.parse(await skopeo(["inspect", "--raw", `docker://${proxy.host}/apps/m1@${p.digest}`])) as { annotations?: Record<string, string> };
+      assert.equal(manifest.annotations?.["org.opencontainers.image.source"], "https://example.com/m1");
+      assert.deepEqual((await referrersOf("apps/m1", p.digest)).map((m) => m.artifactType).sort(), ARTIFACT_TYPES, p.platform);
+      const bom = JSON.parse(await readFile(join(tmp.dir, `m1.${p.platform.replace("/", "-")}.cdx.json`), "utf8")) as Bom;
+      assert.equal(bom.metadata.component.hashes?.[0]?.content, p.digest.slice(7));
+      assert.ok(bom.components.some((c) => c.name === "monai-deploy-app-sdk"));
+    }
+    const armConfig = JSON.parse(await skopeo(["inspect", "--override-arch", "arm64", `docker://${m1Result.tag}`])) as { Architecture: string; Labels: Record<string, string> };
+    assert.equal(armConfig.Architecture, "arm64");
+    assert.equal(armConfig.Labels["org.example.team"], "imaging");
+    assert.equal(armConfig.Labels.tag, m1Result.platforms[1]!.tag);
+
+    // docker load names each platform's image as holoscan-cli did
+    const load = await dockerd.docker(["load", "-i", m1Tar]);
+    assert.equal(load.code, 0, load.stderr);
+    for (const p of m1Result.platforms) assert.ok(load.stdout.includes(`Loaded image: ${p.tag}`), load.stdout);
+
+    // inspect runs the MAP 1.0 checklist on both platforms
+    const insp = await runCli(["inspect", m1Result.tag, "--json"], { env, cwd: tmp.dir });
+    assert.equal(insp.code, 0, `${insp.stdout}\n${insp.stderr}`);
+    const report = JSON.parse(insp.stdout) as { platforms: { platform: string; checklist: string; verdict: string }[] };
+    assert.deepEqual(report.platforms.map((p) => [p.platform, p.verdict]), [["linux/amd64", "conforms"], ["linux/arm64", "conforms"]]);
+    assert.match(report.platforms[0]!.checklist, /MAP 1\.0/);
+  });
+
+  it("MAP 1.0 refuses two Holoscan platforms of one architecture in one index", async () => {
+    const r = await runCli(["package", app, "-c", join(MAP1_FIXTURE, "app.yaml"), "-t", "x", "--platform", "sbsa,jetson", "--base-image", base, "--oci-layout", join(tmp.dir, "never")], { env, cwd: tmp.dir });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /sbsa and jetson are both linux\/arm64/);
   });
 
   it("an x86_64-only wheel fails the arm64 platform by name and missing tag; nothing is pushed", async () => {

@@ -109,8 +109,9 @@ export async function readLayout(dir: string, skipLayers: ReadonlySet<string> = 
     files,
     env,
     labels: config.config?.Labels ?? {},
-    appJson: JSON.parse(text("/etc/monai/app.json")) as Record<string, unknown>,
-    pkgJson: JSON.parse(text("/etc/monai/pkg.json")) as Record<string, unknown>,
+    // a MAP 1.0 keeps them in /etc/holoscan
+    appJson: JSON.parse(text(files.has("/etc/holoscan/app.json") ? "/etc/holoscan/app.json" : "/etc/monai/app.json")) as Record<string, unknown>,
+    pkgJson: JSON.parse(text(files.has("/etc/holoscan/pkg.json") ? "/etc/holoscan/pkg.json" : "/etc/monai/pkg.json")) as Record<string, unknown>,
     text,
   };
 }
