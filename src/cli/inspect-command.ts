@@ -12,7 +12,6 @@ import { imageOpener, type ImageOpener, type RegistryFlags } from "./open-images
 import type { CliIO } from "./io.js";
 import { OPTION_FLAGS } from "./option-flags.js";
 import type { Digest } from "../digest.js";
-import type { RegistryClient } from "../registry/index.js";
 
 export interface InspectFlags extends RegistryFlags {
   json?: boolean;
@@ -28,7 +27,7 @@ export const IMAGE_ARGUMENT = "registry reference, oci:DIR[:tag], oci-archive:FI
 /** The registry options `inspect` and `diff` share. */
 export function addRegistryOptions(cmd: Command): Command {
   return cmd
-    .option("--platform <os/arch,...>", "platform to pick from a multi-platform image; several, or all, inspect and check each")
+    .option("--platform <os/arch,...>", "platform to pick from a multi-platform image; several, or all, inspect and check each (inspect's default: every platform of an index)")
     .option("--insecure-registry <host>", "use plain HTTP for this registry (repeatable)", collect)
     .option("--username <user>", "registry user (with --password-stdin)")
     .option("--password-stdin", "read the registry password from stdin");
@@ -45,7 +44,7 @@ export function inspectCommand(): Command {
     .option("--no-base", "do not open the base image (skips the PATH and base-layer comparisons)")
     .option("--read-base-layers", "also read every base layer (slow for big bases)")
     .option("--no-sdk", "the MAP was built without the SDK (only needed for MAPs built before map-build recorded it)")
-    .option("--sbom", "list and print the SBOMs attached to the image (instead of the report)")
+    .option("--sbom", "list and print the SBOMs attached to the image, each platform's for an index (instead of the report)")
     .addHelpText(
       "after",
       "\nExit status: 0 when every check passes, 10 when the MAP does not conform or the image is not a MAP.\nThe checklist: docs/checklist.md in the map-build package.\n\nExample:\n  map-build inspect word-score.tar\n",
@@ -92,22 +91,32 @@ export function renderInspect(r: InspectReport): string {
   return `${lines.join("\n")}\n`;
 }
 
+/**
+ * The platforms to inspect: those listed (or `all`), else every platform of an index; undefined
+ * for one platform (the one named, or the image itself).
+ */
+async function platformsToInspect(image: string, flags: InspectFlags, opener: ImageOpener): Promise<PlatformSpec[] | undefined> {
+  if (isMultiPlatform(flags.platform)) return choosePlatforms(parsePlatformList(flags.platform!), await opener.platforms(image), image);
+  if (flags.platform) return undefined;
+  const offered = await opener.indexPlatforms(image);
+  return offered && offered.length > 1 ? choosePlatforms("all", offered, image) : undefined;
+}
+
 export async function runInspect(image: string, flags: InspectFlags, io: CliIO, progress = true): Promise<number> {
-  const multi = isMultiPlatform(flags.platform);
-  const platform = flags.platform && !multi ? parsePlatform(flags.platform) : hostPlatform();
+  const platform = flags.platform && !isMultiPlatform(flags.platform) ? parsePlatform(flags.platform) : hostPlatform();
   const baseFlag = typeof flags.base === "string" ? flags.base : undefined;
   const opener = await imageOpener([image, ...(baseFlag ? [baseFlag] : [])], platform, flags, io);
   const view = createProgressView(io.stderr, progress, { signal: io.signal });
   try {
-    if (flags.sbom) return await printSboms(image, await (await opener.open(image, platform)).image.digest(), opener.client, flags, io);
-    if (!multi) {
+    const platforms = await platformsToInspect(image, flags, opener);
+    if (flags.sbom) return await printSboms(image, platforms ?? [platform], !platforms, opener, flags, io);
+    if (!platforms) {
       const report = await inspectOne(image, platform, flags, opener, io, view.sink);
       view.finish();
       io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderInspect(report));
       return report.ok ? ExitCode.ok : ExitCode.nonConformant;
     }
     // every platform of an index (or those listed), each inspected and checked on its own
-    const platforms = choosePlatforms(parsePlatformList(flags.platform!), await opener.platforms(image), image);
     const reports: (InspectReport & { platform: string })[] = [];
     for (const p of platforms) reports.push({ platform: formatPlatform(p), ...(await inspectOne(image, p, flags, opener, io, view.sink)) });
     view.finish();
@@ -143,15 +152,23 @@ async function inspectOne(image: string, platform: PlatformSpec, flags: InspectF
   return inspectMap(opened.image, { base, readBaseLayers: flags.readBaseLayers, noSdk: !flags.sdk, progress, optionNames: OPTION_FLAGS });
 }
 
-/** `inspect --sbom`: each attached SBOM, a header line then its content (or one JSON array). */
-async function printSboms(image: string, digest: Digest, client: () => RegistryClient, flags: InspectFlags, io: CliIO): Promise<number> {
+/**
+ * `inspect --sbom`: each attached SBOM, a header line then its content (or one JSON array). For
+ * several platforms each platform's SBOMs, the platform named in the header (and in the JSON).
+ */
+async function printSboms(image: string, platforms: readonly PlatformSpec[], single: boolean, opener: ImageOpener, flags: InspectFlags, io: CliIO): Promise<number> {
   const { attachedArtifacts, SBOM_ARTIFACT_TYPES } = await import("../inspect/index.js");
-  const sboms = (await attachedArtifacts(image, digest, client, io.signal)).filter((a) => SBOM_ARTIFACT_TYPES.includes(a.artifactType));
+  const found: { platform?: string; artifactType: string; digest: Digest; content: Buffer }[] = [];
+  for (const p of platforms) {
+    const digest = await (await opener.open(image, p)).image.digest();
+    const sboms = (await attachedArtifacts(image, digest, opener.client, io.signal)).filter((a) => SBOM_ARTIFACT_TYPES.includes(a.artifactType));
+    if (sboms.length === 0) io.stderr.write(`no SBOM is attached to ${digest}${single ? "" : ` (${formatPlatform(p)})`}\n`);
+    found.push(...sboms.map((s) => ({ ...(single ? {} : { platform: formatPlatform(p) }), ...s })));
+  }
   if (flags.json) {
-    io.stdout.write(`${JSON.stringify(sboms.map((s) => ({ artifactType: s.artifactType, digest: s.digest, sbom: JSON.parse(s.content.toString("utf8")) as unknown })), null, 2)}\n`);
+    io.stdout.write(`${JSON.stringify(found.map((s) => ({ ...(s.platform ? { platform: s.platform } : {}), artifactType: s.artifactType, digest: s.digest, sbom: JSON.parse(s.content.toString("utf8")) as unknown })), null, 2)}\n`);
     return ExitCode.ok;
   }
-  if (sboms.length === 0) io.stderr.write(`no SBOM is attached to ${digest}\n`);
-  for (const s of sboms) io.stdout.write(`# ${s.artifactType} ${s.digest}\n${s.content.toString("utf8").replace(/\n?$/, "\n")}`);
+  for (const s of found) io.stdout.write(`# ${s.platform ? `${s.platform} ` : ""}${s.artifactType} ${s.digest}\n${s.content.toString("utf8").replace(/\n?$/, "\n")}`);
   return ExitCode.ok;
 }

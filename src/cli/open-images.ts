@@ -4,7 +4,7 @@
  * environment and docker's config), insecure hosts and timeouts. One client per command run.
  */
 import { parseBaseSpec, type Platform, type PlatformSpec } from "../image/index.js";
-import { basePlatforms } from "../builder/index.js";
+import { basePlatforms, indexPlatforms } from "../builder/index.js";
 import { openBaseImage, type OpenedBase } from "../source/index.js";
 import { RegistryClient } from "../registry/index.js";
 import { buildKeychain } from "./credentials.js";
@@ -22,6 +22,8 @@ export interface ImageOpener {
   open(spec: string, platform?: PlatformSpec): Promise<OpenedBase>;
   /** The platforms an image offers (an index's entries, else its config's platform). */
   platforms(spec: string): Promise<Platform[]>;
+  /** The platforms of an index; undefined for a single image. */
+  indexPlatforms(spec: string): Promise<Platform[] | undefined>;
   /** The command's registry client (opened on first use). */
   client(): RegistryClient;
   close(): Promise<void>;
@@ -36,6 +38,7 @@ export async function imageOpener(images: readonly string[], platform: PlatformS
     open: (spec, p) => openBaseImage(spec, p ?? platform, getClient, io.signal),
     client: getClient,
     platforms: (spec) => basePlatforms(spec, getClient, io.signal),
+    indexPlatforms: (spec) => indexPlatforms(spec, getClient, io.signal),
     close: async () => {
       await client?.close().catch(() => {});
     },
