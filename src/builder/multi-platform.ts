@@ -63,7 +63,7 @@ export async function packageMultiPlatform(opts: PackageMapOptions & { platform:
 export function platformFile(file: string, platform: PlatformSpec): string {
   const tag = formatPlatform(platform).replace(/\//g, "-");
   const name = basename(file);
-  const ext = /(\.(cdx|spdx|intoto|provenance|sbom))?\.json$/i.exec(name)?.[0] ?? "";
+  const ext = /(\.(cdx|spdx|intoto|in-toto|prov|provenance|slsa|sbom))?\.json$/i.exec(name)?.[0] ?? "";
   const stem = ext ? name.slice(0, -ext.length) : name;
   return join(dirname(file), `${stem}.${tag}${ext}`);
 }

@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { choosePlatforms, isMultiPlatform, parsePlatformList } from "../../../src/builder/platform-list.js";
-import { buildImageIndex, findPlatformImage, platformTagged } from "../../../src/image/image-index.js";
+import { buildImageIndex, findPlatformImage, platformImageNames, platformTagged } from "../../../src/image/image-index.js";
+import { platformFile } from "../../../src/builder/multi-platform.js";
 import { canonicalJson } from "../../../src/image/canonical-json.js";
 import { sha256Digest } from "../../../src/digest.js";
 import { MediaType } from "../../../src/image/media-types.js";
@@ -83,5 +84,24 @@ describe("multi-platform image index", () => {
   it("names one platform's image <name>-<arch>[variant]", () => {
     assert.equal(platformTagged("reg/app:1.0", { os: "linux", architecture: "arm64" }), "reg/app:1.0-arm64");
     assert.equal(platformTagged("1.0", { os: "linux", architecture: "arm", variant: "v7" }), "1.0-armv7");
+  });
+});
+
+describe("per-platform names", () => {
+  const arm = { os: "linux", architecture: "arm64" };
+  it("SBOM and provenance files get the platform before the format's extension", () => {
+    assert.equal(platformFile("/out/ws.cdx.json", arm), "/out/ws.linux-arm64.cdx.json");
+    assert.equal(platformFile("ws.prov.json", arm), "ws.linux-arm64.prov.json");
+    assert.equal(platformFile("sbom.spdx.json", { ...arm, variant: "v8" }), "sbom.linux-arm64-v8.spdx.json");
+    assert.equal(platformFile("bom.json", arm), "bom.linux-arm64.json");
+    assert.equal(platformFile("bom", arm), "bom.linux-arm64");
+  });
+
+  it("a platform image's own name replaces <tag>-<arch> where a name holds one image", async () => {
+    const index = await buildImageIndex([image("amd64"), image("arm64")], ["reg.test/app-x64:1", "reg.test/app-sbsa:1"]);
+    assert.deepEqual(index.images.map((e) => platformImageNames(["reg.test/app:1"], e)), [["reg.test/app-x64:1"], ["reg.test/app-sbsa:1"]]);
+    const plain = await buildImageIndex([image("amd64"), image("arm64")]);
+    assert.equal(plain.digest, index.digest, "names are not part of the index");
+    assert.deepEqual(plain.images.map((e) => platformImageNames(["reg.test/app:1"], e)), [["reg.test/app:1-amd64"], ["reg.test/app:1-arm64"]]);
   });
 });

@@ -8,7 +8,7 @@ import { parseAppConfig, readAppConfig, versionString } from "../../../src/map1/
 import { planMap1Models } from "../../../src/map1/models.js";
 import { renderMap1Manifests, type AppKind } from "../../../src/map1/manifests.js";
 import { holoscanPlatform, holoscanPlatforms } from "../../../src/map1/platforms.js";
-import { holoscanReleaseVersion, holoscanTag, normalizePep440, pep440BaseVersion } from "../../../src/map1/tag-name.js";
+import { holoscanIndexTag, holoscanReleaseVersion, holoscanTag, normalizePep440, pep440BaseVersion } from "../../../src/map1/tag-name.js";
 import { isMapBuildError } from "../../../src/errors.js";
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
@@ -116,6 +116,12 @@ describe("platforms and tags", () => {
     assert.equal(holoscanTag("org/my_app:2.0", x86, "1.0"), "org-my_app-x64-workstation-dgpu-linux-amd64:2.0");
     assert.equal(holoscanTag("127.0.0.1:5000/apps/seg", holoscanPlatform("jetson"), "1.0"), "127.0.0.1:5000/apps-seg-jetson-agx-orin-devkit-igpu-linux-arm64:1.0");
     assert.throws(() => holoscanTag("a:b:c!", x86, "1"), /not a valid Docker tag/);
+  });
+
+  it("names a multi-platform index <name>:<tag or version>", () => {
+    assert.equal(holoscanIndexTag("my_app", "1.0"), "my_app:1.0");
+    assert.equal(holoscanIndexTag("127.0.0.1:5000/apps/seg:2", "1.0"), "127.0.0.1:5000/apps/seg:2");
+    assert.throws(() => holoscanIndexTag("a@sha256:00", "1"), /not a tag/);
   });
 
   it("normalises versions as packaging.version does", () => {
