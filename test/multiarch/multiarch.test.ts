@@ -239,6 +239,7 @@ describe("multi-platform MAP: linux/amd64 + linux/arm64 in one index", () => {
     await writeWheel(wheels, { name: "holoscan", version: "3.1.0", files: { "holoscan/__init__.py": "" } });
     await writeWheel(wheels, { name: "scikit-image", version: "0.20.0", files: { "skimage/__init__.py": "" } });
     const m1Tar = join(tmp.dir, "m1.tar");
+    const from = proxy.log.length;
     const r = await runCli(["package", m1, "-c", join(MAP1_FIXTURE, "app.yaml"), "-t", `${proxy.host}/apps/m1`, "--platform", "x86_64,sbsa", "-m", EXAMPLE_MODEL,
       "--base-image", base, "--wheelhouse", wheels, "--label", "org.example.team=imaging", "--annotation", "org.opencontainers.image.source=https://example.com/m1",
       "--push", "--tarball", m1Tar, "--sbom", join(tmp.dir, "m1.cdx.json"), "--json"], { env, cwd: tmp.dir });
@@ -251,7 +252,12 @@ describe("multi-platform MAP: linux/amd64 + linux/arm64 in one index", () => {
       ["linux/arm64", `${proxy.host}/apps-m1-sbsa-dgpu-linux-arm64:1.0`],
     ]);
     const [amd, arm] = m1Result.platforms.map((p) => new Map(p.layers.map((l) => [l.role, l.digest])));
-    for (const role of ["model:word_weights", "app"]) assert.equal(arm!.get(role), amd!.get(role), `${role} shared`);
+    const uploads = proxy.log.slice(from).filter((q) => q.method === "PUT" && q.path.startsWith("/v2/apps/m1/blobs/uploads/") && q.status === 201);
+    for (const role of ["model:word_weights", "app"]) {
+      const digest = amd!.get(role)!;
+      assert.equal(arm!.get(role), digest, `${role} shared`);
+      assert.equal(uploads.filter((q) => q.path.includes(digest) || q.path.includes(encodeURIComponent(digest))).length, 1, `${role} uploaded once`);
+    }
 
     const raw = JSON.parse(await skopeo(["inspect", "--raw", `docker://${m1Result.tag}`])) as RawIndex;
     assert.deepEqual(raw.manifests.map((m) => m.platform.architecture), ["amd64", "arm64"]);
