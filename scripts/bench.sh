@@ -4,6 +4,9 @@
 #   bash scripts/bench.sh
 # env: BENCH_QUICK=1 (32 MiB model, 256 MiB big model, one repetition: < 2 min)
 #      BENCH_MODEL_MB, BENCH_BIG_MODEL_MB (defaults 256, 2048), BENCH_REPS (best of N; default 2)
+#      BENCH_ONLY=scale   only the scale rows 7a-7c (NGC-shaped base, --cache-repo, 3-platform RSS)
+#      BENCH_NGC_GB, BENCH_DEPS_MB  rows 7: NGC-shaped base size (default 4, kept in a registry under
+#                         MAP_BUILD_TEST_CACHE/bench-kept, generated on first use) and deps .so (default 500)
 #      BENCH_PROFILE=DIR  write node --cpu-prof profiles of every map-build run there
 #      BENCH_OUT=FILE     markdown output (default docs/bench.md)
 #      MAP_BUILD_TEST_CACHE  where the python base layout is kept (as scripts/test.sh)

@@ -5,6 +5,9 @@
  * env: BENCH_QUICK=1 (32 MiB model, 256 MiB big model, one repetition)
  *      BENCH_MODEL_MB, BENCH_BIG_MODEL_MB, BENCH_REPS   override sizes / repetitions (best of N)
  *      BENCH_SO_MB, BENCH_WHEEL_MEMBERS   the synthetic wheel of row 6 (default 400 MiB .so, 10,000 members)
+ *      BENCH_NGC_GB, BENCH_DEPS_MB   rows 7: the NGC-shaped base (default 4 GiB, 40 layers; generated once and
+ *                          kept in a registry next to LAYOUT_DIR) and the deps layer's .so (default 500 MiB)
+ *      BENCH_ONLY=scale    only rows 7 (issue 20)
  *      BENCH_PROFILE=DIR   node --cpu-prof for every map-build and layer-worker run, into DIR
  *      BENCH_OUT=FILE      markdown output (default docs/bench.md)
  * Exits 1 when a goal is missed (each listed), 2 when the bench itself fails.
@@ -12,12 +15,13 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { killChildren } from "./proc.js";
 import { ROOT } from "./peers.js";
 import { describeMachine, machine, markdown, textTable, type Row } from "./report.js";
 import { runScenarios, type BenchConfig } from "./scenarios.js";
 import { pythonDepsRows } from "./python-deps.js";
+import { scaleRows } from "./scale.js";
 
 const env = process.env;
 const num = (s: string | undefined) => (s && Number.isFinite(Number(s)) && Number(s) > 0 ? Number(s) : undefined);
@@ -73,10 +77,24 @@ let rows: Row[];
 let extra: string[];
 try {
   cfg.log(`${describeMachine(m)}; ${settings}; work dir ${work}`);
-  ({ rows, extra } = await runScenarios(cfg));
-  const py = await pythonDepsRows({ ...cfg, soMiB: num(env.BENCH_SO_MB) ?? (quick ? 32 : 400), members: num(env.BENCH_WHEEL_MEMBERS) ?? (quick ? 2000 : 10000) });
-  rows.push(...py.rows);
-  extra.push(...py.extra);
+  const only = env.BENCH_ONLY;
+  ({ rows, extra } = only === "scale" ? { rows: [], extra: [] } : await runScenarios(cfg));
+  // one after the other: each part measures wall time on a machine it must have to itself
+  const more = [
+    ...(only === "scale" ? [] : [() => pythonDepsRows({ ...cfg, soMiB: num(env.BENCH_SO_MB) ?? (quick ? 32 : 400), members: num(env.BENCH_WHEEL_MEMBERS) ?? (quick ? 2000 : 10000) })]),
+    () => scaleRows({
+      ...cfg,
+      keepDir: join(dirname(cfg.layout), "bench-kept"),
+      ngcGiB: num(env.BENCH_NGC_GB) ?? 4,
+      depsMiB: num(env.BENCH_DEPS_MB) ?? (quick ? 64 : 500),
+      rssModelMiB: cfg.bigModelMiB,
+    }),
+  ];
+  for (const part of more) {
+    const r = await part();
+    rows.push(...r.rows);
+    extra.push(...r.extra);
+  }
 } catch (e) {
   if (!interrupted) process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   await cleanup();

@@ -103,12 +103,14 @@ export interface MapBuildArgs {
   extraNodeArgs?: string[];
   /** Wrap the node command, e.g. ["/usr/bin/time", "-v"]. */
   wrapper?: string[];
+  /** Extra environment variables. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export async function mapBuild(a: MapBuildArgs): Promise<MapBuildRun> {
   const argv = [...(a.extraNodeArgs ?? []), a.cli, "package", a.app, "-t", a.tag, "-m", a.model, "-b", a.base, "--no-sdk", ...a.output, "--json"];
   const [cmd, ...pre] = a.wrapper ?? [];
-  const env = { ...process.env, MAP_BUILD_CACHE_DIR: a.cacheDir };
+  const env = { ...process.env, ...a.env, MAP_BUILD_CACHE_DIR: a.cacheDir };
   const r = cmd ? await timed(cmd, [...pre, process.execPath, ...argv], { env }) : await timed(process.execPath, argv, { env });
   return { ...r, result: JSON.parse(r.stdout) as MapBuildResult };
 }

@@ -46,14 +46,23 @@ with zipfile.ZipFile(os.path.join(out, name), "w") as z:
 print(os.path.join(out, name))
 `;
 
+/** The synthetic `bigtorch` wheel in `house` (created), read once into the page cache; returns its path. */
+export async function writeBigWheel(dir: string, house: string, soMiB: number, members: number): Promise<string> {
+  await mkdir(house, { recursive: true });
+  await writeFile(join(dir, "make-wheel.py"), WHEEL_SCRIPT);
+  const wheel = (await timed("python3", [join(dir, "make-wheel.py"), house, String(soMiB), String(members)], { timeoutMs: 1_800_000 })).stdout.trim();
+  await timedShell(`cat ${q(wheel)} > /dev/null`);
+  return wheel;
+}
+
+/** What map-build needs to install from a wheelhouse only: no pip configuration, no default index. */
+export const WHEELHOUSE_ENV = { PIP_CONFIG_FILE: "/dev/null", MAP_BUILD_DEFAULT_INDEX_URL: "" };
+
 export async function pythonDepsRows(cfg: PythonDepsConfig): Promise<{ rows: Row[]; extra: string[] }> {
   const dir = join(cfg.work, "pydeps");
   const house = join(dir, "wheelhouse");
-  await mkdir(house, { recursive: true });
   cfg.log(`writing a ${cfg.soMiB} MiB .so + ${cfg.members} members wheel`);
-  await writeFile(join(dir, "make-wheel.py"), WHEEL_SCRIPT);
-  const wheel = (await timed("python3", [join(dir, "make-wheel.py"), house, String(cfg.soMiB), String(cfg.members)], { timeoutMs: 1_800_000 })).stdout.trim();
-  await timedShell(`cat ${q(wheel)} > /dev/null`);
+  const wheel = await writeBigWheel(dir, house, cfg.soMiB, cfg.members);
 
   // pip's way: unpack into a folder, then one gzip'd tar stream hashed (what a layer needs)
   const target = join(dir, "pip-target");
@@ -66,7 +75,7 @@ export async function pythonDepsRows(cfg: PythonDepsConfig): Promise<{ rows: Row
   await cp(join(ROOT, "examples/word_score_app"), app, { recursive: true });
   await writeFile(join(app, "requirements.txt"), "bigtorch\n");
   const cache = join(dir, "cache");
-  const env = { ...process.env, MAP_BUILD_CACHE_DIR: cache, PIP_CONFIG_FILE: "/dev/null", MAP_BUILD_DEFAULT_INDEX_URL: "" };
+  const env = { ...process.env, MAP_BUILD_CACHE_DIR: cache, ...WHEELHOUSE_ENV };
   let n = 0;
   const build = (wrapper: string[] = []) => {
     const argv = [cfg.cli, "package", app, "-t", "bench/deps:1", "-b", `oci:${cfg.layout}:${cfg.layoutTag}`, "--no-sdk", "--wheelhouse", house, "--oci-layout", join(dir, `out-${++n}`), "--json"];

@@ -25,26 +25,43 @@ async function blob(dir: string, data: Buffer): Promise<{ digest: string; size: 
   return { digest, size: data.length };
 }
 
-/** An OCI layout at `dir` holding one linux/amd64 image of `count` layers of about `layerBytes` each. */
-export async function writeLayeredBase(dir: string, count: number, layerBytes: number, tag = "base"): Promise<LayeredBase> {
+const MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+const INDEX = "application/vnd.oci.image.index.v1+json";
+
+/**
+ * An OCI layout at `dir` holding one image of `count` layers of about `layerBytes` each. With
+ * more than one of `architectures` (linux), the tag names an image index of one such image per
+ * architecture (their layers differ).
+ */
+export async function writeLayeredBase(dir: string, count: number, layerBytes: number, tag = "base", architectures: readonly string[] = ["amd64"]): Promise<LayeredBase> {
   await mkdir(join(dir, "blobs", "sha256"), { recursive: true });
-  const layers: { digest: string; size: number }[] = [];
-  for (let i = 0; i < count; i++) {
-    const tar = await tarBytes([{ name: "layers/", type: "directory" }, { name: `layers/${String(i).padStart(3, "0")}.bin`, data: randomBytes(layerBytes) }]);
-    layers.push(await blob(dir, tar));
+  const images: { digest: string; size: number; architecture: string }[] = [];
+  const diffIds: string[] = [];
+  let bytes = 0;
+  for (const architecture of architectures) {
+    const layers: { digest: string; size: number }[] = [];
+    for (let i = 0; i < count; i++) {
+      const tar = await tarBytes([{ name: "layers/", type: "directory" }, { name: `layers/${String(i).padStart(3, "0")}.bin`, data: randomBytes(layerBytes) }]);
+      layers.push(await blob(dir, tar));
+    }
+    diffIds.push(...layers.map((l) => l.digest));
+    bytes += layers.reduce((n, l) => n + l.size, 0);
+    const config = await blob(dir, Buffer.from(JSON.stringify({ architecture, os: "linux", config: { Env: ["PATH=/usr/bin:/bin"] }, rootfs: { type: "layers", diff_ids: layers.map((l) => l.digest) } })));
+    const manifest = Buffer.from(JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MANIFEST,
+      config: { mediaType: "application/vnd.oci.image.config.v1+json", ...config },
+      layers: layers.map((l) => ({ mediaType: "application/vnd.oci.image.layer.v1.tar", ...l })),
+    }));
+    images.push({ ...(await blob(dir, manifest)), architecture });
   }
-  const diffIds = layers.map((l) => l.digest);
-  const config = await blob(dir, Buffer.from(JSON.stringify({ architecture: "amd64", os: "linux", config: { Env: ["PATH=/usr/bin:/bin"] }, rootfs: { type: "layers", diff_ids: diffIds } })));
-  const manifest = Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: "application/vnd.oci.image.manifest.v1+json",
-    config: { mediaType: "application/vnd.oci.image.config.v1+json", ...config },
-    layers: layers.map((l) => ({ mediaType: "application/vnd.oci.image.layer.v1.tar", ...l })),
-  }));
-  const m = await blob(dir, manifest);
+  const top =
+    images.length === 1
+      ? { mediaType: MANIFEST, digest: images[0]!.digest, size: images[0]!.size }
+      : { mediaType: INDEX, ...(await blob(dir, Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: INDEX, manifests: images.map((i) => ({ mediaType: MANIFEST, digest: i.digest, size: i.size, platform: { architecture: i.architecture, os: "linux" } })) })))) };
   await writeFile(join(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
-  await writeFile(join(dir, "index.json"), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: "application/vnd.oci.image.manifest.v1+json", ...m, annotations: { "org.opencontainers.image.ref.name": tag } }] }));
-  return { layout: `oci:${dir}:${tag}`, layers: diffIds, bytes: layers.reduce((n, l) => n + l.size, 0) };
+  await writeFile(join(dir, "index.json"), JSON.stringify({ schemaVersion: 2, manifests: [{ ...top, annotations: { "org.opencontainers.image.ref.name": tag } }] }));
+  return { layout: `oci:${dir}:${tag}`, layers: diffIds, bytes };
 }
 
 /** Copy a layout image to `host/repo:tag` (plain HTTP, loopback). */
