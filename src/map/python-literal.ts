@@ -24,92 +24,116 @@ function numberValue(text: string): number | PyFloat | undefined {
 
 /** Evaluate tokens[from, to) as a literal; the whole range must be consumed. */
 export function evalLiteral(tokens: readonly Token[], from = 0, to = tokens.length): LiteralResult {
-  let i = from;
-  const peek = () => (i < to ? tokens[i] : undefined);
-  const isOp = (t: Token | undefined, op: string) => t?.type === "op" && t.text === op;
+  const p = new LiteralParser(tokens, from, to);
+  const value = p.parse();
+  if (value === undefined || p.i !== to) return NOT_LITERAL;
+  return { ok: true, value };
+}
 
-  const parseSeq = (close: string): PyLiteral[] | undefined => {
+/** A recursive-descent reader of one literal; every method returns undefined for "not a literal". */
+class LiteralParser {
+  constructor(
+    private readonly tokens: readonly Token[],
+    public i: number,
+    private readonly to: number,
+  ) {}
+
+  private peek(): Token | undefined {
+    return this.i < this.to ? this.tokens[this.i] : undefined;
+  }
+
+  private atOp(op: string): boolean {
+    const t = this.peek();
+    return t?.type === "op" && t.text === op;
+  }
+
+  parse(): PyLiteral | undefined {
+    const t = this.peek();
+    if (!t) return undefined;
+    if (t.type === "string") return this.strings();
+    this.i++;
+    if (t.type === "number") return numberValue(t.text);
+    if (t.type === "name") return t.text === "True" ? true : t.text === "False" ? false : t.text === "None" ? null : undefined;
+    switch (t.text) {
+      case "-":
+      case "+":
+        return this.signed(t.text);
+      case "[":
+        return this.sequence("]");
+      case "(":
+        return this.parenthesised();
+      case "{":
+        return this.dict();
+      default:
+        return undefined;
+    }
+  }
+
+  /** Adjacent string literals concatenate, as in Python. */
+  private strings(): string | undefined {
+    let s = "";
+    for (let t = this.peek(); t?.type === "string"; t = this.peek()) {
+      if (t.str === undefined) return undefined; // f-string or bytes
+      s += t.str;
+      this.i++;
+    }
+    return s;
+  }
+
+  private signed(sign: string): PyLiteral | undefined {
+    const v = this.parse();
+    if (typeof v === "number") return sign === "-" ? -v : v;
+    if (v instanceof PyFloat) return new PyFloat(sign === "-" ? -v.value : v.value);
+    return undefined;
+  }
+
+  /** A parenthesised expression or a tuple; both become a value or a list. */
+  private parenthesised(): PyLiteral | undefined {
+    const start = this.i;
+    const v = this.parse();
+    if (v !== undefined && this.atOp(")")) {
+      this.i++;
+      return v;
+    }
+    this.i = start;
+    return this.sequence(")");
+  }
+
+  private sequence(close: string): PyLiteral[] | undefined {
     const items: PyLiteral[] = [];
-    while (!isOp(peek(), close)) {
-      const v = parse();
+    while (!this.atOp(close)) {
+      const v = this.parse();
       if (v === undefined) return undefined;
       items.push(v);
-      if (isOp(peek(), ",")) i++;
-      else if (!isOp(peek(), close)) return undefined;
+      if (!this.separator(close)) return undefined;
     }
-    i++;
+    this.i++;
     return items;
-  };
+  }
 
-  const parse = (): PyLiteral | undefined => {
-    const t = peek();
-    if (!t) return undefined;
-    if (t.type === "string") {
-      let s = "";
-      while (peek()?.type === "string") {
-        const part = (peek() as Token).str;
-        if (part === undefined) return undefined; // f-string or bytes
-        s += part;
-        i++;
-      }
-      return s;
+  private dict(): { [k: string]: PyLiteral } | undefined {
+    const obj: { [k: string]: PyLiteral } = {};
+    while (!this.atOp("}")) {
+      const k = this.parse();
+      if (typeof k !== "string" || !this.atOp(":")) return undefined;
+      this.i++;
+      const v = this.parse();
+      if (v === undefined) return undefined;
+      obj[k] = v;
+      if (!this.separator("}")) return undefined;
     }
-    if (t.type === "number") {
-      i++;
-      return numberValue(t.text);
-    }
-    if (t.type === "name") {
-      i++;
-      if (t.text === "True") return true;
-      if (t.text === "False") return false;
-      if (t.text === "None") return null;
-      return undefined;
-    }
-    if (isOp(t, "-") || isOp(t, "+")) {
-      i++;
-      const v = parse();
-      if (typeof v === "number") return t.text === "-" ? -v : v;
-      if (v instanceof PyFloat) return new PyFloat(t.text === "-" ? -v.value : v.value);
-      return undefined;
-    }
-    if (isOp(t, "[")) {
-      i++;
-      return parseSeq("]");
-    }
-    if (isOp(t, "(")) {
-      i++;
-      // A parenthesised expression or a tuple; both become a value or a list.
-      const start = i;
-      const v = parse();
-      if (v !== undefined && isOp(peek(), ")")) {
-        i++;
-        return v;
-      }
-      i = start;
-      return parseSeq(")");
-    }
-    if (isOp(t, "{")) {
-      i++;
-      const obj: { [k: string]: PyLiteral } = {};
-      while (!isOp(peek(), "}")) {
-        const k = parse();
-        if (typeof k !== "string" || !isOp(peek(), ":")) return undefined;
-        i++;
-        const v = parse();
-        if (v === undefined) return undefined;
-        obj[k] = v;
-        if (isOp(peek(), ",")) i++;
-        else if (!isOp(peek(), "}")) return undefined;
-      }
-      i++;
-      return obj;
-    }
-    return undefined;
-  };
+    this.i++;
+    return obj;
+  }
 
-  const value = parse();
-  if (value === undefined || i !== to) return NOT_LITERAL;
-  return { ok: true, value };
+  /** After an item: a comma (consumed) or the closing bracket (left for the caller). */
+  private separator(close: string): boolean {
+    if (this.atOp(",")) {
+      this.i++;
+      return true;
+    }
+    return this.atOp(close);
+  }
 }
 
 export interface CallArg {

@@ -67,6 +67,61 @@ function decodeEscapes(body: string): string {
   return out;
 }
 
+/** Indentation width at `i` (tabs to multiples of 8, a form feed resets it, as CPython) and where the code starts. */
+function indentation(src: string, i: number): { width: number; end: number } {
+  let w = 0;
+  for (; i < src.length && (src[i] === " " || src[i] === "\t" || src[i] === "\f"); i++) {
+    w = src[i] === "\t" ? (Math.floor(w / 8) + 1) * 8 : src[i] === " " ? w + 1 : 0;
+  }
+  return { width: w, end: i };
+}
+
+/** The string literal starting at `i`, if one does: its token, where it ends and the line it ends on. */
+function readString(src: string, i: number, line: number): { token: Token; end: number; line: number } | undefined {
+  STRING_START_RE.lastIndex = i;
+  const sm = STRING_START_RE.exec(src);
+  if (!sm) return undefined;
+  const start = i;
+  const tokLine = line;
+  const prefix = sm[0].replace(/['"]+$/, "").toLowerCase();
+  const quote = sm[0].slice(prefix.length);
+  i += sm[0].length;
+  let body = "";
+  for (;;) {
+    if (i >= src.length) throw new PythonSyntaxError("unterminated string", tokLine);
+    if (src.startsWith(quote, i)) {
+      i += quote.length;
+      break;
+    }
+    const ch = src[i] as string;
+    if (ch === "\n") {
+      if (quote.length === 1) throw new PythonSyntaxError("unterminated string", tokLine);
+      line++;
+    }
+    if (ch === "\\" && i + 1 < src.length) {
+      if (src[i + 1] === "\n") line++;
+      body += ch + src[i + 1];
+      i += 2;
+      continue;
+    }
+    body += ch;
+    i++;
+  }
+  const str = constantString(prefix, body, tokLine);
+  return { token: { type: "string", text: src.slice(start, i), ...(str !== undefined ? { str } : {}), line: tokLine }, end: i, line };
+}
+
+/** The value of a str literal's body; undefined for bytes and f-strings (not constant `str`s). */
+function constantString(prefix: string, body: string, line: number): string | undefined {
+  if (prefix.includes("b") || prefix.includes("f")) return undefined;
+  if (prefix.includes("r")) return body;
+  try {
+    return decodeEscapes(body.replace(/\r\n?/g, "\n"));
+  } catch {
+    throw new PythonSyntaxError("invalid escape in string", line);
+  }
+}
+
 export function tokenize(src: string): LogicalLine[] {
   const lines: LogicalLine[] = [];
   let tokens: Token[] = [];
@@ -83,12 +138,7 @@ export function tokenize(src: string): LogicalLine[] {
   };
   while (i < src.length) {
     if (atLineStart) {
-      let w = 0;
-      while (i < src.length && (src[i] === " " || src[i] === "\t" || src[i] === "\f")) {
-        w = src[i] === "\t" ? (Math.floor(w / 8) + 1) * 8 : src[i] === " " ? w + 1 : 0;
-        i++;
-      }
-      indent = w;
+      ({ width: indent, end: i } = indentation(src, i));
       startLine = line;
       atLineStart = false;
       continue;
@@ -113,46 +163,10 @@ export function tokenize(src: string): LogicalLine[] {
       line++;
       continue;
     }
-    STRING_START_RE.lastIndex = i;
-    const sm = STRING_START_RE.exec(src);
-    if (sm) {
-      const start = i;
-      const tokLine = line;
-      const prefix = sm[0].replace(/['"]+$/, "").toLowerCase();
-      const quote = sm[0].slice(prefix.length);
-      i += sm[0].length;
-      let body = "";
-      for (;;) {
-        if (i >= src.length) throw new PythonSyntaxError("unterminated string", tokLine);
-        if (src.startsWith(quote, i)) {
-          i += quote.length;
-          break;
-        }
-        const ch = src[i] as string;
-        if (ch === "\n") {
-          if (quote.length === 1) throw new PythonSyntaxError("unterminated string", tokLine);
-          line++;
-        }
-        if (ch === "\\" && i + 1 < src.length) {
-          if (src[i + 1] === "\n") line++;
-          body += ch + src[i + 1];
-          i += 2;
-          continue;
-        }
-        body += ch;
-        i++;
-      }
-      const raw = prefix.includes("r");
-      const constantStr = !prefix.includes("b") && !prefix.includes("f");
-      let str: string | undefined;
-      if (constantStr) {
-        try {
-          str = raw ? body : decodeEscapes(body.replace(/\r\n?/g, "\n"));
-        } catch {
-          throw new PythonSyntaxError("invalid escape in string", tokLine);
-        }
-      }
-      tokens.push({ type: "string", text: src.slice(start, i), ...(str !== undefined ? { str } : {}), line: tokLine });
+    const literal = readString(src, i, line);
+    if (literal) {
+      tokens.push(literal.token);
+      ({ end: i, line } = literal);
       continue;
     }
     NUMBER_RE.lastIndex = i;

@@ -7,9 +7,8 @@
 import { shQuote } from "../map/index.js";
 import { MAP1_APP_DIR, MAP1_APP_JSON, MAP1_CONFIG_PATH, MAP1_DOCS_DIR, MAP1_EXPORT_ROOT, MAP1_MODELS_DIR, MAP1_PKG_JSON } from "./layout.js";
 
-export function renderToolsScript(command: readonly string[]): string {
-  const argv = command.map(shQuote).join(" ");
-  return `#!/bin/sh
+/** Settings, logging and `show`. */
+const PRELUDE = `#!/bin/sh
 # MAP 1.0 entrypoint written by map-build (sub-commands as holoscan-cli's tools.sh; POSIX sh, no jq).
 #   tools show [app|pkg]   print the manifests
 #   tools env              print the environment
@@ -57,7 +56,10 @@ copy_into() {
   fi
 }
 
-writable() {
+`;
+
+/** `extract`: copy what a mount under the export root asks for. */
+const EXTRACT = `writable() {
   [ -w "$1" ] || fatal "Permission error: create $1 on the host first, writable by uid $(id -u), before using 'extract'."
 }
 
@@ -83,7 +85,10 @@ extract() {
   fi
 }
 
-usage() {
+`;
+
+/** `help`, worded as upstream's. */
+const USAGE = `usage() {
   cat <<'USAGE'
 USAGE: /var/holoscan/tools [command] [arguments]...
  Command List
@@ -102,7 +107,11 @@ USAGE: /var/holoscan/tools [command] [arguments]...
 USAGE
 }
 
-case "\${1:-}" in
+`;
+
+export function renderToolsScript(command: readonly string[]): string {
+  const argv = command.map(shQuote).join(" ");
+  return `${PRELUDE}${EXTRACT}${USAGE}case "\${1:-}" in
   show) shift; show "$@" ;;
   env) env | sort ;;
   extract) extract ;;

@@ -110,9 +110,6 @@ const LONG_FOR_NOW = new Set<string>([
   "inspect/inspect-map.ts inspectMap",
   "layer/plan-from-disk.ts planFromDisk",
   "layer/write-layer.ts buildLayer",
-  "map/python-literal.ts evalLiteral",
-  "map/python-tokens.ts tokenize",
-  "map1/tools-script.ts renderToolsScript",
 ]);
 
 function longFunctions(files: [string, string][]): string[] {
