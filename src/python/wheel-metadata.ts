@@ -80,22 +80,64 @@ function licenseOf(h: [string, string][]): LicenseMetadata | undefined {
   return { ...(expression ? { expression } : {}), ...(text && text !== "UNKNOWN" ? { text } : {}), classifiers, files };
 }
 
-/** Python's csv module dialect as RECORD uses it (comma, `"` quoting with doubled quotes). */
+/**
+ * Python's csv module dialect as RECORD uses it (comma, `"` quoting with doubled quotes). Fields
+ * are sliced out of the text, not built a character at a time: a torch RECORD has ~12,000 rows,
+ * and per-character concatenation left ~19 MB of string ropes alive per wheel.
+ */
 export function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
-  let row: string[] = [], field = "", q = false, any = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (q) {
-      if (c === '"') { if (text[i + 1] === '"') { field += '"'; i++; } else q = false; } else field += c;
-    } else if (c === '"') { q = true; any = true; } else if (c === ",") { row.push(field); field = ""; any = true; } else if (c === "\n" || c === "\r") {
-      if (c === "\r" && text[i + 1] === "\n") i++;
-      if (any || field) { row.push(field); rows.push(row); }
-      row = []; field = ""; any = false;
-    } else { field += c; any = true; }
+  let row: string[] = [];
+  let i = 0;
+  const endRow = () => {
+    if (row.length > 1 || row[0] !== "") rows.push(row);
+    row = [];
+  };
+  while (i < text.length) {
+    let field: string;
+    if (text[i] === '"') {
+      const parts: string[] = [];
+      let from = i + 1;
+      for (;;) {
+        const q = text.indexOf('"', from);
+        if (q < 0) { parts.push(text.slice(from)); i = text.length; break; }
+        parts.push(text.slice(from, q));
+        if (text[q + 1] === '"') { parts.push('"'); from = q + 2; continue; }
+        i = q + 1;
+        break;
+      }
+      // text after a closing quote up to the separator belongs to the field, as Python's csv keeps it
+      const stop = nextStop(text, i);
+      parts.push(text.slice(i, stop));
+      field = parts.join("");
+      i = stop;
+    } else {
+      const stop = nextStop(text, i);
+      field = text.slice(i, stop);
+      i = stop;
+    }
+    row.push(field);
+    const c = text[i];
+    if (c === ",") {
+      i++;
+      if (i === text.length) row.push("");
+      continue;
+    }
+    if (c === "\r" && text[i + 1] === "\n") i++;
+    i++;
+    endRow();
   }
-  if (any || field) { row.push(field); rows.push(row); }
+  if (row.length) endRow();
   return rows;
+}
+
+/** Index of the next `,`, `\r` or `\n` at or after `from` (text.length if none). */
+function nextStop(text: string, from: number): number {
+  for (let j = from; j < text.length; j++) {
+    const c = text.charCodeAt(j);
+    if (c === 44 || c === 10 || c === 13) return j;
+  }
+  return text.length;
 }
 
 export function csvLine(fields: string[]): string {
