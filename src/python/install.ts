@@ -7,12 +7,12 @@
  */
 import { createHash } from "node:crypto";
 import { posix } from "node:path";
-import { Transform, type Readable } from "node:stream";
+import { Readable, Transform } from "node:stream";
 import { MapBuildError } from "../errors.js";
 import type { DirEntry, FileEntry, LayerEntry } from "../layer/index.js";
 import { launcherScript, parseScriptEntryPoints } from "./console-scripts.js";
 import { csvLine, readWheel, type LicenseMetadata, type RecordRow, type WheelContents } from "./wheel-metadata.js";
-import { openZipMember, readZipMember, type ZipMember } from "./zip-reader.js";
+import { openZipMember, readSmallMember, readZipMember, type ZipMember } from "./zip-reader.js";
 
 export interface InstallTarget {
   /** e.g. /root/.local/lib/python3.11/site-packages */
@@ -104,15 +104,22 @@ async function hashMember(file: string, m: ZipMember, algo: string): Promise<{ s
  * RECORD (or a plan-time hash) gave and the size the central directory's, else the write fails.
  */
 function verifiedStream(file: string, label: string, m: ZipMember, sha256: string): () => Promise<Readable> {
+  const mismatch = () => new MapBuildError("E_DIGEST_MISMATCH", `${label}: "${m.name}" does not match its RECORD entry (hash or size differs)`, { hint: "the wheel is corrupt or was tampered with (or changed during the build); re-download it" });
   return async () => {
     const h = createHash("sha256");
     let size = 0;
     const check = new Transform({
       transform(chunk: Buffer, _e, cb) { h.update(chunk); size += chunk.length; cb(null, chunk); },
       flush(cb) {
-        cb(b64url(h.digest()) === sha256 && size === m.size ? null : new MapBuildError("E_DIGEST_MISMATCH", `${label}: "${m.name}" does not match its RECORD entry (hash or size differs)`, { hint: "the wheel is corrupt or was tampered with (or changed during the build); re-download it" }));
+        cb(b64url(h.digest()) === sha256 && size === m.size ? null : mismatch());
       },
     });
+    const small = await readSmallMember(file, m);
+    if (small) {
+      // checked now, in one step: no stream pipeline per small file (thousands of them per wheel)
+      if (sha256Of(small) !== sha256 || small.length !== m.size) throw mismatch();
+      return Readable.from([small]);
+    }
     const src = await openZipMember(file, m);
     src.on("error", (e) => check.destroy(e));
     return src.pipe(check);

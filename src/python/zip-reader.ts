@@ -144,8 +144,9 @@ function inflateSmall(file: string, m: ZipMember, raw: Buffer): Buffer {
     return raw;
   }
   try {
-    // maxOutputLength: a member lying about its size fails here instead of inflating without bound
-    return inflateRawSync(raw, { maxOutputLength: Math.max(1, m.size) });
+    // one output buffer of the declared size (zlib's default 16 KiB per call was ~160 MB of garbage
+    // over a torch wheel's small files); maxOutputLength: a member lying about its size fails here
+    return inflateRawSync(raw, { chunkSize: Math.max(64, m.size + 64), maxOutputLength: Math.max(1, m.size) });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") {
       throw new MapBuildError("E_PYTHON_DEPS", `${what} inflates beyond its declared size ${m.size}`, { hint: "the wheel is corrupt or a zip bomb; do not use it" });
@@ -154,34 +155,54 @@ function inflateSmall(file: string, m: ZipMember, raw: Buffer): Buffer {
   }
 }
 
+/** Where a member's data starts (after its local header), read through `fh`. */
+async function dataStartOf(fh: FileHandle, file: string, m: ZipMember): Promise<number> {
+  const hdr = await readAt(fh, m.localHeaderOffset, 30);
+  if (hdr.length < 30 || hdr.readUInt32LE(0) !== 0x04034b50) throw bad(file, `bad local header for ${m.name}`);
+  return m.localHeaderOffset + 30 + hdr.readUInt16LE(26) + hdr.readUInt16LE(28);
+}
+
+const isSmall = (m: ZipMember) => m.compressedSize <= SMALL_COMPRESSED && m.size <= SMALL_INFLATED;
+
+/**
+ * The whole content of a small member (see SMALL_COMPRESSED), read and inflated in one step;
+ * undefined for a large one (stream it with openZipMember).
+ */
+export async function readSmallMember(file: string, m: ZipMember): Promise<Buffer | undefined> {
+  if (!isSmall(m)) return undefined;
+  if (m.method !== 0 && m.method !== 8) throw bad(file, `${m.name} uses compression method ${m.method} (only stored and deflate are allowed in wheels)`);
+  if (m.compressedSize === 0) return Buffer.alloc(0);
+  const fh = await open(file, "r");
+  try {
+    const raw = await readAt(fh, await dataStartOf(fh, file, m), m.compressedSize);
+    if (raw.length !== m.compressedSize) throw bad(file, `${m.name} is cut short`);
+    return inflateSmall(file, m, raw);
+  } finally {
+    await fh.close();
+  }
+}
+
 /** The uncompressed bytes of one member, read from disk through one open file. */
 export async function openZipMember(file: string, m: ZipMember): Promise<Readable> {
+  const small = await readSmallMember(file, m);
+  if (small) return Readable.from([small]);
   if (m.method !== 0 && m.method !== 8) throw bad(file, `${m.name} uses compression method ${m.method} (only stored and deflate are allowed in wheels)`);
   const fh = await open(file, "r");
-  let streaming = false;
+  let dataStart: number;
   try {
-    const hdr = await readAt(fh, m.localHeaderOffset, 30);
-    if (hdr.length < 30 || hdr.readUInt32LE(0) !== 0x04034b50) throw bad(file, `bad local header for ${m.name}`);
-    const dataStart = m.localHeaderOffset + 30 + hdr.readUInt16LE(26) + hdr.readUInt16LE(28);
-    if (m.compressedSize === 0) return Readable.from([]);
-    if (m.compressedSize <= SMALL_COMPRESSED && m.size <= SMALL_INFLATED) {
-      const raw = await readAt(fh, dataStart, m.compressedSize);
-      if (raw.length !== m.compressedSize) throw bad(file, `${m.name} is cut short`);
-      return Readable.from([inflateSmall(file, m, raw)]);
-    }
-    const what = `${file}: ${m.name}`;
-    const raw = fh.createReadStream({ start: dataStart, end: dataStart + m.compressedSize - 1, highWaterMark: STREAM_CHUNK, autoClose: true });
-    streaming = true;
-    const cap = capBytes(m.size, what);
-    raw.on("error", (e) => cap.destroy(e));
-    if (m.method === 0) return raw.pipe(cap);
-    const inflate = createInflateRaw({ chunkSize: STREAM_CHUNK });
-    inflate.on("error", (e) => cap.destroy(bad(file, `${m.name}: ${e.message}`)));
-    cap.on("close", () => { raw.destroy(); inflate.destroy(); });
-    return raw.pipe(inflate).pipe(cap);
-  } finally {
-    if (!streaming) await fh.close();
+    dataStart = await dataStartOf(fh, file, m);
+  } catch (e) {
+    await fh.close();
+    throw e;
   }
+  const raw = fh.createReadStream({ start: dataStart, end: dataStart + m.compressedSize - 1, highWaterMark: STREAM_CHUNK, autoClose: true });
+  const cap = capBytes(m.size, `${file}: ${m.name}`);
+  raw.on("error", (e) => cap.destroy(e));
+  if (m.method === 0) return raw.pipe(cap);
+  const inflate = createInflateRaw({ chunkSize: STREAM_CHUNK });
+  inflate.on("error", (e) => cap.destroy(bad(file, `${m.name}: ${e.message}`)));
+  cap.on("close", () => { raw.destroy(); inflate.destroy(); });
+  return raw.pipe(inflate).pipe(cap);
 }
 
 /** A member fully in memory (METADATA, RECORD, scripts: small files), bounded by `limit`. */
