@@ -81,6 +81,11 @@ export class FileLayer extends KnownLayer {
     this.#opts = opts;
   }
 
+  /** The file itself when the blob is the whole file (not a region of an archive). */
+  get storedIn(): string | undefined {
+    return this.#opts.offset === undefined ? this.path : undefined;
+  }
+
   async open(): Promise<Readable> {
     const { digest, size } = this.info;
     const hint = this.#opts.hint ?? STORED_FILE_HINT;
@@ -129,5 +134,6 @@ export function fileLayer(spec: FileLayerSpec): Layer {
     size: async () => spec.size,
     mediaType: async () => spec.mediaType,
     open: async () => (await resolved()).open(),
+    ...(spec.offset === undefined ? { storedIn: spec.file } : {}),
   };
 }

@@ -20,6 +20,11 @@ export interface Layer {
    * HEAD or cross-repository mount instead of downloading and uploading.
    */
   readonly source?: BlobSource;
+  /**
+   * A local file holding exactly the stored bytes (the whole file), when there is one: a sink may
+   * copy it in the kernel and check the copy's digest instead of streaming it through buffers.
+   */
+  readonly storedIn?: string;
 }
 
 export interface BlobSource {

@@ -2,12 +2,12 @@
  * An OCI image layout directory as output (blobs written temp + rename, index.json replaced
  * atomically, blobs already present and intact skipped).
  */
-import { mkdir, readFile, readdir, rm, stat } from "node:fs/promises";
+import { copyFile, mkdir, readFile, readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { digestHex, type Digest } from "../digest.js";
 import { MapBuildError } from "../errors.js";
-import { writeFileAtomic } from "../atomic-file.js";
+import { tempSibling, writeFileAtomic } from "../atomic-file.js";
 import { hashFile } from "../hash-file.js";
 import { noProgress, type ProgressSink } from "../progress.js";
 import { canonicalJson } from "../image/index.js";
@@ -97,7 +97,7 @@ export async function writeOciLayoutIndex(index: MultiPlatformImage, dir: string
   }
 }
 
-async function putBlob(dir: string, d: Digest, size: number, data: () => Promise<Buffer | Readable>, opts: OciLayoutOptions): Promise<void> {
+async function putBlob(dir: string, d: Digest, size: number, data: () => Promise<Buffer | Readable>, opts: OciLayoutOptions, storedIn?: string): Promise<void> {
   const progress = opts.progress ?? noProgress;
   opts.signal?.throwIfAborted();
   const target = join(dir, blobRelPath(d));
@@ -106,7 +106,7 @@ async function putBlob(dir: string, d: Digest, size: number, data: () => Promise
     return;
   }
   progress({ id: d, phase: "write", bytes: 0, total: size });
-  await writeFileAtomic(target, await data());
+  if (!(storedIn && (await copyVerified(storedIn, target, d)))) await writeFileAtomic(target, await data());
   progress({ id: d, phase: "write", bytes: size, total: size });
 }
 
@@ -117,10 +117,31 @@ async function putReferrers(dir: string, opts: OciLayoutOptions): Promise<void> 
   }
 }
 
+/**
+ * A blob that is a whole local file (a built or cached layer, a layout's blob) is copied by the
+ * kernel (copy_file_range, or a reflink where the filesystem has them) and the copy is hashed
+ * before it is renamed into place: no stream of fresh buffers, which held ~40 MB of garbage at a
+ * time while a 200 MB layer was written. False when that did not work out; the caller then
+ * streams the blob, which reports a missing or changed file the usual way.
+ */
+async function copyVerified(src: string, target: string, d: Digest): Promise<boolean> {
+  if (!d.startsWith("sha256:")) return false;
+  const tmp = tempSibling(target);
+  try {
+    await copyFile(src, tmp);
+    if ((await hashFile(tmp)) !== digestHex(d)) throw new Error("digest differs");
+    await rename(tmp, target);
+    return true;
+  } catch {
+    await rm(tmp, { force: true }).catch(() => {});
+    return false;
+  }
+}
+
 async function putImageBlobs(image: Image, dir: string, opts: OciLayoutOptions): Promise<void> {
   const manifest = await image.manifest();
   for (const layer of await image.layers()) {
-    await putBlob(dir, await layer.digest(), await layer.size(), () => layer.open(), opts);
+    await putBlob(dir, await layer.digest(), await layer.size(), () => layer.open(), opts, layer.storedIn);
   }
   const rawConfig = await image.rawConfig();
   await putBlob(dir, manifest.config.digest, rawConfig.length, async () => rawConfig, opts);
