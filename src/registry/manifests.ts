@@ -5,7 +5,7 @@ import { digestAlgorithm, isDigest, sha256Digest, type Digest } from "../digest.
 import { MANIFEST_ACCEPT, MediaType, isImageManifestMediaType, isIndexMediaType } from "../image/index.js";
 import { scopeFor } from "./www-authenticate.js";
 import { withRetry } from "../retry.js";
-import { discard, header, type RegistryResponse, type Transport } from "./transport.js";
+import { discard, header, type RegistryResponse, type RequestSpec, type Transport } from "./transport.js";
 import type { RepositoryRef } from "./blobs.js";
 import { digestMismatch } from "../verify-stream.js";
 
@@ -41,22 +41,27 @@ export async function getManifest(t: Transport, ref: ManifestRef, signal?: Abort
   const transferFailed = (err: unknown) => answered && err instanceof MapBuildError && (err.code === "E_NETWORK" || err.code === "E_TIMEOUT" || err.code === "E_DIGEST_MISMATCH");
   return withRetry(async () => {
     answered = false;
-    const res = await t.send({
-      ...ref,
-      method: "GET",
-      url: `/v2/${ref.repository}/manifests/${ref.identifier}`,
-      headers: { accept: MANIFEST_ACCEPT },
-      scopes: [scopeFor(ref.repository, ["pull"])],
-      subject: "manifest",
-      expect: [200],
-      signal,
-    });
+    const res = await t.send(manifestRequest(ref, "GET", [200], signal));
     answered = true;
     return readManifest(t, ref, res, signal);
   }, {
     ...t.retryOptions(signal, transferFailed),
     onRetry: ({ error }) => t.options.logger?.debug(`manifest ${where(ref)}: fetching again (${(error as Error).message})`),
   });
+}
+
+/** A pull of `ref`'s manifest, accepting every manifest and index type we read. */
+function manifestRequest(ref: ManifestRef, method: "GET" | "HEAD", expect: number[], signal: AbortSignal | undefined): RequestSpec {
+  return {
+    ...ref,
+    method,
+    url: `/v2/${ref.repository}/manifests/${ref.identifier}`,
+    headers: { accept: MANIFEST_ACCEPT },
+    scopes: [scopeFor(ref.repository, ["pull"])],
+    subject: "manifest",
+    expect,
+    signal,
+  };
 }
 
 async function readManifest(t: Transport, ref: ManifestRef, res: RegistryResponse, signal?: AbortSignal): Promise<FetchedManifest> {
@@ -87,16 +92,7 @@ async function readManifest(t: Transport, ref: ManifestRef, res: RegistryRespons
 
 /** The descriptor of a manifest without downloading it, or undefined when it does not exist. */
 export async function headManifest(t: Transport, ref: ManifestRef, signal?: AbortSignal): Promise<ManifestDescriptor | undefined> {
-  const res = await t.send({
-    ...ref,
-    method: "HEAD",
-    url: `/v2/${ref.repository}/manifests/${ref.identifier}`,
-    headers: { accept: MANIFEST_ACCEPT },
-    scopes: [scopeFor(ref.repository, ["pull"])],
-    subject: "manifest",
-    expect: [200, 404],
-    signal,
-  });
+  const res = await t.send(manifestRequest(ref, "HEAD", [200, 404], signal));
   discard(res.body);
   if (res.status === 404) return undefined;
   const digest = header(res.headers, "docker-content-digest") ?? (isDigest(ref.identifier) ? ref.identifier : undefined);
