@@ -172,7 +172,7 @@ describe("layer cache repository (--cache-repo)", () => {
     await writeWheel(wheels, { name: "scikit-image", version: "0.20.0", files: { "skimage/__init__.py": "" } }); // app.yaml's requirement
     const m1 = async (cacheDir: string, output: string[]) => {
       const r = await runCliInProcess(
-        ["package", app, "--format", "1.0", "-c", join(REPO_ROOT, "test/unit/map1/fixtures/monai-module/app.yaml"), "-t", `${reg.host}/apps/m1:1`, "--exact-tag",
+        ["package", app, "--format", "1.0", "-c", join(REPO_ROOT, "fixtures/map1/monai-module/app.yaml"), "-t", `${reg.host}/apps/m1:1`, "--exact-tag",
           "--platform", "x64-workstation", "--base-image", base, "--wheelhouse", wheels, "--cache-repo", `${reg.host}/ci/m1-cache`, "--json", ...output],
         { env: { MAP_BUILD_CACHE_DIR: join(dir, cacheDir), SOURCE_DATE_EPOCH: undefined, MAP_BUILD_REGISTRY_USER: USER, MAP_BUILD_REGISTRY_PASSWORD: PASSWORD }, cwd: dir },
       );

@@ -7,14 +7,14 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir, readFile, readdir, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { runCliInProcess } from "../helpers/cli.js";
 import { pythonBaseLayout, PYTHON_BASE_TAG } from "../helpers/python-base.js";
 import { makeTempDir } from "../helpers/tmp.js";
 import { writeWheel } from "../python/wheel-factory.js";
 import { layoutLayerDigests, readLayout } from "../package/fixtures.js";
+import { fixture } from "../helpers/fixtures.js";
 
-const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), "../unit/map1/fixtures/monai-module");
+const FIXTURE = fixture("map1", "monai-module");
 
 describe("MAP 1.0 command line", () => {
   let tmp: { dir: string; cleanup: () => Promise<void> };

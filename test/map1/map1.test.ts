@@ -8,7 +8,6 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { chown, mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { packageMap, type PackageMap1Options } from "../../src/index.js";
 import { appendLayers, imageFamily, readOciLayoutImage } from "../../src/image/index.js";
 import { writeLayer } from "../../src/layer/index.js";
@@ -20,8 +19,9 @@ import { pushPythonBase, pythonBaseLayout, PYTHON_BASE_TAG } from "../helpers/py
 import { makeTempDir } from "../helpers/tmp.js";
 import { writeWheel } from "../python/wheel-factory.js";
 import { inspectMap } from "../../src/inspect/index.js";
+import { fixture } from "../helpers/fixtures.js";
 
-const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), "../unit/map1/fixtures/monai-module");
+const FIXTURE = fixture("map1", "monai-module");
 const TAG = "my_app-x64-workstation-dgpu-linux-amd64:1.0";
 
 const MAIN_PY = `import os, pathlib, monai.deploy, holoscan

@@ -22,6 +22,7 @@ import { run, runOk } from "../helpers/run.js";
 import { makeTempDir } from "../helpers/tmp.js";
 import { EXAMPLE_APP, EXAMPLE_INPUT, EXAMPLE_MODEL, EXPECTED_SCORES } from "../package/fixtures.js";
 import { COLORFMT, FASTCALC_LINUX, GREET, writeWheel } from "../python/wheel-factory.js";
+import { fixture } from "../helpers/fixtures.js";
 
 interface Result {
   digest: string;
@@ -39,7 +40,7 @@ interface Bom {
 }
 const OCI_INDEX = "application/vnd.oci.image.index.v1+json";
 const ARTIFACT_TYPES = ["application/vnd.cyclonedx+json", "application/vnd.in-toto+json"];
-const MAP1_FIXTURE = join(import.meta.dirname, "../unit/map1/fixtures/monai-module");
+const MAP1_FIXTURE = fixture("map1", "monai-module");
 
 /** ELF e_machine of a file: 62 = x86-64, 183 = AArch64. */
 async function elfMachine(file: string): Promise<number> {

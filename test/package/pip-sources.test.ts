@@ -18,9 +18,10 @@ import { startIndex, type IndexFileSpec, type IndexServer } from "../python/inde
 import { SDKDEP, makeWheel, sdkWheel } from "../python/wheel-factory.js";
 import { buildContext, buildLayout, type BuildContext } from "./build.js";
 import { EXAMPLE_APP } from "./fixtures.js";
+import { fixture } from "../helpers/fixtures.js";
 
 const SITE = "/root/.local/lib/python3.11/site-packages";
-const FIXTURE = join(import.meta.dirname, "..", "python", "fixtures", "backtrack-pip.json");
+const FIXTURE = fixture("python", "backtrack-pip.json");
 
 describe("map-build package: pip's sources, the SDK by default, lock files", () => {
   let registry: TestRegistry;

@@ -2,7 +2,7 @@
  * A loopback index whose unpinned requirements need backtracking to resolve: `app-a` and `app-b`,
  * where the newest app-b pulls in `mid`, whose requirement on `shared` conflicts with the newest
  * app-a's. Also a pre-release, a Requires-Python that excludes a version, and a marker dependency.
- * pip's own answer for the same index is kept in fixtures/backtrack-pip.json (see that file).
+ * pip's own answer for the same index is kept in fixtures/python/backtrack-pip.json (see that file).
  */
 import { makeWheel, type WheelSpec } from "./wheel-factory.js";
 import { startIndex, type IndexFileSpec, type IndexServer } from "./index-server.js";

@@ -1,12 +1,13 @@
 /**
  * JSON-schema validators for the official CycloneDX 1.6 schema (from the pinned
- * @cyclonedx/cyclonedx-library dev dependency) and the SPDX 2.3 schema (vendored in fixtures/).
+ * @cyclonedx/cyclonedx-library dev dependency) and the SPDX 2.3 schema (vendored in fixtures/sbom/).
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { Ajv, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
+import { fixture } from "../helpers/fixtures.js";
 
 const require = createRequire(import.meta.url);
 // ajv-formats is CommonJS with a default export
@@ -40,7 +41,7 @@ function compileCycloneDx16(): ValidateFunction {
 }
 
 export function spdx23Validator(): ValidateFunction {
-  return newAjv().compile(readJson(new URL("./fixtures/spdx-2.3.schema.json", import.meta.url).pathname));
+  return newAjv().compile(readJson(fixture("sbom", "spdx-2.3.schema.json")));
 }
 
 /** Validate without narrowing the caller's value (ajv's type guard would make it `unknown`). */

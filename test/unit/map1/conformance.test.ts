@@ -1,14 +1,14 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { checkMap1, type Map1CheckInput } from "../../../src/map1/conformance.js";
 import { map1ConfigChanges } from "../../../src/map1/layout.js";
 import { applyConfigChanges } from "../../../src/image/config-changes.js";
 import type { ImageFileInfo } from "../../../src/map/index.js";
+import { fixture } from "../../helpers/fixtures.js";
 
-const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), "fixtures/monai-module");
+const FIXTURE = fixture("map1", "monai-module");
 
 function good(): Map1CheckInput {
   const changes = map1ConfigChanges({ username: "holoscan", pythonVersion: "3.11", timeout: 0, holoscanVersion: "3.1.0", sdk: "monai-deploy", monaiDeploySdkVersion: "3.0.0", base: "b", tag: "t", title: "x", version: "1.0" });

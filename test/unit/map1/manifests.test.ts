@@ -2,7 +2,6 @@ import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { chmod, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { makeTempDir } from "../../helpers/tmp.js";
 import { parseAppConfig, readAppConfig, versionString } from "../../../src/map1/app-config.js";
 import { planMap1Models } from "../../../src/map1/models.js";
@@ -10,8 +9,9 @@ import { renderMap1Manifests, type AppKind } from "../../../src/map1/manifests.j
 import { holoscanPlatform, holoscanPlatforms } from "../../../src/map1/platforms.js";
 import { holoscanIndexTag, holoscanReleaseVersion, holoscanTag, normalizePep440, pep440BaseVersion } from "../../../src/map1/tag-name.js";
 import { isMapBuildError } from "../../../src/errors.js";
+import { fixture } from "../../helpers/fixtures.js";
 
-const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
+const FIXTURES = fixture("map1");
 
 interface Case {
   app: string;
@@ -23,7 +23,7 @@ interface Case {
   platformConfig: "dgpu" | "igpu";
 }
 
-describe("MAP 1.0 manifests: bytes written by holoscan-cli 4.2.0's own code (fixtures/generate.py)", async () => {
+describe("MAP 1.0 manifests: bytes written by holoscan-cli 4.2.0's own code (scripts/generate-map1-fixtures.py)", async () => {
   const tmp = await makeTempDir("mb-map1-");
   after(tmp.cleanup);
   for (const name of (await readdir(FIXTURES, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name)) {

@@ -1,6 +1,6 @@
 /**
  * The resolver against a loopback index whose unpinned requirements need backtracking: the set
- * equals pip's choice for the same index (fixtures/backtrack-pip.json, computed once with pip).
+ * equals pip's choice for the same index (fixtures/python/backtrack-pip.json, computed once with pip).
  */
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
@@ -13,8 +13,9 @@ import { PYTHON_BASE_TARGET } from "../../../src/python/target.js";
 import { makeTempDir } from "../../helpers/tmp.js";
 import { BACKTRACK_REQUIREMENTS, backtrackIndex } from "../../python/backtrack-index.js";
 import type { IndexServer } from "../../python/index-server.js";
+import { fixture } from "../../helpers/fixtures.js";
 
-const FIXTURE = join(import.meta.dirname, "..", "..", "python", "fixtures", "backtrack-pip.json");
+const FIXTURE = fixture("python", "backtrack-pip.json");
 
 describe("resolver like pip's", () => {
   let index: IndexServer;
