@@ -123,12 +123,16 @@ export async function readOciArchiveImage(file: string, ref?: string, platform?:
   return readLayoutImage(await archiveStore(file), ref, platform);
 }
 
+/** index.json without the artifacts attached to an image (SBOM, provenance): they are listed beside it, and are not images. */
+async function readImageEntries(store: LayoutStore): Promise<ImageIndex> {
+  const all = await readLayoutIndex(store);
+  return { ...all, manifests: all.manifests.filter((m) => m.artifactType === undefined) };
+}
+
 export async function readLayoutImage(store: LayoutStore, ref?: string, platform?: PlatformSpec): Promise<Image> {
   const dir = store.name;
   await checkLayoutVersion(store);
-  const all = await readLayoutIndex(store);
-  // artifacts attached to an image (SBOM, provenance) are listed beside it; they are not images
-  const index = { ...all, manifests: all.manifests.filter((m) => m.artifactType === undefined) };
+  const index = await readImageEntries(store);
   if (index.manifests.length === 0) throw new MapBuildError("E_INPUT_FORMAT", `OCI layout ${dir} holds no images`);
   let desc = pickTopLevel(index, dir, ref) ?? pickByPlatform(store, index, platform);
   for (let depth = 0; isIndexMediaType(desc.mediaType); depth++) {
@@ -182,7 +186,7 @@ async function loadImage(store: LayoutStore, desc: Descriptor): Promise<Image> {
  */
 export async function readLayoutPlatforms(store: LayoutStore, ref?: string): Promise<Platform[] | undefined> {
   await checkLayoutVersion(store);
-  const index = await readLayoutIndex(store);
+  const index = await readImageEntries(store);
   const top = pickTopLevel(index, store.name, ref);
   if (!top) return index.manifests.some((m) => m.platform) ? offeredPlatforms(index) : undefined;
   if (!isIndexMediaType(top.mediaType)) return undefined;

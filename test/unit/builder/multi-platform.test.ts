@@ -9,6 +9,13 @@ import { sha256Digest } from "../../../src/digest.js";
 import { MediaType } from "../../../src/image/media-types.js";
 import type { Image } from "../../../src/image/image.js";
 import { isMapBuildError } from "../../../src/errors.js";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { indexPlatforms } from "../../../src/builder/base-platforms.js";
+import { referrerArtifact } from "../../../src/image/artifact.js";
+import { ociLayoutSink } from "../../../src/sinks/oci-layout.js";
+import { parseReference } from "../../../src/reference/index.js";
+import { makeTempDir } from "../../helpers/tmp.js";
 
 /** A manifest-only image: enough for an index (nothing reads layers). */
 function image(architecture: string, mediaType: string = MediaType.ociManifest, variant?: string): Image {
@@ -105,3 +112,30 @@ describe("per-platform names", () => {
     assert.deepEqual(plain.images.map((e) => platformImageNames(["reg.test/app:1"], e)), [["reg.test/app:1-amd64"], ["reg.test/app:1-arm64"]]);
   });
 });
+
+describe("a multi-platform OCI layout with attached artifacts", () => {
+  it("offers every platform when opened without a name, and each platform has its own referrers", async () => {
+    const tmp = await makeTempDir("mb-mp-layout-");
+    try {
+      const index = await buildImageIndex([image("amd64"), image("arm64")]);
+      const referrers = index.images.map((e) => referrerArtifact(e.descriptor, "application/vnd.cyclonedx+json", Buffer.from(`{"p":"${e.platform.architecture}"}`), {}));
+      await ociLayoutSink(tmp.dir).writeIndex!(index, { name: parseReference("x.test/app:1"), registry: () => assert.fail("no registry"), referrers });
+      assert.deepEqual((await indexPlatforms(`oci:${tmp.dir}:1`, () => assert.fail("no registry")))?.map((p) => p.architecture), ["amd64", "arm64"]);
+      const listed = (JSON.parse(await readFile(join(tmp.dir, "index.json"), "utf8")) as { manifests: { digest: string; artifactType?: string }[] }).manifests;
+      assert.deepEqual(listed.filter((m) => m.artifactType).map((m) => m.digest), referrers.map((r) => r.descriptor.digest));
+      // only the index is named: the platform entries `1-amd64`, `1-arm64` and the artifacts do not hide it
+      const bare = await makeTempDir("mb-mp-bare-");
+      try {
+        await ociLayoutSink(bare.dir).writeIndex!(index, { name: parseReference("x.test/app:1"), registry: () => assert.fail("no registry"), referrers });
+        const json = JSON.parse(await readFile(join(bare.dir, "index.json"), "utf8")) as { manifests: { digest: string }[] };
+        await writeFile(join(bare.dir, "index.json"), JSON.stringify({ ...json, manifests: json.manifests.filter((m) => m.digest === index.digest || referrers.some((r) => r.descriptor.digest === m.digest)) }));
+        assert.deepEqual((await indexPlatforms(`oci:${bare.dir}`, () => assert.fail("no registry")))?.map((p) => p.architecture), ["amd64", "arm64"]);
+      } finally {
+        await bare.cleanup();
+      }
+    } finally {
+      await tmp.cleanup();
+    }
+  });
+});
+
