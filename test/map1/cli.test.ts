@@ -13,6 +13,7 @@ import { makeTempDir } from "../helpers/tmp.js";
 import { writeWheel } from "../python/wheel-factory.js";
 import { layoutLayerDigests, readLayout } from "../package/fixtures.js";
 import { fixture } from "../helpers/fixtures.js";
+import { cycloneDx16Validator, isValid, schemaErrors } from "../sbom/schemas.js";
 
 const FIXTURE = fixture("map1", "monai-module");
 
@@ -69,6 +70,8 @@ describe("MAP 1.0 command line", () => {
     assert.equal(image.config.config?.Labels?.tag, "apps/seg:2", "the MAP's own labels stay");
     assert.equal((image.manifest as { annotations?: Record<string, string> }).annotations?.["org.opencontainers.image.revision"], "abc123");
     const bom = JSON.parse(await readFile(sbom, "utf8")) as { metadata: { component: { hashes: { content: string }[] } }; components: { name: string }[] };
+    const validate = cycloneDx16Validator();
+    assert.ok(isValid(validate, bom), schemaErrors(validate));
     assert.equal(bom.metadata.component.hashes[0]!.content, result.digest.slice(7));
     assert.ok(bom.components.some((c) => c.name === "monai-deploy-app-sdk") && bom.components.some((c) => c.name === "/opt/holoscan/app/__main__.py"), JSON.stringify(bom.components.map((c) => c.name)));
     const inImage = JSON.parse(image.text("/opt/holoscan/sbom.cdx.json")) as { components: { name: string }[] };

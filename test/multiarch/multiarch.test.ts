@@ -20,6 +20,8 @@ import { startRecordingProxy, type RecordingProxy } from "../helpers/recording-p
 import { startRegistry, type TestRegistry } from "../helpers/registry.js";
 import { run, runOk } from "../helpers/run.js";
 import { makeTempDir } from "../helpers/tmp.js";
+import { startReferrersServer } from "../sbom/referrers-server.js";
+import { cycloneDx16Validator, isValid, schemaErrors } from "../sbom/schemas.js";
 import { EXAMPLE_APP, EXAMPLE_INPUT, EXAMPLE_MODEL, EXPECTED_SCORES } from "../package/fixtures.js";
 import { COLORFMT, FASTCALC_LINUX, GREET, writeWheel } from "../python/wheel-factory.js";
 import { fixture } from "../helpers/fixtures.js";
@@ -180,6 +182,7 @@ describe("multi-platform MAP: linux/amd64 + linux/arm64 in one index", () => {
     for (const p of result.platforms) {
       const tag = p.platform.replace("/", "-");
       const bom = JSON.parse(await readFile(join(tmp.dir, `ws.${tag}.cdx.json`), "utf8")) as Bom;
+      assert.ok(isValid(cycloneDx16Validator(), bom), schemaErrors(cycloneDx16Validator()));
       assert.equal(bom.metadata.component.hashes?.[0]?.content, p.digest.slice(7), `${p.platform} SBOM names its own manifest`);
       assert.ok(bom.components.some((c) => c.purl === "pkg:pypi/greet@1.0"));
       const prov = JSON.parse(await readFile(join(tmp.dir, `ws.${tag}.prov.json`), "utf8")) as { subject: { digest: { sha256: string } }[] };
@@ -201,6 +204,25 @@ describe("multi-platform MAP: linux/amd64 + linux/arm64 in one index", () => {
     const arm = await runCli(["inspect", ref(), "--sbom", "--platform", "linux/arm64"], { env, cwd: tmp.dir });
     assert.equal(arm.code, 0, arm.stderr);
     assert.equal(arm.stdout.slice(arm.stdout.indexOf("\n") + 1), await readFile(join(tmp.dir, "ws.linux-arm64.cdx.json"), "utf8"));
+  });
+
+  it("a registry with the referrers API: each platform's artifacts go through it, no fallback tag", async () => {
+    const api = await startReferrersServer(registry.host);
+    try {
+      const r = await build(`${api.host}/apps/api:1.0`, app);
+      assert.equal(r.code, 0, r.stderr);
+      const pushed = JSON.parse(r.stdout) as Omit<Result, "outputs"> & { outputs: { kind: string; referrers?: { via: string } }[] };
+      assert.equal(pushed.outputs.find((o) => o.kind === "push")?.referrers?.via, "api");
+      for (const p of pushed.platforms) {
+        const res = await fetch(`http://${api.host}/v2/apps/api/referrers/${p.digest}`);
+        const listed = ((await res.json()) as { manifests: { artifactType: string }[] }).manifests;
+        assert.deepEqual(listed.map((m) => m.artifactType).sort(), ARTIFACT_TYPES, p.platform);
+      }
+      const tags = (await (await fetch(`http://${registry.host}/v2/apps/api/tags/list`)).json()) as { tags: string[] };
+      assert.deepEqual(tags.tags, ["1.0"]);
+    } finally {
+      await api.stop();
+    }
   });
 
   it("inspect checks every platform of an index by default", async () => {
@@ -267,6 +289,7 @@ describe("multi-platform MAP: linux/amd64 + linux/arm64 in one index", () => {
       assert.equal(manifest.annotations?.["org.opencontainers.image.source"], "https://example.com/m1");
       assert.deepEqual((await referrersOf("apps/m1", p.digest)).map((m) => m.artifactType).sort(), ARTIFACT_TYPES, p.platform);
       const bom = JSON.parse(await readFile(join(tmp.dir, `m1.${p.platform.replace("/", "-")}.cdx.json`), "utf8")) as Bom;
+      assert.ok(isValid(cycloneDx16Validator(), bom), schemaErrors(cycloneDx16Validator()));
       assert.equal(bom.metadata.component.hashes?.[0]?.content, p.digest.slice(7));
       assert.ok(bom.components.some((c) => c.name === "monai-deploy-app-sdk"));
     }
