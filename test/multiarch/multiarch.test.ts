@@ -22,8 +22,8 @@ import { run, runOk } from "../helpers/run.js";
 import { makeTempDir } from "../helpers/tmp.js";
 import { startReferrersServer } from "../sbom/referrers-server.js";
 import { cycloneDx16Validator, isValid, schemaErrors } from "../sbom/schemas.js";
-import { EXAMPLE_APP, EXAMPLE_INPUT, EXAMPLE_MODEL, EXPECTED_SCORES } from "../package/fixtures.js";
-import { COLORFMT, FASTCALC_LINUX, GREET, writeWheel } from "../python/wheel-factory.js";
+import { EXAMPLE_APP, EXAMPLE_INPUT, EXAMPLE_MODEL, EXPECTED_SCORES, exampleAppWithWheels } from "../package/fixtures.js";
+import { FASTCALC_LINUX, writeWheel } from "../python/wheel-factory.js";
 import { fixture } from "../helpers/fixtures.js";
 
 interface Result {
@@ -76,14 +76,7 @@ describe("multi-platform MAP: linux/amd64 + linux/arm64 in one index", () => {
     proxy = await startRecordingProxy(registry.host);
     base = await pushPythonBaseMultiarch(proxy.host);
     // the example app with a pure-Python requirement from a wheelhouse: one wheel for both platforms
-    app = join(tmp.dir, "app");
-    await cp(EXAMPLE_APP, app, { recursive: true });
-    await writeFile(join(app, "requirements.txt"), "greet==1.0\n");
-    wheelhouse = join(tmp.dir, "wheelhouse");
-    await mkdir(wheelhouse);
-    await writeWheel(wheelhouse, GREET);
-    await writeWheel(wheelhouse, COLORFMT);
-    await writeWheel(wheelhouse, FASTCALC_LINUX);
+    ({ app, wheelhouse } = await exampleAppWithWheels(tmp.dir, [FASTCALC_LINUX]));
   });
   after(async () => {
     await Promise.allSettled([proxy?.stop(), registry?.stop(), dockerd?.stop()]);

@@ -4,12 +4,13 @@
  * map-build added, read straight from the blobs with tar-stream; no tool in between to hide a fault).
  */
 import { createReadStream } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { cp, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { extract } from "tar-stream";
 import { REPO_ROOT } from "../helpers/cli.js";
+import { COLORFMT, GREET, writeWheel, type WheelSpec } from "../python/wheel-factory.js";
 
 export const EXAMPLE_APP = join(REPO_ROOT, "examples/word_score_app");
 export const EXAMPLE_APP_FILE = join(EXAMPLE_APP, "app.py");
@@ -17,6 +18,20 @@ export const EXAMPLE_MODEL = join(REPO_ROOT, "examples/models/word_weights.tsv")
 export const EXAMPLE_INPUT = join(REPO_ROOT, "examples/input");
 /** What the example writes for examples/input (a.txt 3.00, b.txt -4.00). */
 export const EXPECTED_SCORES = "file,words,score\na.txt,6,3.00\nb.txt,7,-4.00\n";
+
+/**
+ * A copy of the example app in `dir`/app that requires greet==1.0 (pure Python), and a wheelhouse in
+ * `dir`/wheelhouse with greet, its dependency colorfmt and any `extra` wheels.
+ */
+export async function exampleAppWithWheels(dir: string, extra: readonly WheelSpec[] = []): Promise<{ app: string; wheelhouse: string }> {
+  const app = join(dir, "app");
+  await cp(EXAMPLE_APP, app, { recursive: true });
+  await writeFile(join(app, "requirements.txt"), "greet==1.0\n");
+  const wheelhouse = join(dir, "wheelhouse");
+  await mkdir(wheelhouse);
+  for (const w of [GREET, COLORFMT, ...extra]) await writeWheel(wheelhouse, w);
+  return { app, wheelhouse };
+}
 
 export interface LayoutFile {
   type: string;

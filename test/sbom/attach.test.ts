@@ -8,15 +8,14 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { cp, mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { runCliInProcess } from "../helpers/cli.js";
 import { pushPythonBase, pythonBaseLayout } from "../helpers/python-base.js";
 import { startRegistry, type TestRegistry } from "../helpers/registry.js";
 import { runOk } from "../helpers/run.js";
 import { makeTempDir } from "../helpers/tmp.js";
-import { COLORFMT, GREET, writeWheel } from "../python/wheel-factory.js";
-import { EXAMPLE_APP, EXAMPLE_MODEL, layoutLayerDigests, readLayout } from "../package/fixtures.js";
+import { EXAMPLE_MODEL, exampleAppWithWheels, layoutLayerDigests, readLayout } from "../package/fixtures.js";
 import { startReferrersServer } from "./referrers-server.js";
 import { cycloneDx16Validator, isValid, schemaErrors, spdx23Validator } from "./schemas.js";
 
@@ -43,13 +42,7 @@ describe("SBOM and provenance of a MAP: exact, attached, reproducible", () => {
     tmp = await makeTempDir("mb-sbom-");
     registry = await startRegistry();
     base = await pushPythonBase(registry.host);
-    app = join(tmp.dir, "app");
-    await cp(EXAMPLE_APP, app, { recursive: true });
-    await writeFile(join(app, "requirements.txt"), "greet==1.0\n");
-    wheelhouse = join(tmp.dir, "wheelhouse");
-    await mkdir(wheelhouse);
-    await writeWheel(wheelhouse, GREET);
-    await writeWheel(wheelhouse, COLORFMT);
+    ({ app, wheelhouse } = await exampleAppWithWheels(tmp.dir));
     const dockerConfig = join(tmp.dir, "docker");
     await mkdir(dockerConfig);
     const auth = Buffer.from(`someone:${SECRETS[2]}`).toString("base64");

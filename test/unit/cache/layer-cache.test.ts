@@ -1,4 +1,4 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { access, mkdir, open, readdir, readFile, stat, truncate, utimes, writeFile } from "node:fs/promises";
@@ -7,25 +7,11 @@ import { Readable } from "node:stream";
 import { gunzipSync } from "node:zlib";
 import { openLayerCache, writeLayerCached, type LayerCache } from "../../../src/cache/index.js";
 import { planFromDisk, writeLayer, type FileLayer, type LayerEntry, type WriteLayerOptions } from "../../../src/layer/index.js";
-import { makeTempDir } from "../../helpers/tmp.js";
+import { scratchDirs } from "../../helpers/tmp.js";
 import { runOk } from "../../helpers/run.js";
 
-let dir: string;
-let cleanup: () => Promise<void>;
-let n = 0;
-
-before(async () => {
-  ({ dir, cleanup } = await makeTempDir("mb-lc-"));
-});
-after(async () => {
-  await cleanup();
-});
-
-async function fresh(name: string): Promise<string> {
-  const p = join(dir, `${name}-${n++}`);
-  await mkdir(p, { recursive: true });
-  return p;
-}
+const scratch = scratchDirs("mb-lc-");
+const fresh = scratch.fresh;
 
 function sha256(b: Uint8Array): string {
   return `sha256:${createHash("sha256").update(b).digest("hex")}`;
@@ -269,7 +255,7 @@ describe("layer cache: keys", () => {
 
   it("reports an unreadable input as a layer input error", async () => {
     const cache = await openLayerCache({ dir: await fresh("cache") });
-    const entry: LayerEntry = { type: "file", path: "/x", mode: 0o644, size: 1, source: { kind: "file", path: join(dir, "does-not-exist") } };
+    const entry: LayerEntry = { type: "file", path: "/x", mode: 0o644, size: 1, source: { kind: "file", path: join(scratch.root(), "does-not-exist") } };
     await assert.rejects(cache.keyFor([entry], gzipOpts), (err: unknown) => (err as { code?: string }).code === "E_LAYER_INPUT");
   });
 });

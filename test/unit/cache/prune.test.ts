@@ -1,28 +1,14 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { access, mkdir, readdir, utimes, writeFile } from "node:fs/promises";
+import { access, readdir, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { openLayerCache, type LayerCache } from "../../../src/cache/index.js";
 import { writeLayer, type LayerEntry } from "../../../src/layer/index.js";
-import { makeTempDir } from "../../helpers/tmp.js";
+import { scratchDirs } from "../../helpers/tmp.js";
 
-let dir: string;
-let cleanup: () => Promise<void>;
-let n = 0;
-
-before(async () => {
-  ({ dir, cleanup } = await makeTempDir("mb-pr-"));
-});
-after(async () => {
-  await cleanup();
-});
-
-async function fresh(name: string): Promise<string> {
-  const p = join(dir, `${name}-${n++}`);
-  await mkdir(p, { recursive: true });
-  return p;
-}
+const scratch = scratchDirs("mb-pr-");
+const fresh = scratch.fresh;
 
 const opts = { compression: "none", family: "oci" } as const;
 const DAY = 24 * 60 * 60 * 1000;

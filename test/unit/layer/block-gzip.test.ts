@@ -2,10 +2,10 @@
  * Multi-member gzip layers (block-gzip-writer.ts): structure, determinism across concurrency,
  * readers that must accept them (gzip -t, gunzip, node's zlib.gunzip), failures and aborts.
  */
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, open, readdir, readFile, writeFile } from "node:fs/promises";
+import { open, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -13,25 +13,11 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import { isMapBuildError } from "../../../src/errors.js";
 import { BlockGzipWriter, GZIP_BLOCK_SIZE } from "../../../src/layer/block-gzip-writer.js";
 import { planFromDisk, writeLayer, type LayerEntry } from "../../../src/layer/index.js";
-import { makeTempDir } from "../../helpers/tmp.js";
+import { scratchDirs } from "../../helpers/tmp.js";
 import { runOk } from "../../helpers/run.js";
 
-let dir: string;
-let cleanup: () => Promise<void>;
-let n = 0;
-
-before(async () => {
-  ({ dir, cleanup } = await makeTempDir("mb-bgz-"));
-});
-after(async () => {
-  await cleanup();
-});
-
-async function fresh(name: string): Promise<string> {
-  const p = join(dir, `${name}-${n++}`);
-  await mkdir(p);
-  return p;
-}
+const scratch = scratchDirs("mb-bgz-");
+const fresh = scratch.fresh;
 
 const sha256 = (b: Buffer): string => `sha256:${createHash("sha256").update(b).digest("hex")}`;
 
@@ -144,7 +130,7 @@ describe("writeLayer with multi-member gzip", () => {
   });
 
   it("refuses a bad concurrency", async () => {
-    await assert.rejects(writeLayer([], { compression: "gzip", family: "oci", tmpDir: dir, concurrency: 0 }), (e) => isMapBuildError(e) && e.code === "E_USAGE");
+    await assert.rejects(writeLayer([], { compression: "gzip", family: "oci", tmpDir: scratch.root(), concurrency: 0 }), (e) => isMapBuildError(e) && e.code === "E_USAGE");
   });
 
   it("removes the temp file when aborted after several members were written", async () => {

@@ -1,4 +1,4 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { appendFile, chmod, mkdir, readdir, readFile, symlink, truncate, utimes, writeFile } from "node:fs/promises";
@@ -8,25 +8,11 @@ import { isMapBuildError } from "../../../src/errors.js";
 import { MediaType } from "../../../src/image/media-types.js";
 import { layerFromFile, planFromDisk, writeLayer, writeLayers, type LayerEntry } from "../../../src/layer/index.js";
 import type { ProgressEvent } from "../../../src/progress.js";
-import { makeTempDir } from "../../helpers/tmp.js";
+import { scratchDirs } from "../../helpers/tmp.js";
 import { run, runOk } from "../../helpers/run.js";
 
-let dir: string;
-let cleanup: () => Promise<void>;
-let n = 0;
-
-before(async () => {
-  ({ dir, cleanup } = await makeTempDir("mb-wl-"));
-});
-after(async () => {
-  await cleanup();
-});
-
-async function fresh(name: string): Promise<string> {
-  const p = join(dir, `${name}-${n++}`);
-  await mkdir(p);
-  return p;
-}
+const scratch = scratchDirs("mb-wl-");
+const fresh = scratch.fresh;
 
 async function sha256File(path: string): Promise<string> {
   return `sha256:${createHash("sha256").update(await readFile(path)).digest("hex")}`;
@@ -195,7 +181,7 @@ describe("writeLayer", () => {
 
   it("reports an unwritable temp dir as E_OUTPUT", async () => {
     await assert.rejects(
-      writeLayer([{ type: "dir", path: "/a", mode: 0o755 }], { compression: "none", family: "oci", tmpDir: join(dir, "does-not-exist") }),
+      writeLayer([{ type: "dir", path: "/a", mode: 0o755 }], { compression: "none", family: "oci", tmpDir: join(scratch.root(), "does-not-exist") }),
       (e) => assertCode(e, "E_OUTPUT"),
     );
   });
@@ -245,7 +231,7 @@ describe("writeLayers", () => {
   it("on a failure, disposes finished layers and throws the first error", async () => {
     const tmp = await fresh("tmp");
     const ok: LayerEntry[] = [{ type: "dir", path: "/ok", mode: 0o755 }];
-    const bad: LayerEntry[] = [{ type: "file", path: "/bad", mode: 0o644, size: 5, source: { kind: "file", path: join(dir, "missing") } }];
+    const bad: LayerEntry[] = [{ type: "file", path: "/bad", mode: 0o644, size: 5, source: { kind: "file", path: join(scratch.root(), "missing") } }];
     await assert.rejects(
       writeLayers(
         [ok, bad, ok].map((entries) => ({ entries, opts: { compression: "none" as const, family: "oci" as const, tmpDir: tmp } })),
