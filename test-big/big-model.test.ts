@@ -1,6 +1,7 @@
 /**
- * Opt-in (`npm run test:big`, never in CI: ~10 min and ~25 GB of disk at peak): a 9 GiB sparse model
- * (> 8 GiB, so its tar header needs a PAX size) built into a MAP and read back by real consumers.
+ * Opt-in (`npm run test:big`, never in CI: ~10 min idle, 31 min on a loaded 2-core machine; ~25 GB
+ * of disk at peak): a 9 GiB sparse model (> 8 GiB, so its tar header needs a PAX size) built into a
+ * MAP and read back by real consumers.
  *   1. `--tarball` → `docker load` into a sandbox dockerd → `stat` and `sha256sum` of the model
  *      inside a container, and its tail marker;
  *   2. `--oci-layout` from the warm layer cache → `umoci unpack` → the same checks on the rootfs.

@@ -8,7 +8,8 @@
  *       and an empty one, with a ~500 MB compressible deps layer (goal ≤ 0.25×).
  *   7c  peak RSS of a build of three platforms with a 2 GiB model, pushed (goal ≤ 150 MB).
  */
-import { mkdir, mkdtemp, cp, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { readOciLayoutImage } from "../../src/image/index.js";
 import { parseReference } from "../../src/reference/index.js";
@@ -18,6 +19,7 @@ import { writeLayeredBase } from "../../test/helpers/layered-base.js";
 import { writeModelFile } from "./model-file.js";
 import { mapBuild, peakRssFromTimeV, pushBase, ROOT, startRegistry, type MapBuildArgs, type MapBuildRun } from "./peers.js";
 import { WHEELHOUSE_ENV, writeBigWheel } from "./python-deps.js";
+import { timed } from "./proc.js";
 import { secs, type Row } from "./report.js";
 
 export interface ScaleConfig {
@@ -45,7 +47,9 @@ const GOAL_RSS = 150e6;
 const min = (xs: readonly number[]) => Math.min(...xs);
 
 export async function scaleRows(cfg: ScaleConfig): Promise<{ rows: Row[]; extra: string[] }> {
-  const reg = await startRegistry(join(cfg.keepDir, "registry"));
+  const regDir = join(cfg.keepDir, "registry");
+  await pruneKeptRegistry(regDir); // what an interrupted run pushed
+  const reg = await startRegistry(regDir);
   cfg.onCleanup(() => reg.stop());
   const ngc = await ensureNgcBase(cfg, reg.host);
   const small = await pushBase(reg.host, cfg.layout, cfg.layoutTag);
@@ -127,6 +131,8 @@ export async function scaleRows(cfg: ScaleConfig): Promise<{ rows: Row[]; extra:
     note: `${platforms}; the model layer is one blob shared by the platforms (hashed once, kept as a recipe in the cache).`,
   });
   await rm(dir, { recursive: true, force: true });
+  await reg.stop();
+  await pruneKeptRegistry(regDir);
   return { rows, extra: [`scale: small base ${onSmall.map(secs).join("/")}, NGC-shaped ${onNgc.map(secs).join("/")}; ephemeral cold ${secs(cold.seconds)}, warm ${secs(warm.seconds)}`] };
 }
 
@@ -151,4 +157,23 @@ async function ensureNgcBase(cfg: ScaleConfig, host: string): Promise<{ ref: str
     await rm(dir, { recursive: true, force: true });
   }
   return { ref, bytes: base.bytes, created: true };
+}
+
+/**
+ * Keep only the NGC-shaped base in the kept registry: every other repository (the small base, the
+ * run's pushes, the cache repository) is removed and the registry's offline garbage collector
+ * deletes their blobs, so the kept storage does not grow by a model per run. The registry must be
+ * stopped.
+ */
+async function pruneKeptRegistry(regDir: string): Promise<void> {
+  const repos = join(regDir, "data", "docker", "registry", "v2", "repositories");
+  const config = join(regDir, "config.yml");
+  if (!existsSync(config) || !existsSync(repos)) return;
+  for (const top of await readdir(repos)) {
+    if (top !== "bench") await rm(join(repos, top), { recursive: true, force: true });
+  }
+  for (const name of await readdir(join(repos, "bench")).catch(() => [])) {
+    if (`bench/${name}` !== NGC_REPO) await rm(join(repos, "bench", name), { recursive: true, force: true });
+  }
+  await timed("docker-registry", ["garbage-collect", config], { timeoutMs: 600_000 });
 }
