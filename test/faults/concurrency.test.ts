@@ -39,7 +39,7 @@ describe("8 concurrent pushes to one repository", () => {
     const refs = Array.from({ length: N }, (_, i) => `${registry.host}/apps/shared:v${i}`);
     const runs = await Promise.all(
       refs.map((ref, i) =>
-        runCli(["package", EXAMPLE_APP, "-m", EXAMPLE_MODEL, "-b", base, "-t", ref, "--no-sdk", "--version", `1.0.${i}`, "--push"], { env, cwd: tmp.dir, timeoutMs: 60_000 }),
+        runCli(["package", EXAMPLE_APP, "-m", EXAMPLE_MODEL, "-b", base, "-t", ref, "--no-sdk", "--version", `1.0.${i}`, "--push"], { env, cwd: tmp.dir}),
       ),
     );
     runs.forEach((r, i) => assert.equal(r.code, 0, `push ${i} failed:\n${r.stderr}`));

@@ -40,7 +40,7 @@ describe("layer cache shared by concurrent builds", () => {
     await mkdir(barrier);
 
     const runs = await Promise.all(
-      [0, 1, 2].map(() => run(process.execPath, ["--import", "tsx", script, cacheDir, src, barrier, "3"], { cwd: repoRoot, timeoutMs: 50_000 })),
+      [0, 1, 2].map(() => run(process.execPath, ["--import", "tsx", script, cacheDir, src, barrier, "3"], { cwd: repoRoot, timeoutMs: 240_000 })),
     );
     for (const r of runs) assert.equal(r.code, 0, r.stderr);
     const outs = runs.map((r) => JSON.parse(r.stdout) as { digest: string; diffId: string; size: number; path: string; cached: boolean; stats: { puts: number } });
