@@ -66,7 +66,8 @@ describe("cache repository failures", () => {
     const repo = new CacheRepo(`127.0.0.1:${port}/ci/cache`, { client: () => c, warn: (m) => warnings.push(m), lookupTimeoutMs: 200 });
     assert.equal(await repo.layerFor(KEY, WANT), undefined);
     assert.equal(await repo.layerFor(KEY, WANT), undefined);
-    assert.equal(requests, 1, "asked once");
+    // at most once: on a loaded machine the time limit may even pass before the request arrives
+    assert.ok(requests <= 1, `asked ${requests} times`);
     assert.deepEqual(warnings, [`layer cache repository 127.0.0.1:${port}/ci/cache could not be read: no answer within 0.2 s; building without it`]);
   });
 
