@@ -3,7 +3,7 @@
  * config and map-build's own layers (found through the image history); base layers are read only
  * when asked, since a real base is 10–20 GB.
  */
-import type { Image, ImageConfig } from "../image/index.js";
+import type { Image, ImageConfig, Layer } from "../image/index.js";
 import type { ImageFileInfo } from "../map/index.js";
 import type { ProgressSink } from "../progress.js";
 import { renderOptionNames } from "../errors.js";
@@ -91,10 +91,18 @@ function holds(files: readonly TarFileInfo[]): string[] {
   return [...out].sort();
 }
 
-export async function inspectMap(image: Image, opts: InspectOptions = {}): Promise<InspectReport> {
-  const config = await image.config();
-  const layers = await image.layers();
-  let added = addedLayerIndexes(config, layers.length);
+/** What inspect reads from the layers: map-build's own ones (all when none is recognised, or when asked). */
+interface LayersRead {
+  out: InspectedLayer[];
+  files: Map<string, ImageFileInfo>;
+  addedPaths: Set<string>;
+  addedOrder: string[][];
+  contents: Map<string, Buffer>;
+  diffIds: string[];
+}
+
+async function readLayers(config: ImageConfig, layers: readonly Layer[], opts: InspectOptions): Promise<LayersRead> {
+  const added = addedLayerIndexes(config, layers.length);
   const files = new Map<string, ImageFileInfo>();
   const addedPaths = new Set<string>();
   const addedOrder: string[][] = [];
@@ -132,7 +140,13 @@ export async function inspectMap(image: Image, opts: InspectOptions = {}): Promi
     }
     out.push(entry);
   }
-  if (added.size === 0) added = new Set(out.filter((l) => l.added).map((l) => l.index));
+  return { out, files, addedPaths, addedOrder, contents, diffIds };
+}
+
+export async function inspectMap(image: Image, opts: InspectOptions = {}): Promise<InspectReport> {
+  const config = await image.config();
+  const layers = await image.layers();
+  const { out, files, addedPaths, addedOrder, contents, diffIds } = await readLayers(config, layers, opts);
 
   const baseConfig = opts.base ? await opts.base.config() : undefined;
   const checklist = CHECKLISTS.find((c) => c.applies(files));
