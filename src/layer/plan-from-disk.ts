@@ -89,33 +89,7 @@ export async function planFromDisk(mappings: readonly DiskMapping[], opts: PlanO
       names.sort(Buffer.compare);
       // Metadata of one directory's children is read concurrently (a site-packages tree has tens
       // of thousands of files); results are used in name order so the first error is stable.
-      const children = await runBounded(names, async (raw): Promise<Child> => {
-        let name: string;
-        try {
-          name = utf8.decode(raw);
-        } catch {
-          const shown = join(hostDir, raw.toString("latin1"));
-          throw inputError(`file name is not valid UTF-8: ${JSON.stringify(shown)}`, "rename the file to a UTF-8 name (e.g. with convmv) or exclude it");
-        }
-        const hostPath = join(hostDir, name);
-        const childRel = rel === "" ? name : `${rel}/${name}`;
-        const imagePath = imageDir === "/" ? `/${name}` : `${imageDir}/${name}`;
-        const cst = await lstat(hostPath, { bigint: true }).catch((err: unknown) => {
-          throw inputError(`cannot read ${hostPath}: ${(err as Error).message}`, "check that the input is not being changed during the build", err);
-        });
-        if (opts.ignore?.(childRel, cst.isDirectory())) return { kind: "skip" };
-        if (cst.isDirectory()) return { kind: "dir", hostPath, childRel, imagePath };
-        if (cst.isFile()) {
-          await checkReadable(hostPath, cst);
-          return { kind: "file", hostPath, imagePath, st: cst };
-        }
-        if (cst.isSymbolicLink()) {
-          const linkTarget = await readlink(hostPath);
-          await checkSymlink(hostPath, childRel, linkTarget, root);
-          return { kind: "symlink", imagePath, linkTarget };
-        }
-        throw specialFile(hostPath, cst);
-      }, { limit: STAT_CONCURRENCY });
+      const children = await runBounded(names, (raw) => classifyChild(raw, { hostDir, rel, imageDir, root }, opts), { limit: STAT_CONCURRENCY });
       for (const c of children) {
         if (c.kind === "dir") {
           out.push({ type: "dir", path: c.imagePath, mode: 0o755, ...ids });
@@ -130,8 +104,44 @@ export async function planFromDisk(mappings: readonly DiskMapping[], opts: PlanO
     await walk(m.source, "", target);
   }
 
-  // Same dev+ino seen more than once: the first path in byte order stays a file, the others
-  // become hardlinks to it (the layer writer sorts the same way, so the file comes first).
+  return withHardlinks(out, inodes);
+}
+
+/** One directory entry: what it becomes in the layer (or skip), after the checks every input passes. */
+async function classifyChild(raw: Buffer, at: { hostDir: string; rel: string; imageDir: string; root: string }, opts: PlanOptions): Promise<Child> {
+  const { hostDir, rel, imageDir, root } = at;
+  let name: string;
+  try {
+    name = utf8.decode(raw);
+  } catch {
+    const shown = join(hostDir, raw.toString("latin1"));
+    throw inputError(`file name is not valid UTF-8: ${JSON.stringify(shown)}`, "rename the file to a UTF-8 name (e.g. with convmv) or exclude it");
+  }
+  const hostPath = join(hostDir, name);
+  const childRel = rel === "" ? name : `${rel}/${name}`;
+  const imagePath = imageDir === "/" ? `/${name}` : `${imageDir}/${name}`;
+  const cst = await lstat(hostPath, { bigint: true }).catch((err: unknown) => {
+    throw inputError(`cannot read ${hostPath}: ${(err as Error).message}`, "check that the input is not being changed during the build", err);
+  });
+  if (opts.ignore?.(childRel, cst.isDirectory())) return { kind: "skip" };
+  if (cst.isDirectory()) return { kind: "dir", hostPath, childRel, imagePath };
+  if (cst.isFile()) {
+    await checkReadable(hostPath, cst);
+    return { kind: "file", hostPath, imagePath, st: cst };
+  }
+  if (cst.isSymbolicLink()) {
+    const linkTarget = await readlink(hostPath);
+    await checkSymlink(hostPath, childRel, linkTarget, root);
+    return { kind: "symlink", imagePath, linkTarget };
+  }
+  throw specialFile(hostPath, cst);
+}
+
+/**
+ * Same dev+ino seen more than once: the first path in byte order stays a file, the others
+ * become hardlinks to it (the layer writer sorts the same way, so the file comes first).
+ */
+function withHardlinks(out: LayerEntry[], inodes: Map<string, FileEntry[]>): LayerEntry[] {
   const replace = new Map<FileEntry, HardlinkEntry>();
   for (const group of inodes.values()) {
     if (group.length < 2) continue;

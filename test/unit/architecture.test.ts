@@ -106,7 +106,6 @@ const LONG_FOR_NOW = new Set<string>([
   "builder/package-map1.ts (anonymous)",
   "cli/progress-view.ts createProgressView",
   "image/layer-files.ts listLayerFiles",
-  "layer/plan-from-disk.ts planFromDisk",
   "layer/write-layer.ts buildLayer",
 ]);
 
