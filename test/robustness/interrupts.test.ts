@@ -30,12 +30,15 @@ async function writeRandom(file: string, size: number): Promise<void> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Poll until `cond` holds (or 60 s pass), then send `sig` to the child. */
+/**
+ * Poll until `cond` holds, then send `sig` to the child. No deadline of its own: under load a build
+ * took over a minute to reach its output phase and a 60 s one gave up without signalling; the
+ * runner's hang guard bounds the wait.
+ */
 function signalWhen(cond: () => Promise<boolean>, sig: NodeJS.Signals, sent: { at?: number; phase?: string }) {
   return (child: ChildProcess) => {
     void (async () => {
-      const deadline = Date.now() + 60_000;
-      while (child.exitCode === null && Date.now() < deadline) {
+      while (child.exitCode === null && child.signalCode === null) {
         if (await cond()) {
           sent.at = Date.now();
           child.kill(sig);
