@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { pipeline } from "node:stream/promises";
 import { Transform, type Readable, type Writable } from "node:stream";
 import { createGunzip } from "node:zlib";
-import { extract } from "tar-stream";
+import { extract, type Headers as TarHeaders } from "tar-stream";
 import type { Layer } from "./image.js";
 import { isGzipLayer } from "./media-types.js";
 import { MapBuildError } from "../errors.js";
@@ -93,6 +93,38 @@ function counted(source: Readable, id: string, total: number, progress: Progress
   );
 }
 
+/** A tar header as listed. */
+function entryInfo(header: TarHeaders): TarFileInfo {
+  const info: TarFileInfo = {
+    path: normalizeTarPath(header.name),
+    type: typeOf(header.type),
+    mode: (header.mode ?? 0) & 0o7777,
+    uid: header.uid ?? 0,
+    gid: header.gid ?? 0,
+    mtime: header.mtime ? Math.floor(header.mtime.getTime() / 1000) : 0,
+    size: header.size ?? 0,
+  };
+  if (header.linkname) info.linkname = header.linkname;
+  return info;
+}
+
+/**
+ * umoci 0.4 ends a layer right after the last file's data (no 512-byte padding, no end blocks);
+ * Go's tar reader, hence docker and containerd, accept that, so pad the stream for tar-stream.
+ */
+function padToBlock(): Transform {
+  let total = 0;
+  return new Transform({
+    transform(chunk: Buffer, _e, cb) {
+      total += chunk.length;
+      cb(null, chunk);
+    },
+    flush(cb) {
+      cb(null, total % 512 ? Buffer.alloc(512 - (total % 512)) : undefined);
+    },
+  });
+}
+
 /** `wanted`: exact paths, or a test on each path (files whose contents the caller needs). */
 export async function listLayerFiles(
   layer: Layer,
@@ -103,12 +135,7 @@ export async function listLayerFiles(
   const files: TarFileInfo[] = [];
   const contents = new Map<string, Buffer>();
   const hash = createHash("sha256");
-  const tap = new Transform({
-    transform(chunk: Buffer, _e, cb) {
-      hash.update(chunk);
-      cb(null, chunk);
-    },
-  });
+  const tap = new Transform({ transform: (chunk: Buffer, _e, cb) => cb(null, (hash.update(chunk), chunk)) });
   let capturedTotal = 0;
   const maxEntries = opts.maxEntries ?? MAX_LISTED_ENTRIES;
   const tooBig = (what: string) => new MapBuildError("E_INPUT_FORMAT", `a layer has ${what}, more than map-build reads from one layer`, {
@@ -116,17 +143,8 @@ export async function listLayerFiles(
   });
   const ex = extract();
   ex.on("entry", (header, stream, next) => {
-    const path = normalizeTarPath(header.name);
-    const info: TarFileInfo = {
-      path,
-      type: typeOf(header.type),
-      mode: (header.mode ?? 0) & 0o7777,
-      uid: header.uid ?? 0,
-      gid: header.gid ?? 0,
-      mtime: header.mtime ? Math.floor(header.mtime.getTime() / 1000) : 0,
-      size: header.size ?? 0,
-    };
-    if (header.linkname) info.linkname = header.linkname;
+    const info = entryInfo(header);
+    const path = info.path;
     if (!opts.keep || opts.keep(info)) files.push(info);
     if (files.length > maxEntries) {
       next(tooBig(`more than ${maxEntries} entries`));
@@ -151,18 +169,7 @@ export async function listLayerFiles(
     });
     stream.resume();
   });
-  // umoci 0.4 ends a layer right after the last file's data (no 512-byte padding, no end blocks);
-  // Go's tar reader, hence docker and containerd, accept that, so pad the stream for tar-stream.
-  let total = 0;
-  const pad = new Transform({
-    transform(chunk: Buffer, _e, cb) {
-      total += chunk.length;
-      cb(null, chunk);
-    },
-    flush(cb) {
-      cb(null, total % 512 ? Buffer.alloc(512 - (total % 512)) : undefined);
-    },
-  });
+  const pad = padToBlock();
   const gzip = isGzipLayer(await layer.mediaType());
   // tar-stream's extract is a streamx Writable, which node's pipeline drives like a node one
   const sink = ex as unknown as Writable;

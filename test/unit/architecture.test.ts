@@ -105,7 +105,6 @@ const LONG_FOR_NOW = new Set<string>([
   "builder/package-map1.ts packageMap1",
   "builder/package-map1.ts (anonymous)",
   "cli/progress-view.ts createProgressView",
-  "image/layer-files.ts listLayerFiles",
   "layer/write-layer.ts buildLayer",
 ]);
 
