@@ -59,6 +59,32 @@ export function describeRow(row: Row, now: number, width = 36): string {
   return parts.join(" ").trimEnd();
 }
 
+/** The first line: elapsed time, rows done, bytes of the rows still moving. */
+function overallLine(all: readonly Row[], elapsedS: number): string {
+  const finished = all.filter((r) => r.finishedAt !== undefined).length;
+  const active = all.filter((r) => r.finishedAt === undefined && r.total);
+  const moved = active.reduce((n, r) => n + r.bytes, 0);
+  const total = active.reduce((n, r) => n + (r.total ?? 0), 0);
+  return `[+] ${formatDuration(elapsedS)}  ${finished}/${all.length} done${total ? `  ${formatBytes(moved)}/${formatBytes(total)} in flight` : ""}`;
+}
+
+/** Fold an event into its row; true when it finished the row. */
+function applyEvent(row: Row, e: ProgressEvent, t: number): boolean {
+  row.phase = e.phase;
+  if (e.phase in ACTIVE) row.activity = e.phase;
+  if (e.bytes !== undefined) row.bytes = e.bytes;
+  if (e.total !== undefined) row.total = e.total;
+  const finalWord = FINAL[e.phase] ?? (e.phase === "write" && row.total && row.bytes >= row.total ? "written" : undefined);
+  if (!finalWord) {
+    row.word = ACTIVE[e.phase] ?? e.phase;
+    return false;
+  }
+  row.word = finalWord;
+  row.finishedAt = t;
+  if (row.total === undefined && e.phase !== "done") row.total = row.bytes;
+  return true;
+}
+
 export function createProgressView(stream: Stream, enabled: boolean, opts: ProgressViewOptions = {}): ProgressView {
   if (!enabled) return { sink: () => {}, tick: () => {}, finish: () => {} };
   const now = opts.now ?? Date.now;
@@ -70,15 +96,6 @@ export function createProgressView(stream: Stream, enabled: boolean, opts: Progr
   const stamp = (t: number) => `[${formatDuration((t - start) / 1000).padStart(6)}]`;
   const labelWidth = () => Math.min(48, Math.max(16, ...[...rows.values()].map((r) => r.label.length)));
 
-  const overall = (t: number): string => {
-    const all = [...rows.values()];
-    const finished = all.filter((r) => r.finishedAt !== undefined).length;
-    const active = all.filter((r) => r.finishedAt === undefined && r.total);
-    const moved = active.reduce((n, r) => n + r.bytes, 0);
-    const total = active.reduce((n, r) => n + (r.total ?? 0), 0);
-    return `[+] ${formatDuration((t - start) / 1000)}  ${finished}/${all.length} done${total ? `  ${formatBytes(moved)}/${formatBytes(total)} in flight` : ""}`;
-  };
-
   const draw = () => {
     const t = now();
     const width = (stream.columns || 100) - 1;
@@ -88,7 +105,7 @@ export function createProgressView(stream: Stream, enabled: boolean, opts: Progr
     const room = Math.max(0, MAX_ROWS - running.length);
     const hidden = Math.max(0, finished.length - room);
     const w = labelWidth();
-    const lines = [overall(t)];
+    const lines = [overallLine(all, (t - start) / 1000)];
     if (hidden) lines.push(`… ${hidden} more done`);
     for (const r of [...finished.slice(hidden), ...running]) lines.push(describeRow(r, t, w));
     let out = drawn > 0 ? `\x1b[${drawn}A` : "";
@@ -112,20 +129,9 @@ export function createProgressView(stream: Stream, enabled: boolean, opts: Progr
       row = { label: e.output ? `${e.output}  ${e.id}` : e.id, output: e.output, id: e.id, phase: e.phase, word: "", bytes: 0, startedAt: row?.startedAt ?? t, lastLogAt: t };
       rows.set(key, row);
     }
-    row.phase = e.phase;
-    if (e.phase in ACTIVE) row.activity = e.phase;
-    if (e.bytes !== undefined) row.bytes = e.bytes;
-    if (e.total !== undefined) row.total = e.total;
-    const finalWord = FINAL[e.phase] ?? (e.phase === "write" && row.total && row.bytes >= row.total ? "written" : undefined);
-    if (finalWord) {
-      row.word = finalWord;
-      row.finishedAt = t;
-      if (row.total === undefined && e.phase !== "done") row.total = row.bytes;
+    if (applyEvent(row, e, t)) {
       if (!tty) log(row, t);
-    } else {
-      row.word = ACTIVE[e.phase] ?? e.phase;
-      if (!tty && row.bytes === 0 && (row.total ?? 0) >= BIG && row.lastLogAt === row.startedAt) log(row, t);
-    }
+    } else if (!tty && row.bytes === 0 && (row.total ?? 0) >= BIG && row.lastLogAt === row.startedAt) log(row, t);
   };
 
   const tick = () => {
