@@ -65,8 +65,8 @@ export async function writeLayer(entries: readonly LayerEntry[], opts: WriteLaye
   return (await buildLayer(entries, { ...opts, keep: "file" })) as FileLayer;
 }
 
-/** writeLayer, or with `keep: "recipe"` an uncompressed layer that is hashed, not stored. */
-export async function buildLayer(entries: readonly LayerEntry[], opts: BuildLayerOptions): Promise<BuiltLayer> {
+/** The options' mtime, gzip level and concurrency with their defaults, refused when out of range. */
+function checkedSettings(opts: BuildLayerOptions): { mtime: number; level: number; concurrency: number } {
   const mtime = opts.mtime ?? 0;
   if (!Number.isSafeInteger(mtime) || mtime < 0 || mtime > 0o77777777777) {
     throw new MapBuildError("E_USAGE", `invalid layer mtime ${mtime}`, { hint: "use whole seconds since 1970, e.g. SOURCE_DATE_EPOCH" });
@@ -79,6 +79,12 @@ export async function buildLayer(entries: readonly LayerEntry[], opts: BuildLaye
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new MapBuildError("E_USAGE", `invalid gzip concurrency ${concurrency}`, { hint: "use a whole number of threads, 1 or more" });
   }
+  return { mtime, level, concurrency };
+}
+
+/** writeLayer, or with `keep: "recipe"` an uncompressed layer that is hashed, not stored. */
+export async function buildLayer(entries: readonly LayerEntry[], opts: BuildLayerOptions): Promise<BuiltLayer> {
+  const { mtime, level, concurrency } = checkedSettings(opts);
   const sorted = normalizeEntries(entries, opts.omitParentDirs ?? DEFAULT_OMIT_PARENT_DIRS);
   if (opts.signal?.aborted) throw interrupted(opts.signal.reason);
 

@@ -104,7 +104,6 @@ const LONG_FOR_NOW = new Set<string>([
   "builder/package-map.ts (anonymous)",
   "builder/package-map1.ts packageMap1",
   "builder/package-map1.ts (anonymous)",
-  "layer/write-layer.ts buildLayer",
 ]);
 
 function longFunctions(files: [string, string][]): string[] {
