@@ -28,6 +28,11 @@ export async function packageMap(opts: PackageMapOptions | PackageMap1Options): 
     return (await import("./package-map1.js")).packageMap1(opts);
   }
   if (isMultiPlatform(opts.platform)) return packageMultiPlatform({ ...opts, platform: opts.platform! }, packageMap);
+  return packageLegacy(opts);
+}
+
+/** One legacy MAP for one platform. */
+function packageLegacy(opts: PackageMapOptions): Promise<PackageMapResult> {
   const platform = opts.platform ? parsePlatform(opts.platform) : hostPlatform();
   return runBuild(opts, async (ctx) => {
     const { work, logger, client: getClient, cache } = ctx;
@@ -62,37 +67,7 @@ export async function packageMap(opts: PackageMapOptions | PackageMap1Options): 
     // 4. manifests and config
     const identity = await baseIdentity(base);
     const meta = resolveAppMetadata(app, opts, python.sdkVersion);
-    const changes = mapConfigChanges({
-      workingDir: opts.workingDir,
-      inputDir: opts.inputDir,
-      outputDir: opts.outputDir,
-      modelsDir: opts.modelsDir,
-      timeout: opts.timeout,
-      baseEnv: baseConfig.config?.Env,
-      base: identity.label,
-      tag: opts.tag,
-      version: meta.version,
-      sdkVersion: meta.sdkVersion,
-    });
-    const manifests = renderManifests({
-      command: app.command,
-      version: meta.version,
-      sdkVersion: meta.sdkVersion,
-      workingDir: changes.paths.workingDir,
-      inputDir: opts.inputDir,
-      outputDir: opts.outputDir,
-      timeout: opts.timeout,
-      models: models.map((m) => ({ name: m.manifestName, path: m.manifestPath })),
-      resources: meta.resources,
-    });
-    const executor = renderExecutor({
-      command: app.command,
-      workingDir: changes.paths.workingDir,
-      inputPath: changes.paths.inputPath,
-      outputPath: changes.paths.outputPath,
-      modelsDir: changes.paths.modelsDir,
-      timeout: opts.timeout,
-    });
+    const { changes, manifests, executor } = renderMapFiles(opts, { app, models, meta, baseEnv: baseConfig.config?.Env, baseLabel: identity.label });
 
     // 5. layers, least often changed first
     const modelLayers = await Promise.all(models.map((m) => modelLayer(m)));
@@ -106,7 +81,7 @@ export async function packageMap(opts: PackageMapOptions | PackageMap1Options): 
         version: meta.version,
         sdkVersion: meta.sdkVersion,
         base: { reference: base.label, digest: await base.image.digest() },
-        platform: { os: baseConfig.os, architecture: baseConfig.architecture, ...(baseConfig.variant ? { variant: baseConfig.variant } : {}) },
+        platform: platformOf(baseConfig),
         python: python.distributions,
         models: models.map((plan, i) => ({ plan, entries: modelLayers[i]!.entries })),
         appEntries: appPlanned.entries,
@@ -119,15 +94,7 @@ export async function packageMap(opts: PackageMapOptions | PackageMap1Options): 
       base: base.image,
       family,
       planned,
-      changes: {
-        env: changes.env,
-        // recorded whenever map-build installed no SDK (--no-sdk, or an app that does not import it)
-        labels: { ...opts.labels, ...changes.labels, ...buildFactLabels({ noSdk: Boolean(opts.noSdk) || python.sdkVersion === undefined }) },
-        workingDir: changes.workingDir,
-        user: changes.user,
-        entrypoint: changes.entrypoint,
-        cmd: null,
-      },
+      changes: imageConfigChanges(opts, changes, python.sdkVersion === undefined),
       configStep: "map-build: ENV MONAI_* PATH; LABEL base tag version sdk_version; WORKDIR; USER root; ENTRYPOINT monai-exec",
       annotations: { ...identity.annotations, ...opts.annotations },
       attest: { facts, params: opts },
@@ -139,4 +106,63 @@ export async function packageMap(opts: PackageMapOptions | PackageMap1Options): 
       warnings: [...warnings, ...ctx.warnings],
     };
   });
+}
+
+type AppInfo = Awaited<ReturnType<typeof analyzeApp>>;
+
+/** The MAP's own files and config changes: app.json/pkg.json, the executor script, env, labels, paths. */
+function renderMapFiles(
+  opts: PackageMapOptions,
+  inputs: { app: AppInfo; models: readonly ModelPlan[]; meta: ReturnType<typeof resolveAppMetadata>; baseEnv: string[] | null | undefined; baseLabel: string },
+) {
+  const { app, models, meta } = inputs;
+  const changes = mapConfigChanges({
+    workingDir: opts.workingDir,
+    inputDir: opts.inputDir,
+    outputDir: opts.outputDir,
+    modelsDir: opts.modelsDir,
+    timeout: opts.timeout,
+    baseEnv: inputs.baseEnv,
+    base: inputs.baseLabel,
+    tag: opts.tag,
+    version: meta.version,
+    sdkVersion: meta.sdkVersion,
+  });
+  const manifests = renderManifests({
+    command: app.command,
+    version: meta.version,
+    sdkVersion: meta.sdkVersion,
+    workingDir: changes.paths.workingDir,
+    inputDir: opts.inputDir,
+    outputDir: opts.outputDir,
+    timeout: opts.timeout,
+    models: models.map((m) => ({ name: m.manifestName, path: m.manifestPath })),
+    resources: meta.resources,
+  });
+  const executor = renderExecutor({
+    command: app.command,
+    workingDir: changes.paths.workingDir,
+    inputPath: changes.paths.inputPath,
+    outputPath: changes.paths.outputPath,
+    modelsDir: changes.paths.modelsDir,
+    timeout: opts.timeout,
+  });
+  return { changes, manifests, executor };
+}
+
+function platformOf(config: { os: string; architecture: string; variant?: string | undefined }) {
+  return { os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) };
+}
+
+/** What the MAP changes in the base's config. */
+function imageConfigChanges(opts: PackageMapOptions, changes: ReturnType<typeof mapConfigChanges>, noSdkInstalled: boolean) {
+  return {
+    env: changes.env,
+    // recorded whenever map-build installed no SDK (--no-sdk, or an app that does not import it)
+    labels: { ...opts.labels, ...changes.labels, ...buildFactLabels({ noSdk: Boolean(opts.noSdk) || noSdkInstalled }) },
+    workingDir: changes.workingDir,
+    user: changes.user,
+    entrypoint: changes.entrypoint,
+    cmd: null,
+  };
 }
