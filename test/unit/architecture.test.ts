@@ -100,8 +100,6 @@ const MAX_FUNCTION_LINES = 80;
 
 /** Still over the limit, to be split (the list only shrinks; the lead tightens it). */
 const LONG_FOR_NOW = new Set<string>([
-  "builder/package-map1.ts packageMap1",
-  "builder/package-map1.ts (anonymous)",
 ]);
 
 function longFunctions(files: [string, string][]): string[] {
