@@ -10,6 +10,7 @@ import { streamImageTar } from "./image-tar.js";
 import type { ReferrerArtifact } from "../image/index.js";
 import { expectOutputFile } from "./preflight.js";
 import { nameTags, storedReferrers, type Sink, type SinkNaming } from "./sink.js";
+import { layoutTags } from "./oci-layout.js";
 
 export interface OciArchiveOptions {
   /** Written as org.opencontainers.image.ref.name, the `tag` of `oci-archive:FILE:tag`. */
@@ -24,7 +25,7 @@ export interface OciArchiveOptions {
 
 export async function writeOciArchive(image: Image | MultiPlatformImage, file: string, opts: OciArchiveOptions = {}): Promise<void> {
   await writeOutputFile(file, (out) =>
-    streamImageTar(image, out, { names: [...new Set([...(opts.tag ? [opts.tag] : []), ...(opts.alsoTags ?? [])])], dockerManifest: false, referrers: opts.referrers, progress: opts.progress, signal: opts.signal }),
+    streamImageTar(image, out, { names: layoutTags(opts), dockerManifest: false, referrers: opts.referrers, progress: opts.progress, signal: opts.signal }),
   );
 }
 

@@ -160,7 +160,7 @@ async function writeLayoutTop(dir: string, entries: { top: Descriptor; tags: str
 }
 
 /** `tag` then `alsoTags`, each once. */
-function layoutTags(opts: Pick<OciLayoutOptions, "tag" | "alsoTags">): string[] {
+export function layoutTags(opts: Pick<OciLayoutOptions, "tag" | "alsoTags">): string[] {
   return [...new Set([...(opts.tag ? [opts.tag] : []), ...(opts.alsoTags ?? [])])];
 }
 
