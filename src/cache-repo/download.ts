@@ -1,19 +1,20 @@
 /**
  * A cache-repository hit for a build that needs the layer's bytes (a file output, an engine load, a
  * push to another registry): the blob is downloaded once into the local layer cache, its digest and
- * size checked as it arrives (fetchBlob) and its diff_id checked by decompressing the stored file,
- * before the layer is used. The next build on this machine then hits the local cache.
+ * size checked as it arrives (fetchBlob) and its diff_id checked by decompressing the same bytes on
+ * their way to disk (one pass, no second read of a multi-GB file), before the layer is used. The
+ * next build on this machine then hits the local cache.
  */
-import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { createWriteStream } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { Writable } from "node:stream";
+import { Writable, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import type { Digest } from "../digest.js";
 import { isGzipLayer } from "../image/index.js";
-import { layerFromFile, type FileLayer } from "../layer/index.js";
+import { HashTap, layerFromFile, type FileLayer } from "../layer/index.js";
 import type { LayerCache } from "../cache/index.js";
 import type { RegistryClient, RepositoryRef } from "../registry/index.js";
 import { digestMismatch } from "../verify-stream.js";
@@ -28,8 +29,14 @@ export async function downloadEntry(client: RegistryClient, repo: RepositoryRef,
   const tmp = join(cache.tmpDir, `remote-${randomBytes(12).toString("hex")}.tmp`);
   try {
     const body = client.fetchBlob(repo, info.digest, { size: info.size, signal: opts.signal, onBytes: opts.onBytes });
-    await pipeline(body, createWriteStream(tmp, { flags: "wx" }), opts.signal ? { signal: opts.signal } : {});
-    const diffId = isGzipLayer(info.mediaType) ? await gunzippedDigest(tmp, opts.signal) : info.digest;
+    const unzipped = isGzipLayer(info.mediaType) ? gunzippedDigest(body, opts.signal) : undefined;
+    try {
+      await pipeline(body, createWriteStream(tmp, { flags: "wx" }), opts.signal ? { signal: opts.signal } : {});
+    } catch (err) {
+      // a corrupt gzip stops the download too: report the cause, not the write's premature close
+      throw (await unzipped?.then(() => undefined, (gz: unknown) => gz)) ?? err;
+    }
+    const diffId = unzipped ? await unzipped : info.digest;
     if (diffId !== info.diffId) throw digestMismatch(`diff_id of cached layer ${info.digest}`, info.diffId, diffId);
     return await cache.put(key, layerFromFile(tmp, info, { owned: true }), { move: true });
   } finally {
@@ -37,15 +44,9 @@ export async function downloadEntry(client: RegistryClient, repo: RepositoryRef,
   }
 }
 
-/** sha256 of a gzip file's decompressed bytes: a layer's diff_id. */
-async function gunzippedDigest(path: string, signal?: AbortSignal): Promise<Digest> {
-  const hash = createHash("sha256");
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      hash.update(chunk);
-      cb();
-    },
-  });
-  await pipeline(createReadStream(path, { highWaterMark: 1024 * 1024 }), createGunzip(), sink, signal ? { signal } : {});
-  return `sha256:${hash.digest("hex")}`;
+/** sha256 of a gzip stream's decompressed bytes (a layer's diff_id), read beside another consumer. */
+async function gunzippedDigest(body: Readable, signal?: AbortSignal): Promise<Digest> {
+  const tap = new HashTap();
+  await pipeline(body, createGunzip(), tap, new Writable({ write: (_chunk, _enc, cb) => cb() }), signal ? { signal } : {});
+  return tap.digest;
 }
