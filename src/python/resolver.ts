@@ -247,7 +247,7 @@ export class Resolver {
 
   async #fetch(c: WheelCandidate): Promise<Fetched> {
     const file = await c.fetch();
-    const sha256 = await (this.#opts.digestFile ?? sha256File)(file);
+    const sha256 = c.fetchVerifies && c.sha256 ? c.sha256 : await (this.#opts.digestFile ?? sha256File)(file);
     if (c.sha256 && c.sha256 !== sha256) {
       throw new MapBuildError("E_DIGEST_MISMATCH", `${c.wheel.filename} has sha256 ${sha256}, ${c.origin} says ${c.sha256}`, { hint: "the file changed after it was listed; re-download it" });
     }

@@ -14,7 +14,7 @@ import { normalizeName } from "./names.js";
 import type { LockedPackage } from "./pylock.js";
 import { parseSimpleHtml, parseSimpleJson } from "./simple-index.js";
 import { fileSink, httpGet, memorySink, type GetOptions } from "./http-get.js";
-import { sha256File, WheelCache } from "./wheel-cache.js";
+import { WheelCache } from "./wheel-cache.js";
 import { parseWheelFilename, type WheelFilename } from "./wheel-tags.js";
 
 export interface WheelCandidate {
@@ -29,6 +29,8 @@ export interface WheelCandidate {
   location?: string;
   /** A local path to the verified wheel. */
   fetch(): Promise<string>;
+  /** fetch() itself checks the file against `sha256` (downloads, cache hits), so nobody needs to read it again. */
+  fetchVerifies?: boolean;
 }
 
 export interface PackageListing {
@@ -146,7 +148,7 @@ async function downloadTo(cache: WheelCache, u: URL, filename: string, expected:
   const what = `download ${filename}`;
   if (u.protocol === "file:") {
     const path = fileURLToPath(u);
-    const sha256 = await sha256File(path).catch((e: unknown) => { throw new MapBuildError("E_PYTHON_DEPS", `${what}: cannot read ${path}: ${(e as Error).message}`, { hint: "check the file:// index", cause: e }); });
+    const sha256 = await cache.digest(path).catch((e: unknown) => { throw new MapBuildError("E_PYTHON_DEPS", `${what}: cannot read ${path}: ${(e as Error).message}`, { hint: "check the file:// index", cause: e }); });
     if (expected && sha256 !== expected) throw mismatch(filename, u, sha256, expected, claimedBy);
     return path;
   }
@@ -234,7 +236,7 @@ export function simpleIndexSource(indexUrl: string, opts: IndexSourceOptions): W
           wheel: w, origin: shown, yanked: f.yanked, location: f.url,
           fetch: () => downloadTo(cache, new URL(f.url), f.filename, f.sha256, get, opts.signal, "the index"),
         };
-        if (f.sha256) c.sha256 = f.sha256;
+        if (f.sha256) Object.assign(c, { sha256: f.sha256, fetchVerifies: true });
         if (f.requiresPython) c.requiresPython = f.requiresPython;
         out.wheels.push(c);
       }
@@ -256,8 +258,9 @@ export function lockSource(pkgs: readonly LockedPackage[], opts: Omit<IndexSourc
       if (!w) continue;
       const c: WheelCandidate = {
         wheel: w, sha256: lw.sha256, origin: "pylock.toml", location: lw.url ?? lw.path!,
-        // a local path's hash is checked by select.ts like any local wheel
+        // a local path's hash is checked by the resolver like any local wheel; a download is checked here
         fetch: async () => lw.path ?? downloadTo(cache, new URL(lw.url!), lw.filename, lw.sha256, get, opts.signal, "pylock.toml"),
+        fetchVerifies: lw.path === undefined,
       };
       l.wheels.push(c);
     }

@@ -17,6 +17,11 @@ export class WheelCache {
   /** `digestFile`: the sha256 of an entry; default reads and hashes it (a stat-indexed digest spares re-reading unchanged entries). */
   constructor(readonly dir: string, private readonly digestFile: (path: string) => Promise<string> = hashFile) {}
 
+  /** sha256 (hex) of any local wheel, through the same (stat-indexed) digest as the entries. */
+  digest(path: string): Promise<string> {
+    return this.digestFile(path);
+  }
+
   pathFor(sha256: string): string {
     return join(this.dir, "sha256", sha256HexForPath(sha256, "a wheel source", "E_PYTHON_DEPS"));
   }
