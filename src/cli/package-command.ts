@@ -115,7 +115,7 @@ export function addBuildOptions(cmd: Command): Command {
     .option("--oci-archive <file>", "write an oci-archive tar (skopeo/podman oci-archive:FILE)")
     .option("--load", "load the MAP into the running Docker engine (DOCKER_HOST)")
     .option("--wheelhouse <dir>", "folder of wheels for requirements (repeatable)", collect)
-    .option("--find-links <dir>", "like pip --find-links (repeatable)", collect)
+    .option("--find-links <dir|url>", "like pip --find-links: a folder of wheels or an http(s) page linking them (repeatable)", collect)
     .option("--index-url <url>", "PEP 503/691 simple index for wheels")
     .option("--extra-index-url <url>", "additional simple index (repeatable)", collect)
     .option("--python-version <X.Y>", "python version of the base image (default: detected)")

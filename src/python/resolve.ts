@@ -13,7 +13,7 @@ import { pylockRequirements, readPylock } from "./pylock.js";
 import type { Requirement } from "./requirement.js";
 import { emptyRequirementsSet, parsePipPackages, readRequirementsFile, type RequirementsSet } from "./requirements.js";
 import { selectWheels, type InstalledDist, type SelectedWheel, type SelectResult } from "./select.js";
-import { directorySource, lockSource, simpleIndexSource, type WheelSource } from "./sources.js";
+import { directorySource, findLinksPageSource, lockSource, simpleIndexSource, type WheelSource } from "./sources.js";
 import type { TargetEnv } from "./target.js";
 
 export interface ResolvePythonDepsOptions {
@@ -97,19 +97,22 @@ async function readConstraintFiles(files: readonly string[], into: RequirementsS
 
 function wheelSources(opts: ResolvePythonDepsOptions, set: RequirementsSet, http: { cacheDir: string; dispatcher?: Dispatcher; signal?: AbortSignal; digestFile?: (p: string) => Promise<string> }): WheelSource[] {
   const sources: WheelSource[] = [];
+  const trusted = new Set(opts.trustedHosts ?? []);
+  // pip's trusted-host: a host, or host:port
+  const isTrusted = (u: string) => {
+    const host = /^[a-z]+:\/\/(?:[^@/]*@)?([^/]+)/i.exec(u)?.[1] ?? "";
+    return trusted.has(host) || trusted.has(host.replace(/:\d+$/, ""));
+  };
   for (const d of [...(opts.wheelhouses ?? []), ...set.findLinks]) {
     if (/^file:\/\//i.test(d)) sources.push(directorySource(fileURLToPath(d)));
+    else if (/^https?:\/\//i.test(d)) sources.push(findLinksPageSource(d, { ...http, trusted: isTrusted(d) }));
     else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(d)) {
-      throw new MapBuildError("E_PYTHON_DEPS", `find-links URL ${d} is not supported`, { hint: "download the wheels into a directory and use it as a wheel folder, or name the URL as a simple index" });
+      throw new MapBuildError("E_PYTHON_DEPS", `find-links URL ${d} is not supported`, { hint: "use an http(s):// page, a file:// directory or a local directory" });
     } else sources.push(directorySource(d));
   }
   const primary = opts.indexUrl ?? set.indexUrls.at(-1) ?? (opts.defaultIndexUrl || undefined);
   const indexUrls = opts.noIndex ? [] : [...(primary ? [primary] : []), ...(opts.extraIndexUrls ?? []), ...set.extraIndexUrls];
-  const trusted = new Set(opts.trustedHosts ?? []);
-  for (const u of [...new Set(indexUrls)]) {
-    const host = /^[a-z]+:\/\/(?:[^@/]*@)?([^/]+)/i.exec(u)?.[1] ?? "";
-    sources.push(simpleIndexSource(u, { ...http, ...(opts.indexAuth ?? {}), trusted: trusted.has(host) || trusted.has(host.replace(/:\d+$/, "")) }));
-  }
+  for (const u of [...new Set(indexUrls)]) sources.push(simpleIndexSource(u, { ...http, ...(opts.indexAuth ?? {}), trusted: isTrusted(u) }));
   return sources;
 }
 

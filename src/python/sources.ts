@@ -12,7 +12,7 @@ import { MapBuildError, optionName } from "../errors.js";
 import { createHttpAgent } from "../http-client.js";
 import { normalizeName } from "./names.js";
 import type { LockedPackage } from "./pylock.js";
-import { parseSimpleHtml, parseSimpleJson } from "./simple-index.js";
+import { parseSimpleHtml, parseSimpleJson, type IndexFile } from "./simple-index.js";
 import { fileSink, httpGet, memorySink, type GetOptions } from "./http-get.js";
 import { WheelCache } from "./wheel-cache.js";
 import { parseWheelFilename, type WheelFilename } from "./wheel-tags.js";
@@ -177,70 +177,108 @@ function mismatch(filename: string, u: URL, got: string, expected: string, claim
   });
 }
 
-/** A PEP 503 / PEP 691 simple repository, over HTTP(S) or a file:// directory tree. */
-export function simpleIndexSource(indexUrl: string, opts: IndexSourceOptions): WheelSource {
-  const base = new URL(indexUrl.endsWith("/") ? indexUrl : `${indexUrl}/`);
+/** One HTTP(S) origin that lists wheels on pages: credentials from the URL, one agent, one GET setup. */
+function pageClient(url: string, opts: IndexSourceOptions, accept: string) {
+  const base = new URL(url);
   const user = opts.username ?? decodeURIComponent(base.username);
   const pass = opts.password ?? decodeURIComponent(base.password);
   base.username = "";
   base.password = "";
   const auth = user || pass ? `Basic ${Buffer.from(`${user}:${pass}`).toString("base64")}` : undefined;
-  const cache = new WheelCache(opts.cacheDir, opts.digestFile);
-  const shown = redact(base);
-  const accept = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01";
   const agent = dispatcherFor(opts);
   const get: Omit<GetOptions, "signal"> = {
     dispatcher: agent.dispatcher,
-    // Credentials go only to the index's own origin (files on a CDN must not receive them).
+    // Credentials go only to the page's own origin (files on a CDN must not receive them).
     headers: (u) => ({ "user-agent": "map-build", accept, ...(auth && u.origin === base.origin ? { authorization: auth } : {}) }),
     ...(opts.attempts ? { attempts: opts.attempts } : {}),
     ...(opts.minDelayMs !== undefined ? { minDelayMs: opts.minDelayMs } : {}),
     ...(opts.onRetry ? { onRetry: opts.onRetry } : {}),
   };
-
-  const page = async (name: string): Promise<{ body: string; json: boolean; url: string } | undefined> => {
-    const u = new URL(`${normalizeName(name)}/`, base);
-    if (u.protocol === "file:") {
-      // pip reads a file:// project directory's index.html
-      const body = await readFile(join(fileURLToPath(u), "index.html"), "utf8").catch(() => undefined);
-      return body === undefined ? undefined : { body, json: false, url: u.toString() };
-    }
+  /** The page at `u` (undefined on 404), its body, and whether it is PEP 691 JSON. */
+  const page = async (u: URL, what: string): Promise<{ body: string; json: boolean; url: string } | undefined> => {
     const sink = memorySink();
     let r;
     try {
       r = await httpGet(u, { ...get, ...(opts.signal ? { signal: opts.signal } : {}) }, sink);
     } catch (e) {
-      throw networkError(e, `list ${name}`, redact(u));
+      throw networkError(e, what, redact(u));
     }
     if (r.status === 404) return undefined;
-    if (r.status < 200 || r.status >= 300) throw httpError(r.status, `list ${name}`, redact(u));
+    if (r.status < 200 || r.status >= 300) throw httpError(r.status, what, redact(u));
     return { body: sink.text(), json: /json/.test(r.headers["content-type"] ?? ""), url: redact(new URL(r.url)) };
   };
+  return { base, get, page, close: agent.close, cache: new WheelCache(opts.cacheDir, opts.digestFile) };
+}
 
+/**
+ * `name`'s wheels and sdists among a page's links. On a project page every sdist is the project's
+ * (`projectPage`); a find-links page lists every project, so its sdists are matched by name.
+ */
+function listingOf(files: readonly IndexFile[], name: string, origin: string, projectPage: boolean, fetchFile: (f: IndexFile) => Promise<string>): PackageListing {
+  const out: PackageListing = { wheels: [], sdists: [] };
+  for (const f of files) {
+    const w = parseWheelFilename(f.filename);
+    if (!w) {
+      if (SDIST.test(f.filename) && (projectPage || sdistName(f.filename) === normalizeName(name))) out.sdists.push(f.filename);
+      continue;
+    }
+    if (w.name !== normalizeName(name)) continue;
+    const c: WheelCandidate = { wheel: w, origin, yanked: f.yanked, location: f.url, fetch: () => fetchFile(f) };
+    if (f.sha256) Object.assign(c, { sha256: f.sha256, fetchVerifies: true });
+    if (f.requiresPython) c.requiresPython = f.requiresPython;
+    out.wheels.push(c);
+  }
+  return out;
+}
+
+/** A PEP 503 / PEP 691 simple repository, over HTTP(S) or a file:// directory tree. */
+export function simpleIndexSource(indexUrl: string, opts: IndexSourceOptions): WheelSource {
+  const client = pageClient(indexUrl.endsWith("/") ? indexUrl : `${indexUrl}/`, opts,
+    "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01");
+  const shown = redact(client.base);
+  const page = async (name: string) => {
+    const u = new URL(`${normalizeName(name)}/`, client.base);
+    if (u.protocol !== "file:") return client.page(u, `list ${name}`);
+    // pip reads a file:// project directory's index.html
+    const body = await readFile(join(fileURLToPath(u), "index.html"), "utf8").catch(() => undefined);
+    return body === undefined ? undefined : { body, json: false, url: u.toString() };
+  };
   return {
     description: shown,
-    close: agent.close,
+    close: client.close,
     async list(name) {
       const p = await page(name);
       if (!p) return { wheels: [], sdists: [] };
       const files = p.json ? parseSimpleJson(p.body, p.url) : parseSimpleHtml(p.body, p.url);
-      const out: PackageListing = { wheels: [], sdists: [] };
-      for (const f of files) {
-        const w = parseWheelFilename(f.filename);
-        if (!w) {
-          if (SDIST.test(f.filename)) out.sdists.push(f.filename);
-          continue;
-        }
-        if (w.name !== normalizeName(name)) continue;
-        const c: WheelCandidate = {
-          wheel: w, origin: shown, yanked: f.yanked, location: f.url,
-          fetch: () => downloadTo(cache, new URL(f.url), f.filename, f.sha256, get, opts.signal, "the index"),
-        };
-        if (f.sha256) Object.assign(c, { sha256: f.sha256, fetchVerifies: true });
-        if (f.requiresPython) c.requiresPython = f.requiresPython;
-        out.wheels.push(c);
-      }
-      return out;
+      return listingOf(files, name, shown, true, (f) => downloadTo(client.cache, new URL(f.url), f.filename, f.sha256, client.get, opts.signal, "the index"));
+    },
+  };
+}
+
+/**
+ * pip's `--find-links URL`: one HTML page (a `python3 -m http.server` directory listing, a CDN
+ * page) whose links name wheels of any project. Fetched once per build; a missing page is an error
+ * rather than an empty source, since the user named it.
+ */
+export function findLinksPageSource(url: string, opts: IndexSourceOptions): WheelSource {
+  const client = pageClient(url, opts, "text/html");
+  const shown = redact(client.base);
+  let files: Promise<IndexFile[]> | undefined;
+  const load = async () => {
+    const p = await client.page(client.base, "read find-links page");
+    if (!p) {
+      throw new MapBuildError("E_PYTHON_DEPS", `find-links page ${shown} not found (HTTP 404)`, {
+        hint: "check the find-links URL: it names a page whose links are wheel files (e.g. a directory served over HTTP)",
+      });
+    }
+    return parseSimpleHtml(p.body, p.url);
+  };
+  return {
+    description: shown,
+    close: client.close,
+    async list(name) {
+      files ??= load();
+      return listingOf(await files, name, shown, false, (f) => downloadTo(client.cache, new URL(f.url), f.filename, f.sha256, client.get, opts.signal, "the find-links page"));
     },
   };
 }

@@ -1,7 +1,8 @@
 /**
  * Issue 16, sources like pip and the SDK by default, through `map-build package`: PIP_INDEX_URL,
  * a pip.conf (PIP_CONFIG_FILE) and a file:// index each supply a stand-in SDK to an app that imports
- * monai.deploy, with no wheel flag (newest 0.5.x chosen); an app without that import needs no SDK
+ * monai.deploy, with no wheel flag (newest 0.5.x chosen), and so does a find-links page served by
+ * `python3 -m http.server`; an app without that import needs no SDK
  * and no flag. pip's `constraint` setting limits versions without adding packages. Unpinned requirements needing backtracking resolve to pip's own choice, and
  * `--lock-file` then `--locked` (index gone) reproduces the same image digest.
  */
@@ -14,7 +15,7 @@ import { pushPythonBase } from "../helpers/python-base.js";
 import { startRegistry, type TestRegistry } from "../helpers/registry.js";
 import { makeTempDir } from "../helpers/tmp.js";
 import { BACKTRACK_REQUIREMENTS, backtrackIndex } from "../python/backtrack-index.js";
-import { startIndex, type IndexFileSpec, type IndexServer } from "../python/index-server.js";
+import { servePythonDirectory, startIndex, type IndexFileSpec, type IndexServer } from "../python/index-server.js";
 import { SDKDEP, makeWheel, sdkWheel } from "../python/wheel-factory.js";
 import { buildContext, buildLayout, type BuildContext } from "./build.js";
 import { EXAMPLE_APP } from "./fixtures.js";
@@ -75,6 +76,20 @@ describe("map-build package: pip's sources, the SDK by default, lock files", () 
     await writeFile(conf, `[global]\nindex-url =\n    ${index.url}\n`);
     await sdkOf({ PIP_CONFIG_FILE: conf });
     await sdkOf({ PIP_INDEX_URL: pathToFileURL(join(fileIndex, "simple")).toString() });
+  });
+
+  it("PIP_FIND_LINKS naming a page served by python3 -m http.server, with PIP_NO_INDEX", async () => {
+    const page = await servePythonDirectory(join(fileIndex, "files"));
+    const asked = index.requests.length;
+    try {
+      await sdkOf({ PIP_FIND_LINKS: page.url, PIP_NO_INDEX: "1", PIP_INDEX_URL: index.url });
+      // the page is read once; only the two chosen wheels are downloaded, and the index is never asked
+      assert.equal(page.requests().match(/"GET \/ HTTP/g)?.length, 1, page.requests());
+      assert.equal(page.requests().match(/"GET \/[^ ]+\.whl HTTP/g)?.length, 2, page.requests());
+      assert.equal(index.requests.length, asked, "PIP_NO_INDEX: the index is not asked");
+    } finally {
+      await page.close();
+    }
   });
 
   it("pip's constraint setting (PIP_CONSTRAINT, pip.conf) limits versions and adds no package", async () => {

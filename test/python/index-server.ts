@@ -62,3 +62,29 @@ export async function startIndex(projects: Record<string, IndexFileSpec[]>, opts
     close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
 }
+
+/**
+ * `python3 -m http.server` over `dir`: the usual way to serve a folder of wheels as a pip
+ * find-links page (an HTML directory listing, HTTP/1.0, no hashes in the links).
+ */
+export async function servePythonDirectory(dir: string): Promise<{ url: string; requests: () => string; close(): Promise<void> }> {
+  const { spawn } = await import("node:child_process");
+  const child = spawn("python3", ["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", dir], { stdio: ["ignore", "pipe", "pipe"] });
+  let log = "";
+  child.stderr.on("data", (c: Buffer) => { log += c.toString(); });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = "";
+    child.once("exit", (code) => reject(new Error(`python3 -m http.server exited ${code}: ${log}`)));
+    child.stdout.on("data", (c: Buffer) => {
+      out += c.toString();
+      const m = /port (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+  });
+  child.removeAllListeners("exit");
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    requests: () => log,
+    close: () => new Promise<void>((r) => { if (child.exitCode !== null) return r(); child.once("exit", () => r()); child.kill(); }),
+  };
+}
