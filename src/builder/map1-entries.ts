@@ -5,10 +5,9 @@
  */
 import { basename, posix } from "node:path";
 import { MapBuildError } from "../errors.js";
-import type { Image } from "../image/index.js";
 import { z } from "zod";
-import { readMergedFiles, type MergedFiles } from "../image/index.js";
-import { cachedByLayers } from "./layer-keyed-cache.js";
+import type { MergedFiles } from "../image/index.js";
+import type { BaseScanner, BaseScanPart } from "./base-scan.js";
 import type { DirEntry, LayerEntry } from "../layer/index.js";
 import { planFromDisk } from "../layer/index.js";
 import { isIgnored } from "../map/index.js";
@@ -41,19 +40,24 @@ export interface UserLayer {
 const FileInfoSchema = z.object({ type: z.enum(["file", "dir", "symlink", "hardlink"]), mode: z.number(), uid: z.number(), gid: z.number(), mtime: z.number(), size: z.number() });
 const AccountScanSchema = z.object({ v: z.literal(1), files: z.array(z.tuple([z.string(), FileInfoSchema])), contents: z.record(z.string(), z.string()) });
 
-/** The base's account files, login.defs, /etc/skel and what is under /home and /var/mail (merged, whiteouts honoured). */
-async function scanAccounts(base: Image, cacheDir: string | undefined): Promise<MergedFiles> {
-  const wanted = (p: string) => (ACCOUNT_FILES as readonly string[]).includes(p) || p === LOGIN_DEFS || p.startsWith(`${SKEL}/`);
-  const scan = await cachedByLayers(base, cacheDir, "map1-accounts", AccountScanSchema, async () => {
-    const m = await readMergedFiles(base, (p) => wanted(p) || p.startsWith("/home/") || p.startsWith("/var/mail/"), wanted);
-    return { v: 1 as const, files: [...m.files], contents: Object.fromEntries([...m.contents].map(([p, b]) => [p, b.toString("base64")])) };
-  });
-  return { files: new Map(scan.files), contents: new Map(Object.entries(scan.contents).map(([p, b]) => [p, Buffer.from(b, "base64")])) };
-}
+const wanted = (p: string) => (ACCOUNT_FILES as readonly string[]).includes(p) || p === LOGIN_DEFS || p.startsWith(`${SKEL}/`);
 
-/** Read the base's account files and skel and plan the user's layer; the scan is cached in `cacheDir` by the base's layers. */
-export async function userLayer(base: Image, user: NewUser, cacheDir?: string): Promise<UserLayer> {
-  const merged = await scanAccounts(base, cacheDir);
+/**
+ * The account part of the build's one base scan (base-scan.ts): the base's account files,
+ * login.defs, /etc/skel and what is under /home and /var/mail (merged, whiteouts honoured).
+ */
+export const ACCOUNT_SCAN: BaseScanPart<z.infer<typeof AccountScanSchema>> = {
+  kind: "map1-accounts",
+  schema: AccountScanSchema,
+  relevant: (p) => wanted(p) || p.startsWith("/home/") || p.startsWith("/var/mail/"),
+  capture: wanted,
+  derive: (m) => ({ v: 1, files: [...m.files], contents: Object.fromEntries([...m.contents].map(([p, b]) => [p, b.toString("base64")])) }),
+};
+
+/** Plan the user's layer from the base's account files and skel (`scanner` must include ACCOUNT_SCAN). */
+export async function userLayer(scanner: BaseScanner, user: NewUser): Promise<UserLayer> {
+  const scan = await scanner.get(ACCOUNT_SCAN);
+  const merged: MergedFiles = { files: new Map(scan.files), contents: new Map(Object.entries(scan.contents).map(([p, b]) => [p, Buffer.from(b, "base64")])) };
   const text = (p: string) => merged.contents.get(p)?.toString("utf8");
   const passwd = text("/etc/passwd");
   if (passwd === undefined) {

@@ -19,7 +19,8 @@ import { renderToolsScript } from "../map1/index.js";
 import { dockerTarballSink } from "../sinks/index.js";
 import { assembleImage, runBuild, type BuildContext } from "./assemble.js";
 import { openBaseImage } from "../source/index.js";
-import { docsLayer, folderLayer, libLayer, map1AppLayer, map1SkeletonLayer, ownUserSite, userLayer } from "./map1-entries.js";
+import { ACCOUNT_SCAN, docsLayer, folderLayer, libLayer, map1AppLayer, map1SkeletonLayer, ownUserSite, userLayer } from "./map1-entries.js";
+import { BaseScanner } from "./base-scan.js";
 import { editDeferred, modelLayer, type NewLayer } from "../map/index.js";
 import type { PackageMap1Options, PackageMapResult } from "./options.js";
 import { checkBasePlatform } from "./preflight.js";
@@ -145,10 +146,13 @@ async function buildMap1(ctx: BuildContext, opts: PackageMap1Options, plan: Map1
   checkBasePlatform(baseConfig, platform, base.label);
 
   // the user first: pip installs into its home
-  const account = await userLayer(base.image, user, opts.noCache ? undefined : opts.cacheDir);
+  // one pass over the base for the user's account files and, for a Python app, the Python step
+  const pythonScan = app.kind === "binary" ? [] : [(await import("./python-base-scan.js")).PYTHON_BASE_SCAN];
+  const baseScanner = new BaseScanner(base.image, opts.noCache ? undefined : (opts.cacheDir ?? join(ctx.work, "cache")), [ACCOUNT_SCAN, ...pythonScan]);
+  const account = await userLayer(baseScanner, user);
   const home = userHome(user.name);
   const ids = { uid: user.uid, gid: user.gid };
-  const python = await map1Python(ctx, opts, plan, { base, baseConfig, home, ids });
+  const python = await map1Python(ctx, opts, plan, { base, baseConfig, home, ids, baseScanner });
   const versions = map1Versions(opts, plan, python);
 
   const manifests = renderMap1Manifests({
@@ -216,7 +220,7 @@ async function map1Python(
   ctx: BuildContext,
   opts: PackageMap1Options,
   plan: Map1Plan,
-  at: { base: OpenedBase; baseConfig: Awaited<ReturnType<OpenedBase["image"]["config"]>>; home: string; ids: { uid: number; gid: number } },
+  at: { base: OpenedBase; baseConfig: Awaited<ReturnType<OpenedBase["image"]["config"]>>; home: string; ids: { uid: number; gid: number }; baseScanner: BaseScanner },
 ) {
   const { app, config } = plan;
   if (app.kind === "binary") return undefined;
@@ -226,6 +230,7 @@ async function map1Python(
     base: at.base.image,
     baseConfig: at.baseConfig,
     baseLabel: at.base.label,
+    baseScanner: at.baseScanner,
     platform: plan.platform,
     work: ctx.work,
     cacheDir: opts.cacheDir ?? join(ctx.work, "cache"),

@@ -2,14 +2,14 @@
  * One pass over the base's layers for what the Python step needs: interpreter binaries, the
  * metadata files of installed distributions (headers only) and the shared libraries in the usual
  * library directories. Whiteouts and opaque directories are honoured (merged-files.ts), only the
- * wanted files are captured, and the result is cached by the base's layer digests.
+ * wanted files are captured, and the result is cached by the base's layer digests. A part of the
+ * build's one base scan (base-scan.ts).
  */
 import { posix } from "node:path";
 import { z } from "zod";
-import { cachedByLayers } from "./layer-keyed-cache.js";
-import type { Image } from "../image/index.js";
-import { readMergedFiles } from "../image/index.js";
+import type { MergedFiles } from "../image/index.js";
 import { headerBlock, isDistMetadataFile, isPythonBinary } from "../python/index.js";
+import type { BaseScanPart } from "./base-scan.js";
 
 export interface BaseScan {
   /** Python interpreter binaries (`/usr/bin/python3.11`, …). */
@@ -28,8 +28,7 @@ function relevant(path: string): boolean {
   return isDistMetadataFile(path) || isPythonBinary(path) || LIB_DIR.test(path);
 }
 
-async function scanLayers(image: Image): Promise<BaseScan> {
-  const merged = await readMergedFiles(image, relevant, isDistMetadataFile);
+function fromMerged(merged: MergedFiles): BaseScan {
   const present = merged.files;
   const contents = new Map<string, string>();
   for (const [path, buf] of merged.contents) {
@@ -47,8 +46,11 @@ async function scanLayers(image: Image): Promise<BaseScan> {
   return { bins: bins.sort(), metadata, libs: [...libs].sort() };
 }
 
-/** The scan of `image`, from `cacheDir/python-base/` when this set of layers was scanned before. */
-export async function scanBase(image: Image, cacheDir: string | undefined): Promise<BaseScan> {
-  const hit = await cachedByLayers(image, cacheDir, "python-base", ScanSchema, async () => ({ v: 1 as const, ...(await scanLayers(image)) }));
-  return { bins: hit.bins, metadata: hit.metadata, libs: hit.libs };
-}
+/** The Python part of a base scan, cached in `cacheDir/python-base/`. */
+export const PYTHON_BASE_SCAN: BaseScanPart<BaseScan & { v: 1 }> = {
+  kind: "python-base",
+  schema: ScanSchema,
+  relevant,
+  capture: isDistMetadataFile,
+  derive: (merged) => ({ v: 1, ...fromMerged(merged) }),
+};

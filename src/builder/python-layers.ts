@@ -14,6 +14,7 @@ import { pep440ToSemver, type AppInfo, type DeferredLayer, type RequirementsList
 import type { Logger } from "../progress.js";
 import type { InstallTarget, ResolvePythonDepsResult } from "../python/index.js";
 import type { PythonDistribution } from "../sbom/index.js";
+import type { BaseScanner } from "./base-scan.js";
 import type { PackageMapOptions } from "./options.js";
 import { importsSdk } from "./sdk-import.js";
 
@@ -80,6 +81,8 @@ export interface PythonLayerContext {
   /** Scratch dir of this build. */
   work: string;
   cacheDir: string;
+  /** The build's one pass over the base (it must include PYTHON_BASE_SCAN); default a scan of its own. */
+  baseScanner?: BaseScanner;
   /** sha256 (hex) of a local file; default reads it. The layer cache's stat index makes unchanged wheels free. */
   digestFile?: (path: string) => Promise<string>;
   logger: Logger;
@@ -131,7 +134,7 @@ export async function pythonLayers(pip: Pick<RequirementsList, "pipPackages" | "
   }
   if (wantSdk) pipPackages.push(ctx.sdk?.requirement ?? sdkRequirement(opts));
 
-  const { target, installed: inBase, baseLibs } = await pythonTarget(ctx.base, ctx.baseLabel, ctx.platform, opts.pythonVersion, ctx.logger, opts.noCache ? undefined : ctx.cacheDir);
+  const { target, installed: inBase, baseLibs } = await pythonTarget(ctx.base, ctx.baseLabel, ctx.platform, opts.pythonVersion, ctx.logger, { ...(ctx.baseScanner ? { scanner: ctx.baseScanner } : {}), ...(opts.noCache ? {} : { cacheDir: ctx.cacheDir }) });
   ctx.logger.debug(`python target: ${target.pythonVersion} (${target.pythonPath ?? "python3"}), ${inBase.size} distributions found in the base`);
   const deps = await resolvePythonDeps({
     target,
