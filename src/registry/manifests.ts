@@ -1,10 +1,10 @@
 /** Manifest GET/HEAD/PUT with the full Accept list, digests checked on every path. */
 import { createHash } from "node:crypto";
-import { MapBuildError, RegistryError } from "../errors.js";
+import { MapBuildError, RegistryError, isMapBuildError } from "../errors.js";
 import { digestAlgorithm, isDigest, sha256Digest, type Digest } from "../digest.js";
 import { MANIFEST_ACCEPT, MediaType, isImageManifestMediaType, isIndexMediaType } from "../image/index.js";
 import { scopeFor } from "./www-authenticate.js";
-import { withRetry } from "../retry.js";
+import { Retrier } from "../retry.js";
 import { discard, header, type RegistryResponse, type RequestSpec, type Transport } from "./transport.js";
 import type { RepositoryRef } from "./blobs.js";
 import { digestMismatch } from "../verify-stream.js";
@@ -35,19 +35,19 @@ const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
  * from a registry that really serves wrong bytes, which still ends in E_DIGEST_MISMATCH.
  */
 export async function getManifest(t: Transport, ref: ManifestRef, signal?: AbortSignal): Promise<FetchedManifest> {
-  // send() retries its own failures (status, connect); this loop covers only the body (`answered`),
-  // so no request is retried by both.
-  let answered = false;
-  const transferFailed = (err: unknown) => answered && err instanceof MapBuildError && (err.code === "E_NETWORK" || err.code === "E_TIMEOUT" || err.code === "E_DIGEST_MISMATCH");
-  return withRetry(async () => {
-    answered = false;
-    const res = await t.send(manifestRequest(ref, "GET", [200], signal));
-    answered = true;
-    return readManifest(t, ref, res, signal);
-  }, {
-    ...t.retryOptions(signal, transferFailed),
+  // Fetches again after a bad body only; send() retries the request itself (as fetchBlob resumes).
+  const refetches = new Retrier({
+    ...t.retryOptions(signal, (err) => isMapBuildError(err) && (err.code === "E_NETWORK" || err.code === "E_TIMEOUT" || err.code === "E_DIGEST_MISMATCH")),
     onRetry: ({ error }) => t.options.logger?.debug(`manifest ${where(ref)}: fetching again (${(error as Error).message})`),
   });
+  for (;;) {
+    const res = await t.send(manifestRequest(ref, "GET", [200], signal));
+    try {
+      return await readManifest(t, ref, res, signal);
+    } catch (err) {
+      await refetches.failed(err);
+    }
+  }
 }
 
 /** A pull of `ref`'s manifest, accepting every manifest and index type we read. */
