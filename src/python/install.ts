@@ -11,7 +11,7 @@ import { Readable, Transform } from "node:stream";
 import { MapBuildError } from "../errors.js";
 import type { DirEntry, FileEntry, LayerEntry } from "../layer/index.js";
 import { launcherScript, parseScriptEntryPoints } from "./console-scripts.js";
-import { csvLine, readWheel, type LicenseMetadata, type RecordRow, type WheelContents } from "./wheel-metadata.js";
+import { csvLine, readWheel, type CoreMetadata, type LicenseMetadata, type RecordRow, type WheelContents } from "./wheel-metadata.js";
 import { openZipMember, readSmallMember, readZipMember, type ZipMember } from "./zip-reader.js";
 
 export interface InstallTarget {
@@ -250,7 +250,7 @@ function planGenerated(ctx: PlanContext, w: WheelPlan): void {
   ctx.files.set(recordPath, { entry: { type: "file", path: recordPath, mode: 0o644, size: data.length, source: { kind: "bytes", data }, ...ctx.own }, owner: w.owner });
 }
 
-async function planWheel(ctx: PlanContext, wheel: WheelToInstall): Promise<InstallPlan["installed"][number]> {
+async function planWheel(ctx: PlanContext, wheel: WheelToInstall): Promise<CoreMetadata> {
   const contents = await readWheel(wheel.file);
   const label = wheel.filename ?? posix.basename(wheel.file);
   for (const m of contents.members) { checkName(label, m.name); checkType(label, m); }
@@ -258,8 +258,7 @@ async function planWheel(ctx: PlanContext, wheel: WheelToInstall): Promise<Insta
   const w: WheelPlan = { file: wheel.file, label, owner: `${contents.metadata.name} ${contents.metadata.version}`, contents, rows: [] };
   await planMembers(ctx, w);
   planGenerated(ctx, w);
-  const md = contents.metadata;
-  return { name: md.name, version: md.version, ...(md.license ? { license: md.license } : {}) };
+  return contents.metadata;
 }
 
 /**
@@ -277,8 +276,23 @@ function directoryEntries(ctx: PlanContext): DirEntry[] {
   return [...dirs].map((path) => ({ type: "dir", path, mode: 0o755, ...ctx.own }));
 }
 
-/** Plan the entries for one or more wheels (deterministic: sorted by path). */
+/** The distributions wheels install, sorted by name: built once per build, from metadata already read. */
+export function installedDists(metadata: readonly CoreMetadata[]): InstallPlan["installed"] {
+  return metadata.map((md) => ({ name: md.name, version: md.version, ...(md.license ? { license: md.license } : {}) })).sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+
+/** The layer entries for one or more wheels (deterministic: sorted by path). */
+export async function planWheelEntries(wheels: readonly WheelToInstall[], target: InstallTarget, limits: InstallLimits = {}): Promise<LayerEntry[]> {
+  return (await planAll(wheels, target, limits)).entries;
+}
+
+/** planWheelEntries plus the distributions installed, for a caller that has not read the wheels' metadata. */
 export async function planWheelInstall(wheels: readonly WheelToInstall[], target: InstallTarget, limits: InstallLimits = {}): Promise<InstallPlan> {
+  const { entries, metadata } = await planAll(wheels, target, limits);
+  return { entries, installed: installedDists(metadata) };
+}
+
+async function planAll(wheels: readonly WheelToInstall[], target: InstallTarget, limits: InstallLimits): Promise<{ entries: LayerEntry[]; metadata: CoreMetadata[] }> {
   const ctx: PlanContext = {
     target,
     limits: { ...DEFAULT_LIMITS, ...limits },
@@ -287,10 +301,9 @@ export async function planWheelInstall(wheels: readonly WheelToInstall[], target
     pyXY: /python(\d+\.\d+)/.exec(target.sitePackages)?.[1],
     files: new Map(),
   };
-  const installed: InstallPlan["installed"] = [];
-  for (const w of wheels) installed.push(await planWheel(ctx, w));
+  const metadata: CoreMetadata[] = [];
+  for (const w of wheels) metadata.push(await planWheel(ctx, w));
   const entries: LayerEntry[] = [...directoryEntries(ctx), ...[...ctx.files.values()].map((f) => f.entry)]
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  installed.sort((a, b) => (a.name < b.name ? -1 : 1));
-  return { entries, installed };
+  return { entries, metadata };
 }

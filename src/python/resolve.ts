@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import type { Dispatcher } from "undici";
 import { MapBuildError, optionName } from "../errors.js";
 import type { LayerEntry } from "../layer/index.js";
-import { planWheelInstall, INSTALL_PLAN_VERSION, type InstallLimits, type InstallPlan, type InstallTarget } from "./install.js";
+import { installedDists, planWheelEntries, INSTALL_PLAN_VERSION, type InstallLimits, type InstallPlan, type InstallTarget } from "./install.js";
 import { pylockRequirements, readPylock } from "./pylock.js";
 import type { Requirement } from "./requirement.js";
 import { emptyRequirementsSet, parsePipPackages, readRequirementsFile, type RequirementsSet } from "./requirements.js";
@@ -146,10 +146,9 @@ export async function resolvePythonDeps(opts: ResolvePythonDepsOptions): Promise
     pre: opts.pre ?? set.pre, ...(opts.installed ? { installed: opts.installed } : {}),
     ...(opts.digestFile ? { digestFile: opts.digestFile } : {}), ...(opts.factsCacheDir ? { factsCacheDir: opts.factsCacheDir } : {}),
   }).finally(() => Promise.all(sources.map((s) => s.close?.())));
-  const installed = sel.wheels.map((w) => ({ name: w.metadata.name, version: w.metadata.version, ...(w.metadata.license ? { license: w.metadata.license } : {}) }))
-    .sort((a, b) => (a.name < b.name ? -1 : 1));
+  const installed = installedDists(sel.wheels.map((w) => w.metadata));
   const planKey = JSON.stringify({ v: INSTALL_PLAN_VERSION, target: installTarget, limits: opts.limits ?? {}, wheels: sel.wheels.map((w) => [w.filename, w.sha256]) });
-  const plan = async () => (await planWheelInstall(sel.wheels.map((w) => ({ file: w.file, filename: w.filename })), installTarget, opts.limits)).entries;
+  const plan = () => planWheelEntries(sel.wheels.map((w) => ({ file: w.file, filename: w.filename })), installTarget, opts.limits);
   return { installed, wheels: sel.wheels, skipped: sel.skipped, replaced: sel.replaced, warnings: sel.warnings, installTarget, planKey, plan };
 }
 
