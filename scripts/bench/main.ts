@@ -7,7 +7,7 @@
  *      BENCH_SO_MB, BENCH_WHEEL_MEMBERS   the synthetic wheel of row 6 (default 400 MiB .so, 10,000 members)
  *      BENCH_NGC_GB, BENCH_DEPS_MB   rows 7: the NGC-shaped base (default 4 GiB, 40 layers; generated once and
  *                          kept in a registry next to LAYOUT_DIR) and the deps layer's .so (default 500 MiB)
- *      BENCH_ONLY=scale    only rows 7 (issue 20)
+ *      BENCH_ONLY=scale    only rows 7 (issue 20); BENCH_ONLY=python-deps only rows 6 (issue 16)
  *      BENCH_PROFILE=DIR   node --cpu-prof for every map-build and layer-worker run, into DIR
  *      BENCH_OUT=FILE      markdown output (default docs/bench.md)
  * Exits 1 when a goal is missed (each listed), 2 when the bench itself fails.
@@ -78,17 +78,17 @@ let extra: string[];
 try {
   cfg.log(`${describeMachine(m)}; ${settings}; work dir ${work}`);
   const only = env.BENCH_ONLY;
-  ({ rows, extra } = only === "scale" ? { rows: [], extra: [] } : await runScenarios(cfg));
+  ({ rows, extra } = only === "scale" || only === "python-deps" ? { rows: [], extra: [] } : await runScenarios(cfg));
   // one after the other: each part measures wall time on a machine it must have to itself
   const more = [
     ...(only === "scale" ? [] : [() => pythonDepsRows({ ...cfg, soMiB: num(env.BENCH_SO_MB) ?? (quick ? 32 : 400), members: num(env.BENCH_WHEEL_MEMBERS) ?? (quick ? 2000 : 10000) })]),
-    () => scaleRows({
+    ...(only === "python-deps" ? [] : [() => scaleRows({
       ...cfg,
       keepDir: join(dirname(cfg.layout), "bench-kept"),
       ngcGiB: num(env.BENCH_NGC_GB) ?? 4,
       depsMiB: num(env.BENCH_DEPS_MB) ?? (quick ? 64 : 500),
       rssModelMiB: cfg.bigModelMiB,
-    }),
+    })]),
   ];
   for (const part of more) {
     const r = await part();

@@ -149,3 +149,11 @@ export function peakRssFromTimeV(stderr: string): number {
   if (!m) throw new Error(`no "Maximum resident set size" in /usr/bin/time output:\n${stderr.slice(-2000)}`);
   return Number(m[1]) * 1024;
 }
+
+/** User + system CPU seconds (all threads and children) of a `/usr/bin/time -v` run. */
+export function cpuSecondsFromTimeV(stderr: string): number {
+  const user = /User time \(seconds\): ([\d.]+)/.exec(stderr);
+  const sys = /System time \(seconds\): ([\d.]+)/.exec(stderr);
+  if (!user || !sys) throw new Error(`no user/system time in /usr/bin/time output:\n${stderr.slice(-2000)}`);
+  return Number(user[1]) + Number(sys[1]);
+}
