@@ -53,6 +53,10 @@ export async function describeLayerInputs(entries: readonly LayerEntry[], opts: 
         contentDigests.set(e, createHash("sha256").update(src.data).digest("hex"));
         break;
       case "stream":
+        // copied deflate streams decide a gzip layer's bytes and the content digest does not pin them
+        if (src.deflated && opts.compression === "gzip") {
+          throw new MapBuildError("E_INTERNAL", `${e.path}: a gzip layer that copies deflate streams must be keyed by a description of them (DeferredEntries)`);
+        }
         // A stream that checks its own bytes against a digest is keyed by it; others are read once more.
         contentDigests.set(e, src.sha256 ?? (await hashStream(e.path, src.open)));
         break;

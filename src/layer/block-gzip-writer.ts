@@ -28,6 +28,12 @@
  * so what is left to gain is CPU, not parallelism. Tried and dropped: reusing one zlib engine per
  * slot (flush Z_FINISH + reset; same bytes, no faster), and freeing a slot when its block is
  * compressed rather than written (3 % slower: more threads contend with the main thread).
+ *
+ * Pre-compressed members (RawMemberPiece): content that is already a raw deflate stream (a wheel
+ * member) is not compressed again. The block being filled is cut there (submitted as a shorter
+ * member), then header, the deflate bytes as they come and the trailer are written in order after
+ * every member before them; the next tar bytes start a fresh block. Cuts depend only on where such
+ * content sits in the tar, so the bytes still never depend on concurrency or timing.
  */
 import { createHash } from "node:crypto";
 import type { FileHandle } from "node:fs/promises";
@@ -63,6 +69,33 @@ export const MAX_IN_FLIGHT_BYTES = 32 * 1024 * 1024;
 const GZIP_OS_OFFSET = 9;
 const GZIP_OS_UNKNOWN = 255;
 
+/**
+ * The header of a member whose deflate data we copy (RFC 1952 §2.3): magic, method 8, no flags,
+ * mtime 0, XFL 0 (the level that made the data is unknown), OS 255 like the compressed blocks.
+ */
+const RAW_MEMBER_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, GZIP_OS_UNKNOWN]);
+
+/**
+ * One step of a gzip member made from an existing raw deflate stream: "start" (after the tar bytes
+ * before it), its deflate bytes in order ("data"), then "end" with the CRC-32 and byte count of
+ * what those bytes inflate to. The writer trusts these: its caller inflated the data to check it.
+ */
+export type RawMemberPiece =
+  | { rawMember: "start" }
+  | { rawMember: "data"; data: Buffer }
+  | { rawMember: "end"; crc32: number; size: number };
+
+/** What a BlockGzipWriter takes: tar bytes to compress, or a step of a pre-compressed member. */
+export type GzipWriterInput = Buffer | RawMemberPiece;
+
+/** The 8-byte trailer of a gzip member: CRC-32 and size mod 2^32, little-endian. */
+function gzipTrailer(crc32: number, size: number): Buffer {
+  const t = Buffer.alloc(8);
+  t.writeUInt32LE(crc32 >>> 0, 0);
+  t.writeUInt32LE(size % 2 ** 32, 4);
+  return t;
+}
+
 export interface BlockGzipOptions {
   /** gzip level 0–9. */
   level: number;
@@ -87,8 +120,9 @@ function gzipBlock(input: Buffer, opts: ZlibOptions): Promise<Buffer> {
 }
 
 /**
- * A Writable that takes tar bytes and writes gzip members into `file` (opened by the caller, closed
- * by this stream when it finishes or is destroyed; `fileClosed` settles after that).
+ * An object-mode Writable that takes tar bytes (Buffers) and RawMemberPieces and writes gzip
+ * members into `file` (opened by the caller, closed by this stream when it finishes or is
+ * destroyed; `fileClosed` settles after that).
  */
 export class BlockGzipWriter extends Writable {
   readonly #file: FileHandle;
@@ -101,6 +135,8 @@ export class BlockGzipWriter extends Writable {
   #block: Buffer | undefined;
   #fill = 0;
   #members = 0;
+  /** Inside a pre-compressed member: between its "start" and "end" pieces. */
+  #inRawMember = false;
   /** Block buffers whose compression finished, for reuse (no fresh 1 MiB allocation per block). */
   readonly #spare: Buffer[] = [];
   /** Blocks submitted and not yet written. */
@@ -113,7 +149,8 @@ export class BlockGzipWriter extends Writable {
   #markClosed!: () => void;
 
   constructor(file: FileHandle, opts: BlockGzipOptions) {
-    super({ highWaterMark: 1024 * 1024 });
+    // one piece at a time: tar chunks are up to 1 MiB each, and _write already waits for a free slot
+    super({ objectMode: true, highWaterMark: 1 });
     this.#file = file;
     this.#blockSize = opts.blockSize ?? GZIP_BLOCK_SIZE;
     this.#limit = Math.max(1, Math.min(Math.floor(opts.concurrency), Math.floor(MAX_IN_FLIGHT_BYTES / this.#blockSize)));
@@ -140,12 +177,13 @@ export class BlockGzipWriter extends Writable {
     return this.#digest;
   }
 
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.#take(chunk).then(() => cb(), cb);
+  override _write(chunk: GzipWriterInput, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    (Buffer.isBuffer(chunk) ? this.#take(chunk) : this.#takeRaw(chunk)).then(() => cb(), cb);
   }
 
   override _final(cb: (err?: Error | null) => void): void {
     (async () => {
+      if (this.#inRawMember) throw new MapBuildError("E_INTERNAL", "gzip layer ended inside a pre-compressed member");
       // An empty input still needs one member: zero members is not a valid gzip file.
       if (this.#fill > 0 || this.#members + this.#inFlight === 0) await this.#submit();
       await this.#tail;
@@ -168,6 +206,7 @@ export class BlockGzipWriter extends Writable {
   }
 
   async #take(chunk: Buffer): Promise<void> {
+    if (this.#inRawMember) throw new MapBuildError("E_INTERNAL", "tar bytes inside a pre-compressed gzip member");
     let off = 0;
     while (off < chunk.length) {
       if (this.#failure) throw this.#failure.err;
@@ -206,6 +245,41 @@ export class BlockGzipWriter extends Writable {
         throw err;
       });
     this.#tail.catch(() => {}); // surfaced through #failure, _final or _destroy
+  }
+
+  async #takeRaw(piece: RawMemberPiece): Promise<void> {
+    if (this.#failure) throw this.#failure.err;
+    if ((piece.rawMember === "start") === this.#inRawMember) throw new MapBuildError("E_INTERNAL", `pre-compressed gzip member: "${piece.rawMember}" out of order`);
+    switch (piece.rawMember) {
+      case "start":
+        // the tar bytes before it end their member here, so the copied member starts on its own
+        if (this.#fill > 0) await this.#submit();
+        this.#inRawMember = true;
+        return this.#append(RAW_MEMBER_HEADER);
+      case "data":
+        return this.#append(piece.data);
+      case "end":
+        this.#inRawMember = false;
+        await this.#append(gzipTrailer(piece.crc32, piece.size));
+        this.#members++;
+    }
+  }
+
+  /**
+   * Bytes written as they are, after every member submitted before them. Waits until they are in
+   * the file, so at most one piece of a copied member is held (a multi-GB member streams through).
+   */
+  async #append(buf: Buffer): Promise<void> {
+    const step = this.#tail.then(async () => {
+      this.#hash.update(buf);
+      await this.#writeAll(buf);
+    });
+    this.#tail = step.catch((err: unknown) => {
+      this.#fail(err);
+      throw err;
+    });
+    this.#tail.catch(() => {}); // surfaced through #failure, _final or _destroy
+    await step;
   }
 
   async #writeAll(buf: Buffer): Promise<void> {

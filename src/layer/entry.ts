@@ -18,8 +18,30 @@ export type EntrySource =
   /**
    * `sha256`: the hex digest the stream's bytes are guaranteed to have (open() fails otherwise), so
    * the layer cache can key the entry without reading it (a wheel member verified against RECORD).
+   * `deflated`: the same content as a raw deflate stream, which a gzip layer copies as a member of
+   * its own instead of compressing the bytes again (a large wheel member).
    */
-  | { kind: "stream"; open(): Promise<Readable>; sha256?: string };
+  | { kind: "stream"; open(): Promise<Readable>; sha256?: string; deflated?: DeflatedContent };
+
+/**
+ * One step of DeflatedContent: compressed bytes, the bytes they inflate to, or (last) the CRC-32
+ * of all inflated bytes.
+ */
+export type DeflateStep = { deflated: Buffer } | { inflated: Buffer } | { crc32: number };
+
+/**
+ * Content that exists as one raw deflate stream (RFC 1951). The steps' `deflated` bytes, in order,
+ * are exactly one complete stream; their `inflated` bytes, in order, are what it inflates to — the
+ * entry's content, with the same guarantees as the source's open() — and a `crc32` step comes
+ * last. The source checks this by inflating as it goes and fails the iteration otherwise, before
+ * its `crc32` step: the layer copies the compressed bytes on that word.
+ *
+ * The compressed bytes decide the layer's bytes, and a content digest does not pin them: a layer
+ * with such entries is keyed by a description naming them (DeferredEntries: the wheels' sha256).
+ */
+export interface DeflatedContent {
+  open(): Promise<AsyncIterable<DeflateStep>>;
+}
 
 interface EntryBase {
   /** Absolute path inside the image, POSIX, no trailing slash, e.g. `/opt/monai/app/app.py`. */

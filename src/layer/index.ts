@@ -1,4 +1,4 @@
-export type { DeferredEntries, DirEntry, EntrySource, FileEntry, HardlinkEntry, LayerEntry, SymlinkEntry } from "./entry.js";
+export type { DeferredEntries, DeflatedContent, DeflateStep, DirEntry, EntrySource, FileEntry, HardlinkEntry, LayerEntry, SymlinkEntry } from "./entry.js";
 export { planFromDisk, type DiskMapping, type PlanOptions } from "./plan-from-disk.js";
 export { DEFAULT_OMIT_PARENT_DIRS } from "./normalize-entries.js";
 export { DEFAULT_GZIP_LEVEL, buildLayer, replayLayer, writeLayer, type BuildLayerOptions, type BuiltLayer, type WriteLayerOptions } from "./write-layer.js";

@@ -6,7 +6,8 @@ import type { FileHandle } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { MapBuildError, isMapBuildError } from "../errors.js";
 import { InputFileError, openRegularFile } from "../open-regular.js";
-import type { FileEntry, LayerEntry } from "./entry.js";
+import type { GzipWriterInput } from "./block-gzip-writer.js";
+import type { DeflatedContent, FileEntry, LayerEntry } from "./entry.js";
 import { END_OF_ARCHIVE, encodeHeader, padding } from "./tar-header.js";
 
 /** Read size per file chunk: large enough to keep syscalls and per-chunk overhead low. */
@@ -26,8 +27,29 @@ export interface TarChunkOptions {
   reuseBuffer?: boolean;
 }
 
-export async function* tarChunks(entries: readonly LayerEntry[], opts: TarChunkOptions): AsyncGenerator<Buffer> {
+/**
+ * What the gzip path of the layer writer gets (tarPieces): tar bytes to compress, a step of a gzip
+ * member copied from an entry's deflate stream, or tar bytes such a member already holds (`covered`:
+ * hashed for the diffId, not compressed again).
+ */
+export type TarPiece = GzipWriterInput | { covered: Buffer };
+
+export function tarChunks(entries: readonly LayerEntry[], opts: TarChunkOptions): AsyncGenerator<Buffer> {
+  // without copyDeflated, every piece is tar bytes
+  return tarStream(entries, opts, false) as AsyncGenerator<Buffer>;
+}
+
+/** The tar as TarPieces: entries whose content is a deflate stream become copied gzip members. */
+export function tarPieces(entries: readonly LayerEntry[], opts: TarChunkOptions): AsyncGenerator<TarPiece> {
+  return tarStream(entries, opts, true);
+}
+
+async function* tarStream(entries: readonly LayerEntry[], opts: TarChunkOptions, copyDeflated: boolean): AsyncGenerator<TarPiece> {
   let contentBytes = 0;
+  const counted = (n: number) => {
+    contentBytes += n;
+    opts.onContent?.(contentBytes);
+  };
   let shared: Buffer | undefined;
   for (const e of entries) {
     const name = e.path.slice(1) + (e.type === "dir" ? "/" : "");
@@ -44,21 +66,55 @@ export async function* tarChunks(entries: readonly LayerEntry[], opts: TarChunkO
         break;
       case "file": {
         yield encodeHeader({ ...base, type: "file", size: e.size });
-        let written = 0;
-        for await (const chunk of fileContent(e, opts.reuseBuffer ? (shared ??= Buffer.allocUnsafe(READ_CHUNK)) : undefined)) {
-          written += chunk.length;
-          if (written > e.size) throw changedSize(e, "grew");
-          contentBytes += chunk.length;
-          yield chunk;
-          opts.onContent?.(contentBytes);
+        const deflated = copyDeflated && e.source.kind === "stream" ? e.source.deflated : undefined;
+        if (deflated) {
+          yield* copiedMember(e, deflated, counted);
+        } else {
+          let written = 0;
+          for await (const chunk of fileContent(e, opts.reuseBuffer ? (shared ??= Buffer.allocUnsafe(READ_CHUNK)) : undefined)) {
+            written += chunk.length;
+            if (written > e.size) throw changedSize(e, "grew");
+            yield chunk;
+            counted(chunk.length);
+          }
+          if (written !== e.size) throw changedSize(e, "shrank");
         }
-        if (written !== e.size) throw changedSize(e, "shrank");
         yield padding(e.size);
         break;
       }
     }
   }
   yield END_OF_ARCHIVE;
+}
+
+/**
+ * A file's content as one gzip member made of its deflate stream: the compressed bytes go to the
+ * writer as they are, the inflated bytes beside them as `covered` tar bytes; the trailer takes the
+ * source's CRC-32 and the size counted here (which must be the planned one).
+ */
+async function* copiedMember(e: FileEntry, deflated: DeflatedContent, counted: (n: number) => void): AsyncGenerator<TarPiece> {
+  yield { rawMember: "start" };
+  let written = 0;
+  let crc32: number | undefined;
+  try {
+    for await (const step of await deflated.open()) {
+      if ("deflated" in step) {
+        yield { rawMember: "data", data: step.deflated };
+      } else if ("inflated" in step) {
+        written += step.inflated.length;
+        if (written > e.size) throw changedSize(e, "grew");
+        yield { covered: step.inflated };
+        counted(step.inflated.length);
+      } else {
+        crc32 = step.crc32;
+      }
+    }
+  } catch (err) {
+    throw readFailed(e, undefined, err);
+  }
+  if (written !== e.size) throw changedSize(e, "shrank");
+  if (crc32 === undefined) throw new MapBuildError("E_INTERNAL", `the deflated content of ${e.path} ended without its CRC-32`);
+  yield { rawMember: "end", crc32, size: written };
 }
 
 /** Total content bytes of the files in a list, for progress totals. */

@@ -4,9 +4,10 @@
  * file contents are never concatenated. gzip runs on all cores: the tar is cut into fixed 1 MiB
  * blocks compressed as independent gzip members (block-gzip-writer.ts).
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, randomBytes, type Hash } from "node:crypto";
 import { open, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { MapBuildError, isMapBuildError, toMapBuildError } from "../errors.js";
 import { FileLayer, layerMediaType, type Compression, type FileLayerInfo, type ManifestFamily } from "../image/index.js";
@@ -15,9 +16,8 @@ import type { ProgressSink } from "../progress.js";
 import { BlockGzipWriter, defaultGzipConcurrency } from "./block-gzip-writer.js";
 import type { LayerEntry } from "./entry.js";
 import { ReplayLayer } from "./replay-layer.js";
-import { HashTap } from "./hash-tap.js";
 import { DEFAULT_OMIT_PARENT_DIRS, normalizeEntries } from "./normalize-entries.js";
-import { contentSize, tarChunks } from "./tar-chunks.js";
+import { contentSize, tarChunks, tarPieces, type TarPiece } from "./tar-chunks.js";
 
 /**
  * Measured on this machine kind (node:zlib, 64 MiB, one core): random bytes 44 MB/s at level 1 and
@@ -100,9 +100,8 @@ export async function buildLayer(entries: readonly LayerEntry[], opts: BuildLaye
   };
 
   const path = join(opts.tmpDir, `layer-${randomBytes(12).toString("hex")}.tmp`);
-  const diffTap = new HashTap();
   const diffHash = createHash("sha256");
-  let uncompressedDiffId: Digest | undefined;
+  let diffId: Digest;
   const gzip = opts.compression === "gzip";
   let blob: { digest: () => Digest; bytes: () => number };
   let created = false;
@@ -118,7 +117,8 @@ export async function buildLayer(entries: readonly LayerEntry[], opts: BuildLaye
       const writer = new BlockGzipWriter(file, { level, concurrency });
       blob = { digest: () => writer.digest, bytes: () => writer.bytes };
       try {
-        await pipeline(tarChunks(sorted, { mtime, onContent }), diffTap, writer, signal);
+        await pipeline(tarPieces(sorted, { mtime, onContent }), diffHashing(diffHash), writer, signal);
+        diffId = `sha256:${diffHash.digest("hex")}`;
       } finally {
         // The descriptor is closed only once in-flight blocks settle; the caller may then rm.
         if (!writer.destroyed) writer.destroy();
@@ -141,9 +141,9 @@ export async function buildLayer(entries: readonly LayerEntry[], opts: BuildLaye
       } finally {
         await file?.close();
       }
-      const diffId: Digest = `sha256:${diffHash.digest("hex")}`;
-      blob = { digest: () => diffId, bytes: () => bytes };
-      uncompressedDiffId = diffId;
+      const blobDigest: Digest = `sha256:${diffHash.digest("hex")}`;
+      blob = { digest: () => blobDigest, bytes: () => bytes };
+      diffId = blobDigest;
     }
   } catch (err) {
     if (created) await rm(path, { force: true }).catch(() => {});
@@ -153,11 +153,34 @@ export async function buildLayer(entries: readonly LayerEntry[], opts: BuildLaye
 
   const info = {
     digest: blob.digest(),
-    diffId: uncompressedDiffId ?? diffTap.digest,
+    diffId,
     size: blob.bytes(),
     mediaType: layerMediaType(opts.family, opts.compression),
   };
   return recipe ? new ReplayLayer(sorted, mtime, info) : new FileLayer(path, info, { owned: true });
+}
+
+/**
+ * The gzip writer's input with every tar byte hashed on the way (the diffId); `covered` bytes are
+ * already inside a copied member, so they stop here. A stream stage, not a generator: when the
+ * build is aborted while the source waits (a stalled input), pipeline can end it and settle.
+ */
+function diffHashing(hash: Hash): Transform {
+  return new Transform({
+    objectMode: true,
+    highWaterMark: 1,
+    transform(p: TarPiece, _enc, cb) {
+      if (Buffer.isBuffer(p)) {
+        hash.update(p);
+        cb(null, p);
+      } else if ("covered" in p) {
+        hash.update(p.covered);
+        cb();
+      } else {
+        cb(null, p);
+      }
+    },
+  });
 }
 
 /** What writeLayer returns: a layer in a file, or (keep: "recipe") one regenerated from its entries. */

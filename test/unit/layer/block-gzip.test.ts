@@ -9,9 +9,9 @@ import { open, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { gunzipSync, gzipSync } from "node:zlib";
+import { crc32, deflateRawSync, gunzipSync, gzipSync } from "node:zlib";
 import { isMapBuildError } from "../../../src/errors.js";
-import { BlockGzipWriter, GZIP_BLOCK_SIZE } from "../../../src/layer/block-gzip-writer.js";
+import { BlockGzipWriter, GZIP_BLOCK_SIZE, type GzipWriterInput } from "../../../src/layer/block-gzip-writer.js";
 import { planFromDisk, writeLayer, type LayerEntry } from "../../../src/layer/index.js";
 import { scratchDirs } from "../../helpers/tmp.js";
 import { runOk } from "../../helpers/run.js";
@@ -76,6 +76,41 @@ describe("BlockGzipWriter", () => {
     assert.equal(digests.size, 1, "concurrency must not change the bytes");
     const l1 = await throughWriter(data, { blockSize: 256 * 1024, concurrency: 2, level: 1 });
     assert.ok(!digests.has(l1.writer.digest));
+  });
+
+  it("writes a pre-compressed member between the blocks: the block before is cut, the next starts fresh", async () => {
+    const [before, after] = [mixedData(150_000), mixedData(70_000)];
+    const content = mixedData(300_000);
+    const stream = deflateRawSync(content);
+    const pieces = (n: number): GzipWriterInput[] => [
+      before,
+      { rawMember: "start" },
+      ...Array.from({ length: n }, (_, i) => ({ rawMember: "data" as const, data: stream.subarray((i * stream.length) / n, ((i + 1) * stream.length) / n) })),
+      { rawMember: "end", crc32: crc32(content), size: content.length },
+      after,
+    ];
+    const trailer = Buffer.alloc(8);
+    trailer.writeUInt32LE(crc32(content), 0);
+    trailer.writeUInt32LE(content.length, 4);
+    const expected = Buffer.concat([expectedMembers(before, 64 * 1024, 1), Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255]), stream, trailer, expectedMembers(after, 64 * 1024, 1)]);
+    for (const [concurrency, n] of [[1, 1], [3, 7]] as const) {
+      const path = join(await fresh("raw"), "out.gz");
+      const writer = new BlockGzipWriter(await open(path, "wx"), { blockSize: 64 * 1024, concurrency, level: 1 });
+      await pipeline(Readable.from(pieces(n)), writer);
+      const bytes = await readFile(path);
+      assert.ok(bytes.equals(expected), `concurrency ${concurrency}: bytes differ`);
+      assert.equal(writer.members, 3 + 1 + 2);
+      assert.equal(writer.digest, sha256(bytes));
+      assert.ok(gunzipSync(bytes).equals(Buffer.concat([before, content, after])));
+    }
+  });
+
+  it("refuses pre-compressed pieces out of order", async () => {
+    for (const pieces of [[{ rawMember: "data", data: Buffer.alloc(1) }], [{ rawMember: "start" }, Buffer.alloc(1)], [{ rawMember: "start" }]] as GzipWriterInput[][]) {
+      const writer = new BlockGzipWriter(await open(join(await fresh("bad"), "out.gz"), "wx"), { concurrency: 2, level: 1 });
+      await assert.rejects(pipeline(Readable.from(pieces), writer), (e) => isMapBuildError(e) && e.code === "E_INTERNAL");
+      await writer.fileClosed;
+    }
   });
 
   it("writes one empty member for an empty input", async () => {
