@@ -15,9 +15,9 @@ sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 
 say "node"
-command -v node >/dev/null || { echo "node is not installed (need Node >= 20.10)" >&2; exit 1; }
+command -v node >/dev/null || { echo "node is not installed (need Node >= 20.15)" >&2; exit 1; }
 node -e 'const [a, b] = process.versions.node.split(".").map(Number);
-  if (a < 20 || (a === 20 && b < 10)) { console.error("Node >= 20.10 needed, found " + process.version); process.exit(1); }'
+  if (a < 20 || (a === 20 && b < 15)) { console.error("Node >= 20.15 needed, found " + process.version); process.exit(1); }'
 node --version
 
 if [ "${SKIP_APT_UPDATE:-0}" != 1 ]; then

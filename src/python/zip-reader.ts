@@ -7,8 +7,9 @@
  */
 import { open, type FileHandle } from "node:fs/promises";
 import { Readable, Transform } from "node:stream";
-import { createInflateRaw, inflateRawSync } from "node:zlib";
+import { crc32, createInflateRaw, inflateRawSync } from "node:zlib";
 import { MapBuildError } from "../errors.js";
+import type { DeflateStep } from "../layer/index.js";
 
 export interface ZipMember {
   name: string;
@@ -16,6 +17,8 @@ export interface ZipMember {
   method: number;
   compressedSize: number;
   size: number;
+  /** CRC-32 of the content as the central directory states it (a claim: see deflatedZipMember). */
+  crc32: number;
   localHeaderOffset: number;
   /** Unix st_mode when the archive was made on Unix (0 otherwise). */
   unixMode: number;
@@ -103,7 +106,7 @@ export async function readZipDirectory(file: string): Promise<ZipMember[]> {
         e += 4 + len;
       }
       out.push({
-        name, method, compressedSize, size: usize, localHeaderOffset,
+        name, method, compressedSize, size: usize, crc32: cd.readUInt32LE(p + 16), localHeaderOffset,
         unixMode: madeBy === 3 ? ext >>> 16 : 0,
         isDirectory: name.endsWith("/"),
       });
@@ -211,4 +214,87 @@ export async function readZipMember(file: string, m: ZipMember, limit = 16 * 102
   const chunks: Buffer[] = [];
   for await (const c of await openZipMember(file, m)) chunks.push(c as Buffer);
   return Buffer.concat(chunks);
+}
+
+/**
+ * A deflated member as DeflateSteps (layer/entry.ts): its compressed bytes as stored, read once, and
+ * beside them what they inflate to, then its CRC-32. Nothing the zip states is trusted: the stream
+ * must end exactly at the member's compressed size and inflate to its declared size and CRC-32,
+ * else the iteration fails before the CRC step (a gzip trailer must never lie: docker pull would
+ * fail on it later).
+ */
+export async function* deflatedZipMember(file: string, m: ZipMember): AsyncGenerator<DeflateStep> {
+  if (m.method !== 8) throw bad(file, `${m.name} is not deflated`);
+  const fh = await open(file, "r");
+  try {
+    const start = await dataStartOf(fh, file, m);
+    let size = 0;
+    let crc = 0;
+    for await (const step of isSmall(m) ? smallDeflated(fh, start, file, m) : streamedDeflated(fh, start, file, m)) {
+      if ("inflated" in step) {
+        size += step.inflated.length;
+        if (size > m.size) throw inflatesBeyond(file, m);
+        crc = crc32(step.inflated, crc);
+      }
+      yield step;
+    }
+    if (size !== m.size) throw new MapBuildError("E_PYTHON_DEPS", `${file}: ${m.name} inflates to ${size} bytes, not its declared ${m.size}`, { hint: "the wheel is corrupt; re-download it" });
+    if (crc !== m.crc32) {
+      throw new MapBuildError("E_DIGEST_MISMATCH", `${file}: ${m.name} does not match the CRC-32 its zip directory states`, { hint: "the wheel is corrupt or was tampered with; re-download it" });
+    }
+    yield { crc32: crc };
+  } finally {
+    await fh.close();
+  }
+}
+
+function inflatesBeyond(file: string, m: ZipMember): MapBuildError {
+  return new MapBuildError("E_PYTHON_DEPS", `${file}: ${m.name} inflates beyond its declared size ${m.size}`, { hint: "the wheel is corrupt or a zip bomb; do not use it" });
+}
+
+function endsEarly(file: string, m: ZipMember): MapBuildError {
+  return bad(file, `${m.name}: its deflate stream ends before its compressed size ${m.compressedSize}`);
+}
+
+/** A small member (see SMALL_COMPRESSED): one read, one inflate. */
+async function* smallDeflated(fh: FileHandle, start: number, file: string, m: ZipMember): AsyncGenerator<DeflateStep> {
+  const raw = await readAt(fh, start, m.compressedSize);
+  if (raw.length !== m.compressedSize) throw bad(file, `${m.name} is cut short`);
+  let inflated: { buffer: Buffer; engine: { bytesWritten: number } };
+  try {
+    inflated = inflateRawSync(raw, { info: true, chunkSize: Math.max(64, m.size + 64), maxOutputLength: Math.max(1, m.size) }) as unknown as typeof inflated;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") throw inflatesBeyond(file, m);
+    throw bad(file, `${m.name}: ${(e as Error).message}`);
+  }
+  if (inflated.engine.bytesWritten !== raw.length) throw endsEarly(file, m);
+  yield { deflated: raw };
+  yield { inflated: inflated.buffer };
+}
+
+/**
+ * A large member streamed: each compressed chunk read from the file goes out as it is and into the
+ * inflater, whose output follows; memory stays a few chunks whatever the member's size.
+ */
+async function* streamedDeflated(fh: FileHandle, start: number, file: string, m: ZipMember): AsyncGenerator<DeflateStep> {
+  const raw = fh.createReadStream({ start, end: start + m.compressedSize - 1, highWaterMark: STREAM_CHUNK, autoClose: false });
+  const read: Buffer[] = []; // compressed chunks handed to the inflater and not yet yielded
+  const tee = new Transform({ transform(chunk: Buffer, _enc, cb) { read.push(chunk); cb(null, chunk); } });
+  const inflate = createInflateRaw({ chunkSize: STREAM_CHUNK });
+  raw.on("error", (e) => inflate.destroy(e));
+  try {
+    try {
+      for await (const out of raw.pipe(tee).pipe(inflate)) {
+        while (read.length) yield { deflated: read.shift()! };
+        yield { inflated: out as Buffer };
+      }
+    } catch (e) {
+      throw bad(file, `${m.name}: ${(e as Error).message}`);
+    }
+    while (read.length) yield { deflated: read.shift()! };
+    if (inflate.bytesWritten !== m.compressedSize) throw endsEarly(file, m);
+  } finally {
+    raw.destroy();
+    inflate.destroy();
+  }
 }

@@ -1,5 +1,5 @@
 /** Test wheels generated in memory with fflate: correct WHEEL, METADATA, RECORD, optional entry points and .data. */
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { zipSync, type Zippable } from "fflate";
@@ -138,3 +138,22 @@ export function sdkWheel(version: string): WheelSpec {
 }
 
 export const SDKDEP: WheelSpec = { name: "sdkdep", version: "1.1", files: { "sdkdep/__init__.py": "OK = True\n" } };
+
+/**
+ * A wheel whose large members reach a gzip layer as copied deflate streams (install.ts
+ * COPY_DEFLATE_MIN): a 3 MiB `.so` half random, half zeros (streamed from the wheel), a 160 KiB
+ * module (read in one step), and small modules that stay in the layer's 1 MiB blocks. The random
+ * half is new on every call.
+ */
+export function bigMemberWheel(): WheelSpec & { so: Buffer } {
+  const so = Buffer.concat([randomBytes(1536 * 1024), Buffer.alloc(1536 * 1024)]);
+  return {
+    name: "bigpkg", version: "1.0", tag: "cp311-cp311-manylinux_2_17_x86_64", so,
+    files: {
+      "bigpkg/__init__.py": "",
+      "bigpkg/lib/libbig.so": { data: so, mode: 0o755 },
+      "bigpkg/model.py": "def forward(self, x):\n    return self.net(x)  # torch\n".repeat(3000),
+      ...Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`bigpkg/m${i}.py`, `x = ${i}\n`])),
+    },
+  };
+}
