@@ -95,7 +95,7 @@ export interface PythonLayerContext {
 export type PythonLayerOptions = Pick<
   PackageMapOptions,
   | "noSdk" | "sdkWheel" | "sdkVersion" | "wheelhouse" | "findLinks" | "indexUrl" | "extraIndexUrls" | "trustedHosts" | "noIndex" | "constraintFiles"
-  | "defaultIndexUrl" | "locked" | "pre" | "lockFile" | "strictLibs" | "pythonVersion" | "noCache" | "signal"
+  | "defaultIndexUrl" | "locked" | "pre" | "lockFile" | "strictLibs" | "pythonVersion" | "noCache" | "cacheMaxBytes" | "signal"
 >;
 
 /** The SDK requirement: the given wheel's version, else --sdk-version, else the legacy format's line (0.5.x). */
@@ -149,7 +149,8 @@ export async function pythonLayers(pip: Pick<RequirementsList, "pipPackages" | "
     defaultIndexUrl: opts.defaultIndexUrl,
     locked: opts.locked,
     pre: opts.pre,
-    cacheDir: join(ctx.cacheDir, "wheels"),
+    cacheDir: ctx.cacheDir,
+    ...(opts.cacheMaxBytes === undefined ? {} : { cacheMaxBytes: opts.cacheMaxBytes }),
     ...(opts.noCache ? {} : { factsCacheDir: ctx.cacheDir }),
     ...(ctx.digestFile ? { digestFile: ctx.digestFile } : {}),
     ...(opts.constraintFiles?.length ? { constraintFiles: opts.constraintFiles } : {}),

@@ -3,15 +3,15 @@
  * file, bumped on every hit), a blob goes when no entry names it any more. Safe to run while other
  * builds use the cache: entries are listed before blobs (a put renames its blob before writing its
  * entry, so an entry seen has its blob listed), fresh orphans are left alone (a put in progress),
- * and recently used entries can be protected (a build holds the blob for its push). Downloaded base
- * blobs (blob-cache.ts) have entries of their own in `base-blobs/`, pruned with the same LRU
- * order under the same size limit. Recipe entries (no blob, cache-entry.ts) take no space: they
+ * and recently used entries can be protected (a build holds the blob for its push). The blob
+ * store's other blobs (downloaded base blobs and wheels, blob-store.ts) have markers of their own
+ * per kind (blob-kinds.ts), pruned with the same LRU order under the same size limit. Recipe entries (no blob, cache-entry.ts) take no space: they
  * go by age, or when the cache is emptied.
  */
 import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { digestHex } from "../digest.js";
-import { baseBlobEntriesDir } from "./base-blob-entries.js";
+import { BLOB_KINDS, markerDir } from "./blob-kinds.js";
 import type { CacheLayout } from "./cache-dir.js";
 import { readEntry, type CacheEntry } from "./cache-entry.js";
 import { CACHEDIR_TAG, claimCacheDir } from "./cache-tag.js";
@@ -45,7 +45,7 @@ export interface PrunePolicy {
 /** The only names prune deletes: what map-build writes (cache-dir.ts, write-layer.ts, atomic-file.ts). */
 const BLOB_NAME = /^[0-9a-f]{64}$/;
 const ENTRY_NAME = /^[0-9a-f]{64}\.json$/;
-const TMP_LAYER_NAME = /^(layer-[0-9a-f]+\.tmp|base-[0-9a-f]{64}\.\d+\.[0-9a-f]+)$/;
+const TMP_LAYER_NAME = /^(layer-[0-9a-f]+\.tmp|put-\d+-[0-9a-f]+\.tmp)$/;
 const ATOMIC_TEMP_NAME = /^\.[^/]+\.\d+\.[0-9a-f]+\.tmp$/;
 
 /** A blob without entry younger than this may belong to a put in progress (blob first, entry next). */
@@ -106,7 +106,8 @@ export async function pruneCache(layout: CacheLayout, policy: PrunePolicy, now =
     });
   }
   // before blobs: see the file comment
-  const entries = [...(await listEntries(layout)), ...(await listEntries(layout, baseBlobEntriesDir(layout)))];
+  const entries = await listEntries(layout);
+  for (const kind of BLOB_KINDS) entries.push(...(await listEntries(layout, markerDir(layout, kind))));
   const blobs = await listBlobs(layout);
 
   const refs = new Map<string, number>();
@@ -159,24 +160,25 @@ export async function pruneCache(layout: CacheLayout, policy: PrunePolicy, now =
   }
 
   await removeStaleTemps(layout, now, result);
-  if (policy.refuseForeign) await pruneWheels(layout, policy, now, result);
+  if (policy.refuseForeign) await pruneLegacyWheels(layout, now, result);
   return result;
 }
 
-/** Downloaded wheels (python/wheel-cache.ts), pruned only when asked: everything, or by age. */
-const WHEEL_TEMP_NAME = /^\.tmp-\d+-[0-9a-f]+$/;
+/**
+ * Wheels from before the blob store (`wheels/sha256/<hex>`) are never read again: any explicit
+ * prune deletes them, and the temp files written there once stale.
+ */
+const LEGACY_WHEEL_TEMP = /^\.tmp-\d+-[0-9a-f]+$/;
 
-async function pruneWheels(layout: CacheLayout, policy: PrunePolicy, now: number, result: PruneResult): Promise<void> {
+async function pruneLegacyWheels(layout: CacheLayout, now: number, result: PruneResult): Promise<void> {
   const dir = join(layout.dir, "wheels", "sha256");
   for (const name of await readdirOrEmpty(dir)) {
     const wheel = BLOB_NAME.test(name);
-    if (!wheel && !WHEEL_TEMP_NAME.test(name)) continue;
+    if (!wheel && !LEGACY_WHEEL_TEMP.test(name)) continue;
     const path = join(dir, name);
     try {
       const st = await stat(path);
-      const age = now - st.mtimeMs;
-      const drop = wheel ? policy.maxBytes === 0 || (policy.olderThanMs !== undefined && age > policy.olderThanMs) : age > STALE_TMP_MS;
-      if (!st.isFile() || !drop) continue;
+      if (!st.isFile() || (!wheel && now - st.mtimeMs <= STALE_TMP_MS)) continue;
       await rm(path, { force: true });
       result.freedBytes += st.size;
     } catch {
@@ -203,7 +205,7 @@ async function removeStaleTemps(layout: CacheLayout, now: number, result: PruneR
     [layout.tmp, (n: string) => TMP_LAYER_NAME.test(n)],
     [layout.blobs, (n: string) => ATOMIC_TEMP_NAME.test(n)],
     [layout.entries, (n: string) => ATOMIC_TEMP_NAME.test(n)],
-    [baseBlobEntriesDir(layout), (n: string) => ATOMIC_TEMP_NAME.test(n)],
+    ...BLOB_KINDS.map((k) => [markerDir(layout, k), (n: string) => ATOMIC_TEMP_NAME.test(n)] as const),
   ] as const) {
     for (const name of await readdirOrEmpty(dir)) {
       if (!isTemp(name)) continue;

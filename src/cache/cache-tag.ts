@@ -14,7 +14,7 @@ const SIGNATURE = "Signature: 8a477f597d28d172789f06886806bc55";
 const TAG_TEXT = `${SIGNATURE}\n# This file is a cache directory tag created by map-build.\n# For information about cache directory tags see https://bford.info/cachedir/\n`;
 
 /** Top-level names map-build writes into its cache folder (cache-dir.ts, the wheel and base-scan caches). */
-const OWN_NAMES = new Set([CACHEDIR_TAG, "blobs", "entries", "tmp", "stat-index.json", "base-blobs", "content-digests.json", "wheels", "python-base", "map1-accounts"]);
+const OWN_NAMES = new Set([CACHEDIR_TAG, "blobs", "entries", "tmp", "stat-index.json", "base-blobs", "content-digests.json", "wheels", "python-base", "map1-accounts", "wheel-blobs"]);
 /** writeFileAtomic's temp siblings (src/atomic-file.ts). */
 const OWN_TEMP = /^\..+\.\d+\.[0-9a-f]+\.tmp$/;
 

@@ -5,3 +5,6 @@ export { LayerCache, openLayerCache, type CachedLayerInfo, type LayerCacheOption
 export { LAYER_CACHE_FORMAT, type LayerInputs, type LayerKeyOptions } from "./layer-key.js";
 export { BlobCache, cachedBlobLayer, openBlobCache, type BlobCacheOptions, type BlobCacheStats, type BlobInfo } from "./blob-cache.js";
 export { cachedImage } from "./cached-image.js";
+export { BlobStore, blobPathIn, openBlobStore, type BlobFacts, type BlobStoreOptions, type BlobStoreStats, type StoredBlob } from "./blob-store.js";
+export type { BlobPut } from "./blob-put.js";
+export type { BlobKind } from "./blob-kinds.js";

@@ -17,6 +17,7 @@ import { KEY_RE, blobStat, readEntry, sameBlobStat, writeEntry, type BlobStat } 
 import { listEntries, pruneCache, listBlobs, type PruneOptions, type PruneResult } from "./cache-prune.js";
 import { describeLayerInputs, inputsUnchanged, type LayerInputs, type LayerKeyOptions } from "./layer-key.js";
 import { ContentDigests } from "./content-digest.js";
+import { BLOB_KINDS, markerDir, type BlobKind } from "./blob-kinds.js";
 import { StatIndex, hashFile } from "./stat-index.js";
 
 export interface LayerCacheOptions {
@@ -205,7 +206,14 @@ export class LayerCache {
     return out.sort((a, b) => b.lastUsed.getTime() - a.lastUsed.getTime());
   }
 
-  /** Bytes taken by the blobs. */
+  /** How many blobs of each kind the blob store keeps beside the layers (downloaded base blobs, wheels). */
+  async blobCounts(): Promise<Record<BlobKind, number>> {
+    const counts = { base: 0, wheel: 0 };
+    for (const kind of BLOB_KINDS) counts[kind] = (await listEntries(this.#layout, markerDir(this.#layout, kind))).filter((e) => e.entry).length;
+    return counts;
+  }
+
+  /** Bytes taken by the blobs (layers, base blobs and wheels). */
   async usage(): Promise<number> {
     let total = 0;
     for (const b of (await listBlobs(this.#layout)).values()) total += b.size;

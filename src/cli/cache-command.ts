@@ -28,11 +28,12 @@ export function cacheCommand(io: CliIO, setExit: (code: number) => void): Comman
     .action(async (o: { cacheDir?: string; json?: boolean }) => {
       const c = await openLayerCache({ dir: dirOf(o) });
       const entries = await c.ls();
+      const blobs = await c.blobCounts();
       if (o.json) {
-        io.stdout.write(`${JSON.stringify({ dir: c.dir, usage: await c.usage(), entries }, null, 2)}\n`);
+        io.stdout.write(`${JSON.stringify({ dir: c.dir, usage: await c.usage(), entries, blobs }, null, 2)}\n`);
       } else {
         for (const e of entries) io.stdout.write(`${e.digest.slice(0, 19)}  ${formatBytes(e.size).padStart(9)}  ${e.lastUsed.toISOString()}  ${e.mediaType}${e.recipe ? "  (no copy: regenerated from its inputs)" : ""}\n`);
-        io.stdout.write(`${entries.length} layer(s), ${formatBytes(await c.usage())} in ${c.dir}\n`);
+        io.stdout.write(`${entries.length} layer(s), ${blobs.base} downloaded base blob(s), ${blobs.wheel} wheel(s), ${formatBytes(await c.usage())} in ${c.dir}\n`);
       }
       setExit(0);
     });

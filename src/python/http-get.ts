@@ -5,7 +5,6 @@
  * (`assert(!this.paused)`, an uncaught exception) when a server ends a close-delimited HTTP/1.0
  * body while fetch() is applying backpressure; consuming each chunk synchronously avoids that.
  */
-import { closeSync, openSync, writeSync } from "node:fs";
 import type { Dispatcher } from "undici";
 import { MapBuildError } from "../errors.js";
 import { isRetryableError, isRetryableStatus, parseRetryAfter, RetryableStatusError, withRetry } from "../retry.js";
@@ -131,43 +130,24 @@ export function memorySink(limit = 64 * 1024 * 1024): Sink & { text(): string } 
  */
 export const MAX_DOWNLOAD_BYTES = 8 * 1024 ** 3;
 
-/** A body written straight to `path` (truncated on each try, at most `limit` bytes), with a tap for hashing. */
-export function fileSink(path: string, tap: { update(c: Buffer): void; reset(): void }, limit = MAX_DOWNLOAD_BYTES): Sink & { close(): void } {
-  let fd: number | undefined;
-  let error: unknown;
+/** Where a body goes chunk by chunk (the blob store's put, which writes and hashes); reset before each try. Must not throw. */
+export interface BodyWriter {
+  write(chunk: Buffer): void;
+  reset(): void;
+}
+
+/** A body handed to `out`, at most `limit` bytes: more stops the transfer with E_PYTHON_DEPS. */
+export function cappedSink(out: BodyWriter, limit = MAX_DOWNLOAD_BYTES): Sink {
   let size = 0;
   return {
     data(c) {
-      if (error) return;
       size += c.length;
-      if (size > limit) {
-        error = new MapBuildError("E_PYTHON_DEPS", `download larger than ${limit} bytes`, { hint: "the server sends more than any wheel holds; check the index" });
-        return error as Error;
-      }
-      try {
-        fd ??= openSync(path, "w", 0o644);
-        writeSync(fd, c);
-        tap.update(c);
-      } catch (e) {
-        error = e;
-      }
+      if (size > limit) return new MapBuildError("E_PYTHON_DEPS", `download larger than ${limit} bytes`, { hint: "the server sends more than any wheel holds; check the index" });
+      out.write(c);
     },
     reset() {
       size = 0;
-      try {
-        if (fd !== undefined) closeSync(fd);
-        fd = openSync(path, "w", 0o644);
-        error = undefined;
-        tap.reset();
-      } catch (e) {
-        error = e;
-      }
-    },
-    /** Closes the file; throws what writing it failed with. */
-    close() {
-      if (fd !== undefined) closeSync(fd);
-      fd = undefined;
-      if (error) throw error;
+      out.reset();
     },
   };
 }

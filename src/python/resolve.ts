@@ -44,8 +44,10 @@ export interface ResolvePythonDepsOptions {
   /** Index credentials (override those in the URLs). */
   indexAuth?: { username: string; password: string };
   dispatcher?: Dispatcher;
-  /** Downloaded wheels are cached here by sha256. */
+  /** The cache directory (the layer cache's): downloaded wheels are kept in its blob store by sha256. */
   cacheDir: string;
+  /** That cache's size limit (default DEFAULT_CACHE_MAX_BYTES). */
+  cacheMaxBytes?: number;
   /** Facts read from wheels (core metadata) are kept here by wheel sha256; none kept without it. */
   factsCacheDir?: string;
   /** sha256 (hex) of a local wheel file; default: read and hash it (see SelectOptions.digestFile). */
@@ -95,7 +97,7 @@ async function readConstraintFiles(files: readonly string[], into: RequirementsS
   }
 }
 
-function wheelSources(opts: ResolvePythonDepsOptions, set: RequirementsSet, http: { cacheDir: string; dispatcher?: Dispatcher; signal?: AbortSignal; digestFile?: (p: string) => Promise<string> }): WheelSource[] {
+function wheelSources(opts: ResolvePythonDepsOptions, set: RequirementsSet, http: { cacheDir: string; cacheMaxBytes?: number; dispatcher?: Dispatcher; signal?: AbortSignal; digestFile?: (p: string) => Promise<string> }): WheelSource[] {
   const sources: WheelSource[] = [];
   const trusted = new Set(opts.trustedHosts ?? []);
   // pip's trusted-host: a host, or host:port
@@ -122,7 +124,7 @@ export async function resolvePythonDeps(opts: ResolvePythonDepsOptions): Promise
   await readConstraintFiles(opts.constraintFiles ?? [], set);
   const requirements: Requirement[] = [...set.requirements, ...parsePipPackages(opts.pipPackages ?? [])];
   const sources: WheelSource[] = [];
-  const http = { cacheDir: opts.cacheDir, ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}), ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.digestFile ? { digestFile: opts.digestFile } : {}) };
+  const http = { cacheDir: opts.cacheDir, ...(opts.cacheMaxBytes === undefined ? {} : { cacheMaxBytes: opts.cacheMaxBytes }), ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}), ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.digestFile ? { digestFile: opts.digestFile } : {}) };
   for (const f of [...(opts.pylockFiles ?? []), ...(opts.locked ? [opts.locked] : [])]) {
     // with `locked`, only the lock's wheels: anything the requirements need beyond it fails as missing
     const pkgs = await readPylock(f);

@@ -3,7 +3,6 @@
  * the one HTTP client (basic auth, proxies from the environment), or the files a pylock.toml names.
  * A source only lists and fetches; choosing is select.ts's job. `close()` ends its connections.
  */
-import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,7 +12,7 @@ import { createHttpAgent } from "../http-client.js";
 import { normalizeName } from "./names.js";
 import type { LockedPackage } from "./pylock.js";
 import { parseSimpleHtml, parseSimpleJson, type IndexFile } from "./simple-index.js";
-import { fileSink, httpGet, memorySink, type GetOptions } from "./http-get.js";
+import { cappedSink, httpGet, memorySink, type GetOptions } from "./http-get.js";
 import { WheelCache } from "./wheel-cache.js";
 import { parseWheelFilename, type WheelFilename } from "./wheel-tags.js";
 
@@ -95,8 +94,10 @@ export interface IndexSourceOptions {
   /** Overrides credentials in the URL. */
   username?: string;
   password?: string;
-  /** Downloaded wheels land here, by sha256. */
+  /** The cache directory: downloaded wheels land in its blob store, by sha256. */
   cacheDir: string;
+  /** That cache's size limit (default DEFAULT_CACHE_MAX_BYTES). */
+  cacheMaxBytes?: number;
   /** Defaults to an EnvHttpProxyAgent (HTTP_PROXY/HTTPS_PROXY/NO_PROXY). */
   dispatcher?: Dispatcher;
   signal?: AbortSignal;
@@ -152,20 +153,15 @@ async function downloadTo(cache: WheelCache, u: URL, filename: string, expected:
     if (expected && sha256 !== expected) throw mismatch(filename, u, sha256, expected, claimedBy);
     return path;
   }
-  let status = 0;
-  const stored = await cache.fill(expected, async (tmp) => {
-    const h = { hash: createHash("sha256"), update(c: Buffer) { this.hash.update(c); }, reset() { this.hash = createHash("sha256"); } };
-    const sink = fileSink(tmp, h);
+  const stored = await cache.fill(expected, async (put) => {
+    let status: number;
     try {
-      const r = await httpGet(u, { ...get, ...(signal ? { signal } : {}) }, sink);
-      status = r.status;
+      status = (await httpGet(u, { ...get, ...(signal ? { signal } : {}) }, cappedSink(put))).status;
     } catch (e) {
-      try { sink.close(); } catch { /* the network error is the one to report */ }
       throw networkError(e, what, redact(u));
     }
-    sink.close();
     if (status < 200 || status >= 300) throw httpError(status, what, redact(u));
-    return h.hash.digest("hex");
+    if (put.failure !== undefined) throw new MapBuildError("E_OUTPUT", `${what}: cannot write it into the cache: ${(put.failure as Error).message}`, { hint: "check the free space and permissions of the cache folder", cause: put.failure });
   });
   if (!stored.path) throw mismatch(filename, u, stored.sha256, expected!, claimedBy);
   return stored.path;
@@ -207,7 +203,7 @@ function pageClient(url: string, opts: IndexSourceOptions, accept: string) {
     if (r.status < 200 || r.status >= 300) throw httpError(r.status, what, redact(u));
     return { body: sink.text(), json: /json/.test(r.headers["content-type"] ?? ""), url: redact(new URL(r.url)) };
   };
-  return { base, get, page, close: agent.close, cache: new WheelCache(opts.cacheDir, opts.digestFile) };
+  return { base, get, page, close: agent.close, cache: new WheelCache(opts.cacheDir, opts.digestFile, opts.cacheMaxBytes) };
 }
 
 /**
@@ -286,7 +282,7 @@ export function findLinksPageSource(url: string, opts: IndexSourceOptions): Whee
 /** The wheels a pylock.toml names (local paths, or URLs fetched through `index`). */
 export function lockSource(pkgs: readonly LockedPackage[], opts: Omit<IndexSourceOptions, "username" | "password">): WheelSource {
   const byName = new Map<string, PackageListing>();
-  const cache = new WheelCache(opts.cacheDir, opts.digestFile);
+  const cache = new WheelCache(opts.cacheDir, opts.digestFile, opts.cacheMaxBytes);
   const agent = dispatcherFor(opts);
   const get: Omit<GetOptions, "signal"> = { dispatcher: agent.dispatcher, headers: () => ({ "user-agent": "map-build" }), ...(opts.attempts ? { attempts: opts.attempts } : {}) };
   for (const p of pkgs) {

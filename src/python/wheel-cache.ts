@@ -1,69 +1,68 @@
 /**
- * Downloaded wheels, stored by content (`<dir>/sha256/<hex>`). Entries are written to a temp file in
- * the same directory and renamed, and their digest is checked on every hit (through the stat index
- * when the builder gives one: any write to the file changes its ctime), so a torn or tampered entry
- * is re-downloaded instead of trusted (style.md §10).
+ * Downloaded wheels, kept in the cache's one verified blob store (cache/blob-store.ts) as blobs of
+ * kind `wheel`: `<cache>/blobs/sha256/<hex>`, beside base blobs and built layers, under the same
+ * size limit and LRU prune. A download is hashed as it is written and published only when its
+ * digest is the one expected; every hit is checked, so a torn or tampered wheel is downloaded
+ * again instead of trusted (style.md §10). Wheels cached by earlier versions in
+ * `<cache>/wheels/sha256/` are not read (each is downloaded once more; an explicit prune deletes them).
  */
-import { randomBytes } from "node:crypto";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
-import { join } from "node:path";
-import { sha256HexForPath } from "../digest.js";
+import { blobPathIn, openBlobStore, type BlobPut, type BlobStore } from "../cache/index.js";
+import { sha256HexForPath, type Digest } from "../digest.js";
 import { hashFile } from "../hash-file.js";
 
 /** Hex sha256 of a file (the one file hasher, under the name the wheel code uses). */
 export { hashFile as sha256File } from "../hash-file.js";
 
 export class WheelCache {
-  /** `digestFile`: the sha256 of an entry; default reads and hashes it (a stat-indexed digest spares re-reading unchanged entries). */
-  constructor(readonly dir: string, private readonly digestFile: (path: string) => Promise<string> = hashFile) {}
+  #store: Promise<BlobStore> | undefined;
 
-  /** sha256 (hex) of any local wheel, through the same (stat-indexed) digest as the entries. */
+  /**
+   * `dir`: the cache directory (the layer cache's); `maxBytes`: its size limit. `digestFile`: the
+   * sha256 of a local wheel outside the cache (a stat-indexed digest spares re-reading it).
+   */
+  constructor(readonly dir: string, private readonly digestFile: (path: string) => Promise<string> = hashFile, private readonly maxBytes?: number) {}
+
+  /** sha256 (hex) of any local wheel, through the (stat-indexed) digest the builder gives. */
   digest(path: string): Promise<string> {
     return this.digestFile(path);
   }
 
   pathFor(sha256: string): string {
-    return join(this.dir, "sha256", sha256HexForPath(sha256, "a wheel source", "E_PYTHON_DEPS"));
+    return blobPathIn(this.dir, toDigest(sha256));
   }
 
-  /** The cached path if present and intact. */
+  /** The cached path if present and intact (a bad copy is deleted). */
   async get(sha256: string): Promise<string | undefined> {
-    const p = this.pathFor(sha256);
-    try {
-      await stat(p);
-    } catch {
-      return undefined;
-    }
-    if ((await this.digestFile(p).catch(() => undefined)) === sha256) return p;
-    await rm(p, { force: true });
-    return undefined;
+    return (await (await this.#open()).get("wheel", toDigest(sha256)))?.path;
   }
 
   /**
-   * Fill a temp file with `write` (which returns the sha256 of what it wrote) and keep it under that
-   * digest — unless `expected` is given and differs: then nothing is kept and `path` is undefined.
+   * Stream a wheel into the store with `write` (which feeds the put) and keep it under its
+   * digest, unless `expected` is given and differs: then nothing is kept and `path` is undefined.
    */
-  async fill(expected: string | undefined, write: (tmp: string) => Promise<string>): Promise<{ path?: string; sha256: string }> {
-    const dir = join(this.dir, "sha256");
-    await mkdir(dir, { recursive: true });
-    const tmp = join(dir, `.tmp-${process.pid}-${randomBytes(6).toString("hex")}`);
-    let sha256: string;
+  async fill(expected: string | undefined, write: (put: BlobPut) => Promise<void>): Promise<{ path?: string; sha256: string }> {
+    const store = await this.#open();
+    const put = store.put();
     try {
-      sha256 = await write(tmp);
+      await write(put);
     } catch (e) {
-      await rm(tmp, { force: true });
+      await put.discard();
       throw e;
     }
+    const sha256 = put.finish().slice("sha256:".length);
     if (expected !== undefined && sha256 !== expected) {
-      await rm(tmp, { force: true });
+      await put.discard();
       return { sha256 };
     }
-    const path = this.pathFor(sha256);
-    await rename(tmp, path);
-    return { path, sha256 };
+    return { path: (await store.publish("wheel", put)).path, sha256 };
   }
 
-  async discard(path: string): Promise<void> {
-    await rm(path, { force: true });
+  #open(): Promise<BlobStore> {
+    this.#store ??= openBlobStore({ dir: this.dir, ...(this.maxBytes === undefined ? {} : { maxBytes: this.maxBytes }) });
+    return this.#store;
   }
+}
+
+function toDigest(sha256: string): Digest {
+  return `sha256:${sha256HexForPath(sha256, "a wheel source", "E_PYTHON_DEPS")}`;
 }

@@ -81,7 +81,7 @@ describe("map-build package: app-only rebuilds", () => {
     try {
       const second = await build({ appPath, cacheDir, locked: lockFile }, "k2");
       assert.deepEqual(index.requests.slice(asked), [], "no index request");
-      assert.deepEqual(spy.under(join(cacheDir, "wheels")), [], "the downloaded wheel was not read again");
+      assert.deepEqual(spy.under(join(cacheDir, "blobs", "sha256")).filter((p) => p.endsWith(makeWheel(GREET).sha256)), [], "the downloaded wheel was not read again");
       assert.deepEqual(built(second), ["app"]);
       assert.equal(depsLayer(second)?.digest, depsLayer(first)?.digest);
     } finally {

@@ -25,7 +25,8 @@ export const ALLOWED: Record<string, readonly string[]> = {
   "cache-repo": ["root", "image", "layer", "reference", "registry", "cache"],
   map: ["root", "image", "layer"],
   map1: ["root", "image", "layer", "map"],
-  python: ["root", "image", "layer", "registry"],
+  // downloaded wheels live in the cache's one verified blob store (cache/blob-store.ts)
+  python: ["root", "image", "layer", "registry", "cache"],
   inspect: ["root", "image", "reference", "registry", "map", "map1"],
   sinks: ["root", "image", "reference", "registry"],
   sbom: ["root", "image", "python", "registry", "reference", "builder"],

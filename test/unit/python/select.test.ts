@@ -80,7 +80,7 @@ describe("wheel selection", () => {
   it("selects from a PEP 503 HTML index and a PEP 691 JSON index, verifying #sha256", async () => {
     const r = await sel(["greet==1.0", "fastcalc==2.0"], [simpleIndexSource(index.url, { cacheDir: cache })]);
     assert.deepEqual(r.wheels.map((w) => w.filename), [built["COLORFMT"]!.filename, built["FASTCALC_LINUX"]!.filename, built["GREET"]!.filename]);
-    assert.ok(r.wheels.every((w) => w.file.startsWith(join(cache, "sha256"))));
+    assert.ok(r.wheels.every((w) => w.file.startsWith(join(cache, "blobs", "sha256"))));
     assert.ok(index.requests.some((q) => q.accept.includes("application/vnd.pypi.simple.v1+json")));
     // colorfmt 9.0 needs Python >= 3.13 (data-requires-python), so the unpinned dep still has one candidate.
     assert.equal(r.wheels.find((w) => w.name === "colorfmt")!.version, "1.2");

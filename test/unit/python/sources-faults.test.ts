@@ -57,7 +57,7 @@ describe("index faults", () => {
     const src = simpleIndexSource(srv.url, { cacheDir, attempts, minDelayMs: 0, onRetry: (_a, why) => retries.push(why) });
     const listing = await src.list("faulty");
     assert.equal(listing.wheels.length, 1);
-    const cached = async () => (await readdir(join(cacheDir, "sha256")).catch(() => [] as string[])).filter((f) => !f.startsWith("."));
+    const cached = async () => (await readdir(join(cacheDir, "blobs", "sha256")).catch(() => [] as string[])).filter((f) => !f.startsWith("."));
     return { result: listing.wheels[0]!.fetch(), retries, cached, srv };
   };
 

@@ -70,18 +70,21 @@ describe("cache prune only where and what map-build owns", () => {
     assert.ok(!existsSync(join(cache, "tmp", "layer-0123abcd.tmp")), "a stale layer temp file of ours goes");
   });
 
-  it("downloaded wheels go on an explicit prune by age, or when pruning everything", async () => {
+  it("wheels from before the blob store (wheels/sha256/) go on any explicit prune; stale temps too; strangers stay", async () => {
     const cache = join(dir, "wheels");
     const c = await openLayerCache({ dir: cache });
     const oldWheel = join(cache, "wheels", "sha256", "01".repeat(32));
     const stranger = join(cache, "wheels", "sha256", "README");
+    const staleTemp = join(cache, "wheels", "sha256", ".tmp-123-abcdef");
     await oldFile(oldWheel, "wheel");
     await oldFile(stranger);
+    await oldFile(staleTemp);
     const fresh = join(cache, "wheels", "sha256", "02".repeat(32));
+    const freshTemp = join(cache, "wheels", "sha256", ".tmp-124-abcdef");
     await writeFile(fresh, "wheel");
+    await writeFile(freshTemp, "wh");
     await c.prune({ olderThanDays: 7 });
-    assert.ok(!existsSync(oldWheel) && existsSync(fresh) && existsSync(stranger));
-    await c.prune({ maxBytes: 0 });
-    assert.ok(!existsSync(fresh) && existsSync(stranger));
+    assert.ok(!existsSync(oldWheel) && !existsSync(fresh) && !existsSync(staleTemp), "never read again: deleted");
+    assert.ok(existsSync(stranger) && existsSync(freshTemp), "a stranger, and a temp file another build may be writing, stay");
   });
 });

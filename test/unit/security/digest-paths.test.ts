@@ -27,7 +27,7 @@ describe("sha256 values that become paths", () => {
 
   it("the wheel cache refuses to make a path from a hostile sha256", () => {
     const cache = new WheelCache("/nonexistent/cache");
-    assert.equal(cache.pathFor(GOOD), `/nonexistent/cache/sha256/${GOOD}`);
+    assert.equal(cache.pathFor(GOOD), `/nonexistent/cache/blobs/sha256/${GOOD}`);
     for (const h of HOSTILE) assert.equal(code(() => cache.pathFor(h)), "E_PYTHON_DEPS", JSON.stringify(h));
   });
 
