@@ -3,6 +3,7 @@
  * `monai-deploy` compatibility entry: the original packager's command line
  * (`monai-deploy [-l LEVEL] package APP --tag T …`) runs map-build's `package`.
  */
+import "./heap-settings.js"; // first: before the rest of the CLI loads
 import { runProcess } from "./main.js";
 
 const argv = process.argv.slice(2);

@@ -32,6 +32,13 @@ export interface FileLayerOptions {
   hint?: string | undefined;
 }
 
+/**
+ * Read size of open(): Node's default 64 KiB. 1 MiB reads left more garbage between collections
+ * (each read is a fresh buffer): the base scan of the 30 MB python base peaked at 92–95 MB RSS
+ * with 1 MiB reads and at 79 MB with 64 KiB, in the same time.
+ */
+const READ_CHUNK = 64 * 1024;
+
 const STORED_FILE_HINT = "the stored file changed or is corrupt; delete it (or the cache) and build again";
 
 /**
@@ -93,7 +100,7 @@ export class FileLayer extends KnownLayer {
     // `end` is inclusive. For a whole file, reading one byte past the descriptor lets the verifier
     // catch an oversized blob; inside an archive the next byte is tar padding, so stop exactly.
     const end = this.#opts.offset === undefined ? start + size : start + size - 1;
-    const src = createReadStream(this.path, { start, end: Math.max(end, start), highWaterMark: 1024 * 1024 });
+    const src = createReadStream(this.path, { start, end: Math.max(end, start), highWaterMark: READ_CHUNK });
     const check = new VerifyStream(digest, size, `layer ${digest} in ${this.path}`, { hint });
     src.on("error", (e: NodeJS.ErrnoException) =>
       check.destroy(e.code === "ENOENT" ? new MapBuildError("E_INPUT_FORMAT", `layer blob ${digest} is missing: ${this.path}`, { hint, cause: e }) : e),
