@@ -6,13 +6,17 @@ import type { Readable } from "node:stream";
 import type { Digest } from "../digest.js";
 import type { Descriptor, ImageConfig, ImageManifest, Platform } from "./schemas.js";
 
-export interface Layer {
-  /** Digest of the bytes `open()` yields (compressed or not, as stored). */
+/** What a descriptor names, layer or image alike: the digest of its stored bytes and their media type. */
+export interface Described {
+  /** Digest of the stored bytes: a layer's blob (compressed or not), an image's manifest. */
   digest(): Promise<Digest>;
+  mediaType(): Promise<string>;
+}
+
+export interface Layer extends Described {
   /** Digest of the uncompressed tar (`rootfs.diff_ids`). */
   diffId(): Promise<Digest>;
   size(): Promise<number>;
-  mediaType(): Promise<string>;
   /** A fresh stream of the stored bytes on every call, verified against digest and size. */
   open(): Promise<Readable>;
   /**
@@ -33,12 +37,10 @@ export interface BlobSource {
   repository: string;
 }
 
-export interface Image {
+export interface Image extends Described {
   /** The serialised manifest, exactly the bytes whose sha256 is `digest()`. */
   rawManifest(): Promise<Buffer>;
   manifest(): Promise<ImageManifest>;
-  mediaType(): Promise<string>;
-  digest(): Promise<Digest>;
   rawConfig(): Promise<Buffer>;
   config(): Promise<ImageConfig>;
   /** Layers in manifest order; `layers()[i].diffId()` equals `config().rootfs.diff_ids[i]`. */
