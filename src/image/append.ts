@@ -10,6 +10,7 @@ import { layerFamily, manifestFamily } from "./family.js";
 import { configMediaType, manifestMediaType } from "./media-types.js";
 import { ImageConfigSchema, ImageManifestSchema, parseJson, type History } from "./schemas.js";
 import type { Descriptor, Image, ImageConfig, ImageManifest, Layer } from "./image.js";
+import { imageOf, type ImageParts } from "./image-of.js";
 
 export interface LayerAddition {
   layer: Layer;
@@ -28,31 +29,11 @@ export interface AppendOptions {
 
 export const EPOCH_ISO = "1970-01-01T00:00:00Z";
 
-interface Built {
-  rawConfig: Buffer;
-  config: ImageConfig;
-  rawManifest: Buffer;
-  manifest: ImageManifest;
-  mediaType: string;
-  digest: Digest;
-  layers: Layer[];
-}
-
 export function appendLayers(base: Image, additions: LayerAddition[], opts: AppendOptions = {}): Image {
-  let built: Promise<Built> | undefined;
-  const get = (): Promise<Built> => (built ??= build(base, additions, opts));
-  return {
-    rawManifest: async () => (await get()).rawManifest,
-    manifest: async () => (await get()).manifest,
-    mediaType: async () => (await get()).mediaType,
-    digest: async () => (await get()).digest,
-    rawConfig: async () => (await get()).rawConfig,
-    config: async () => (await get()).config,
-    layers: async () => [...(await get()).layers],
-  };
+  return imageOf(() => build(base, additions, opts));
 }
 
-async function build(base: Image, additions: LayerAddition[], opts: AppendOptions): Promise<Built> {
+async function build(base: Image, additions: LayerAddition[], opts: AppendOptions): Promise<ImageParts> {
   const created = opts.created ?? EPOCH_ISO;
   const mediaType = await base.mediaType();
   const family = manifestFamily(mediaType);

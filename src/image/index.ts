@@ -4,6 +4,7 @@ export * from "./schemas.js";
 export * from "./platform.js";
 export { applyConfigChanges, expandVars, DEFAULT_PATH, type ConfigChanges } from "./config-changes.js";
 export { appendLayers, EPOCH_ISO, type AppendOptions, type LayerAddition } from "./append.js";
+export { imageOf, type ImageParts } from "./image-of.js";
 export { imageFamily, layerFamily, layerForFamily, manifestFamily } from "./family.js";
 export { FileLayer, KnownLayer, fileLayer, layerFromFile, type FileLayerInfo, type FileLayerOptions, type FileLayerSpec } from "./file-layer.js";
 export { VerifyStream, verifyBytes } from "../verify-stream.js";

@@ -6,7 +6,7 @@ import type { Readable } from "node:stream";
 import { MAX_JSON_DOCUMENT_BYTES } from "../defaults.js";
 import { MapBuildError } from "../errors.js";
 import type { Digest } from "../digest.js";
-import type { BlobSource, Image, Layer } from "../image/index.js";
+import { imageOf, type BlobSource, type Image, type Layer } from "../image/index.js";
 import { MediaType, isIndexMediaType, isLayerMediaType } from "../image/index.js";
 import { hostPlatform, selectManifest, type PlatformSpec } from "../image/index.js";
 import {
@@ -15,11 +15,10 @@ import {
   ImageManifestSchema,
   parseJson,
   type Descriptor,
-  type ImageConfig,
   type ImageManifest,
 } from "../image/index.js";
 import { fetchBlob, type RepositoryRef } from "./blobs.js";
-import { getManifest, type FetchedManifest, type ManifestRef } from "./manifests.js";
+import { getManifest, type ManifestRef } from "./manifests.js";
 import type { Transport } from "./transport.js";
 
 export interface ResolveImageOptions {
@@ -61,7 +60,7 @@ export async function resolveImage(t: Transport, ref: ManifestRef, opts: Resolve
   }
   const source: BlobSource = { registry: ref.registry, repository: ref.repository };
   const layers = manifest.layers.map((d, i) => new RemoteLayer(t, repo, d, diffIds[i]!, source));
-  return new RemoteImage(fetched, manifest, rawConfig, config, layers);
+  return imageOf(async () => ({ rawManifest: fetched.bytes, manifest, mediaType: fetched.mediaType, digest: fetched.digest, rawConfig, config, layers }));
 }
 
 function checkMediaTypes(manifest: ImageManifest, name: string): void {
@@ -114,37 +113,5 @@ export class RemoteLayer implements Layer {
   /** Verified against the descriptor's size and digest; resumes with Range after a drop. */
   async open(opts: { signal?: AbortSignal; onBytes?: (n: number) => void } = {}): Promise<Readable> {
     return fetchBlob(this.t, this.repo, this.descriptor.digest, { size: this.descriptor.size, ...opts });
-  }
-}
-
-class RemoteImage implements Image {
-  constructor(
-    private readonly fetched: FetchedManifest,
-    private readonly parsed: ImageManifest,
-    private readonly configBytes: Buffer,
-    private readonly parsedConfig: ImageConfig,
-    private readonly layerList: Layer[],
-  ) {}
-
-  async rawManifest(): Promise<Buffer> {
-    return this.fetched.bytes;
-  }
-  async manifest(): Promise<ImageManifest> {
-    return this.parsed;
-  }
-  async mediaType(): Promise<string> {
-    return this.fetched.mediaType;
-  }
-  async digest(): Promise<Digest> {
-    return this.fetched.digest;
-  }
-  async rawConfig(): Promise<Buffer> {
-    return this.configBytes;
-  }
-  async config(): Promise<ImageConfig> {
-    return this.parsedConfig;
-  }
-  async layers(): Promise<Layer[]> {
-    return [...this.layerList];
   }
 }
