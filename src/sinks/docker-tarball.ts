@@ -5,11 +5,10 @@
 import type { ProgressSink } from "../progress.js";
 import type { Image } from "../image/index.js";
 import { platformImageNames, type MultiPlatformImage } from "../image/index.js";
-import { writeOutputFile } from "./output-file.js";
+import { outputFileSink, writeOutputFile, type OutputFileWriter } from "./output-file.js";
 import { streamImageTar } from "./image-tar.js";
 import type { ReferrerArtifact } from "../image/index.js";
-import { expectOutputFile } from "./preflight.js";
-import { allNames, storedReferrers, type Sink, type SinkNaming } from "./sink.js";
+import { allNames, type Sink, type SinkNaming } from "./sink.js";
 
 export interface DockerTarballOptions {
   /** Full names, e.g. `registry.example/app/seg:1.0`; the same name goes to every loader. */
@@ -29,18 +28,6 @@ export async function writeDockerTarball(image: Image | MultiPlatformImage, file
 
 /** The tarball as a build output, named after the image. */
 export function dockerTarballSink(file: string, naming: SinkNaming = {}): Sink {
-  return {
-    kind: "tarball",
-    target: file,
-    preflight: () => expectOutputFile(naming.option ?? "tarball", file, "my_app.tar"),
-    async write(image, ctx) {
-      await writeDockerTarball(image, file, { tags: allNames(ctx, naming), referrers: ctx.referrers, progress: ctx.progress, signal: ctx.signal });
-      return { kind: "tarball", target: file, ...storedReferrers(ctx.referrers) };
-    },
-    async writeIndex(index, ctx) {
-      const names = allNames(ctx, naming);
-      await writeDockerTarball(index, file, { tags: names, referrers: ctx.referrers, progress: ctx.progress, signal: ctx.signal });
-      return { kind: "tarball", target: file, digest: index.digest, platformNames: index.images.flatMap((e) => platformImageNames(names, e)), ...storedReferrers(ctx.referrers) };
-    },
-  };
+  const write: OutputFileWriter = (image, ctx) => writeDockerTarball(image, file, { tags: allNames(ctx, naming), referrers: ctx.referrers, progress: ctx.progress, signal: ctx.signal });
+  return outputFileSink({ kind: "tarball", file, example: "my_app.tar" }, naming, write, (index, ctx) => ({ platformNames: index.images.flatMap((e) => platformImageNames(allNames(ctx, naming), e)) }));
 }

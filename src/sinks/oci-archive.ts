@@ -5,11 +5,10 @@
 import type { Image } from "../image/index.js";
 import type { MultiPlatformImage } from "../image/index.js";
 import type { ProgressSink } from "../progress.js";
-import { writeOutputFile } from "./output-file.js";
+import { outputFileSink, writeOutputFile, type OutputFileWriter } from "./output-file.js";
 import { streamImageTar } from "./image-tar.js";
 import type { ReferrerArtifact } from "../image/index.js";
-import { expectOutputFile } from "./preflight.js";
-import { nameTags, storedReferrers, type Sink, type SinkNaming } from "./sink.js";
+import { nameTags, type Sink, type SinkNaming } from "./sink.js";
 import { layoutTags } from "./oci-layout.js";
 
 export interface OciArchiveOptions {
@@ -31,17 +30,6 @@ export async function writeOciArchive(image: Image | MultiPlatformImage, file: s
 
 /** The archive as a build output, tagged like an OCI layout output with its name's tag. */
 export function ociArchiveSink(file: string, naming: SinkNaming = {}): Sink {
-  return {
-    kind: "oci-archive",
-    target: file,
-    preflight: () => expectOutputFile(naming.option ?? "oci-archive", file, "my_app.oci.tar"),
-    async write(image, ctx) {
-      await writeOciArchive(image, file, { ...nameTags(ctx, naming), referrers: ctx.referrers, progress: ctx.progress, signal: ctx.signal });
-      return { kind: "oci-archive", target: file, ...storedReferrers(ctx.referrers) };
-    },
-    async writeIndex(index, ctx) {
-      await writeOciArchive(index, file, { ...nameTags(ctx, naming), referrers: ctx.referrers, progress: ctx.progress, signal: ctx.signal });
-      return { kind: "oci-archive", target: file, digest: index.digest, ...storedReferrers(ctx.referrers) };
-    },
-  };
+  const write: OutputFileWriter = (image, ctx) => writeOciArchive(image, file, { ...nameTags(ctx, naming), referrers: ctx.referrers, progress: ctx.progress, signal: ctx.signal });
+  return outputFileSink({ kind: "oci-archive", file, example: "my_app.oci.tar" }, naming, write);
 }

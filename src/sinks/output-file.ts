@@ -5,7 +5,9 @@
 import type { WriteStream } from "node:fs";
 import { MapBuildError, isMapBuildError } from "../errors.js";
 import { writeFileAtomic } from "../atomic-file.js";
+import type { Image, MultiPlatformImage } from "../image/index.js";
 import { expectOutputFile } from "./preflight.js";
+import { storedReferrers, type Sink, type SinkContext, type SinkNaming, type SinkSummary } from "./sink.js";
 
 /** `write` fills the stream and resolves once it has finished; nothing is left behind on failure. */
 export async function writeOutputFile(target: string, write: (out: WriteStream) => Promise<void>, option = "output"): Promise<void> {
@@ -15,6 +17,36 @@ export async function writeOutputFile(target: string, write: (out: WriteStream) 
   } catch (e) {
     throw asOutputError(target, e);
   }
+}
+
+/** Writes an image, or a multi-platform index, into the output file (one writer takes both). */
+export type OutputFileWriter = (image: Image | MultiPlatformImage, ctx: SinkContext) => Promise<void>;
+
+/**
+ * A sink whose output is one file (a docker tarball, an oci-archive): the preflight (named by the
+ * caller's option, else the kind), the write, the summary; `indexSummary` adds what a
+ * multi-platform summary names besides the index digest.
+ */
+export function outputFileSink(
+  out: { kind: string; file: string; example: string },
+  naming: SinkNaming,
+  write: OutputFileWriter,
+  indexSummary?: (index: MultiPlatformImage, ctx: SinkContext) => Pick<SinkSummary, "platformNames">,
+): Sink {
+  const { kind, file } = out;
+  return {
+    kind,
+    target: file,
+    preflight: () => expectOutputFile(naming.option ?? kind, file, out.example),
+    async write(image, ctx) {
+      await write(image, ctx);
+      return { kind, target: file, ...storedReferrers(ctx.referrers) };
+    },
+    async writeIndex(index, ctx) {
+      await write(index, ctx);
+      return { kind, target: file, digest: index.digest, ...indexSummary?.(index, ctx), ...storedReferrers(ctx.referrers) };
+    },
+  };
 }
 
 /** The errno code of `e` or of a cause it wraps (stream errors arrive wrapped as E_INTERNAL). */
