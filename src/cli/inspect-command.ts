@@ -4,7 +4,7 @@ import { formatPlatform, hostPlatform, parsePlatform, type PlatformSpec } from "
 import { choosePlatforms, isMultiPlatform, parsePlatformList } from "../builder/index.js";
 import type { ProgressSink } from "../progress.js";
 import type { InspectReport } from "../inspect/index.js";
-import { collect } from "./validate-flags.js";
+import { repeatable } from "./validate-flags.js";
 import { ExitCode } from "./exit-codes.js";
 import { formatBytes } from "./progress-view.js";
 import { createProgressView } from "./progress-view.js";
@@ -28,7 +28,7 @@ export const IMAGE_ARGUMENT = "registry reference, oci:DIR[:tag], oci-archive:FI
 export function addRegistryOptions(cmd: Command): Command {
   return cmd
     .option("--platform <os/arch,...>", "platform to pick from a multi-platform image; several, or all, inspect and check each (inspect's default: every platform of an index)")
-    .option("--insecure-registry <host>", "use plain HTTP for this registry (repeatable)", collect)
+    .addOption(repeatable("--insecure-registry <host>", "use plain HTTP for this registry"))
     .option("--username <user>", "registry user (with --password-stdin)")
     .option("--password-stdin", "read the registry password from stdin");
 }

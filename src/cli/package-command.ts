@@ -15,6 +15,7 @@ import {
   parseNonNegativeNumber,
   parseTimeout,
   parseVersion,
+  repeatable,
 } from "./validate-flags.js";
 import { parseByteSize } from "./units.js";
 
@@ -106,41 +107,49 @@ combined. With none of them the MAP is loaded into the Docker engine at DOCKER_H
 /var/run/docker.sock) when one answers, and otherwise written to ./<name>-<tag>.tar.
 `;
 
-/** map-build's own options both package formats take: outputs, wheel sources, layers, registries. */
+/** map-build's own options both package formats take, in help order: outputs, wheel sources, layers, registries, metadata. */
+function buildOptions(): Option[] {
+  const flag = (flags: string, help: string) => new Option(flags, help);
+  return [
+    flag("--push", "push the MAP to the registry named by --tag"),
+    flag("--tarball <file>", "write a docker-loadable tarball (docker/podman load, ctr import)"),
+    flag("--oci-layout <dir>", "write an OCI image layout directory"),
+    flag("--oci-archive <file>", "write an oci-archive tar (skopeo/podman oci-archive:FILE)"),
+    flag("--load", "load the MAP into the running Docker engine (DOCKER_HOST)"),
+    repeatable("--wheelhouse <dir>", "folder of wheels for requirements"),
+    repeatable("--find-links <dir|url>", "like pip --find-links: a folder of wheels or an http(s) page linking them"),
+    flag("--index-url <url>", "PEP 503/691 simple index for wheels"),
+    repeatable("--extra-index-url <url>", "additional simple index"),
+    flag("--python-version <X.Y>", "python version of the base image (default: detected)"),
+    repeatable("--trusted-host <host>", "like pip --trusted-host: no TLS verification for this index host"),
+    flag("--pre", "let pre-release versions satisfy requirements, like pip --pre"),
+    flag("--lock-file <file>", "write the resolved Python packages (versions, wheel sha256) to FILE as pylock.toml"),
+    flag("--locked <file>", "install exactly the packages of a pylock.toml written by --lock-file; refuse anything else"),
+    flag("--strict-libs", "fail when an extension module needs a shared library neither its wheel nor the base has"),
+    flag("--compression <kind>", "compression of new layers").choices(["gzip", "none"]).default("gzip"),
+    flag("--compression-level <0-9>", "gzip level for new layers").argParser(parseCompressionLevel),
+    flag("--cache-dir <dir>", "layer cache folder (default: $XDG_CACHE_HOME/map-build)"),
+    flag("--cache-max-size <size>", "layer cache size limit, least recently used layers pruned first, e.g. 50GiB (default: $MAP_BUILD_CACHE_MAX_SIZE, else 20GiB)").argParser((v: string) => parseByteSize(v, "--cache-max-size")),
+    flag("--cache-repo <registry/repo>", "share the layer cache through this registry repository: reuse layers found there, record the ones built (default: $MAP_BUILD_CACHE_REPO)"),
+    flag("--cache-repo-readonly", "reuse layers from --cache-repo but write nothing there (for untrusted jobs)"),
+    flag("--json", "print one JSON result object on stdout and nothing else (a failure: one JSON error object)"),
+    flag("--digest-file <file>", "write the image digest to FILE"),
+    flag("--metadata-file <file>", "write the --json result object to FILE"),
+    repeatable("--insecure-registry <host>", "use plain HTTP for this registry (loopback is always allowed)"),
+    repeatable("--label <key=value>", "add a label to the image config"),
+    repeatable("--annotation <key=value>", "add an annotation to the manifest, e.g. org.opencontainers.image.source=URL"),
+    flag("--sbom <file>", "write the MAP's SBOM to this file (several platforms: one file each, the platform before the extension)"),
+    flag("--sbom-format <format>", "SBOM format: CycloneDX 1.6 JSON or SPDX 2.3 JSON").choices(["cyclonedx", "spdx"]).default("cyclonedx"),
+    flag("--provenance <file>", "write the build provenance (in-toto statement, SLSA v1 predicate) to this file (one per platform, like --sbom)"),
+    flag("--sbom-in-image [path]", `also put the SBOM into the image (default path ${DEFAULT_SBOM_IN_IMAGE}, MAP 1.0: ${DEFAULT_SBOM_IN_IMAGE_MAP1}; changes the digest)`),
+    flag("--no-attach", "do not attach the SBOM and provenance to the pushed image, OCI layout or tarballs"),
+  ];
+}
+
+/** Declare map-build's own options (buildOptions) on a package command. */
 export function addBuildOptions(cmd: Command): Command {
-  return cmd
-    .option("--push", "push the MAP to the registry named by --tag")
-    .option("--tarball <file>", "write a docker-loadable tarball (docker/podman load, ctr import)")
-    .option("--oci-layout <dir>", "write an OCI image layout directory")
-    .option("--oci-archive <file>", "write an oci-archive tar (skopeo/podman oci-archive:FILE)")
-    .option("--load", "load the MAP into the running Docker engine (DOCKER_HOST)")
-    .option("--wheelhouse <dir>", "folder of wheels for requirements (repeatable)", collect)
-    .option("--find-links <dir|url>", "like pip --find-links: a folder of wheels or an http(s) page linking them (repeatable)", collect)
-    .option("--index-url <url>", "PEP 503/691 simple index for wheels")
-    .option("--extra-index-url <url>", "additional simple index (repeatable)", collect)
-    .option("--python-version <X.Y>", "python version of the base image (default: detected)")
-    .option("--trusted-host <host>", "like pip --trusted-host: no TLS verification for this index host (repeatable)", collect)
-    .option("--pre", "let pre-release versions satisfy requirements, like pip --pre")
-    .option("--lock-file <file>", "write the resolved Python packages (versions, wheel sha256) to FILE as pylock.toml")
-    .option("--locked <file>", "install exactly the packages of a pylock.toml written by --lock-file; refuse anything else")
-    .option("--strict-libs", "fail when an extension module needs a shared library neither its wheel nor the base has")
-    .addOption(new Option("--compression <kind>", "compression of new layers").choices(["gzip", "none"]).default("gzip"))
-    .option("--compression-level <0-9>", "gzip level for new layers", parseCompressionLevel)
-    .option("--cache-dir <dir>", "layer cache folder (default: $XDG_CACHE_HOME/map-build)")
-    .option("--cache-max-size <size>", "layer cache size limit, least recently used layers pruned first, e.g. 50GiB (default: $MAP_BUILD_CACHE_MAX_SIZE, else 20GiB)", (v: string) => parseByteSize(v, "--cache-max-size"))
-    .option("--cache-repo <registry/repo>", "share the layer cache through this registry repository: reuse layers found there, record the ones built (default: $MAP_BUILD_CACHE_REPO)")
-    .option("--cache-repo-readonly", "reuse layers from --cache-repo but write nothing there (for untrusted jobs)")
-    .option("--json", "print one JSON result object on stdout and nothing else (a failure: one JSON error object)")
-    .option("--digest-file <file>", "write the image digest to FILE")
-    .option("--metadata-file <file>", "write the --json result object to FILE")
-    .option("--insecure-registry <host>", "use plain HTTP for this registry (loopback is always allowed) (repeatable)", collect)
-    .option("--label <key=value>", "add a label to the image config (repeatable)", collect)
-    .option("--annotation <key=value>", "add an annotation to the manifest, e.g. org.opencontainers.image.source=URL (repeatable)", collect)
-    .option("--sbom <file>", "write the MAP's SBOM to this file (several platforms: one file each, the platform before the extension)")
-    .addOption(new Option("--sbom-format <format>", "SBOM format: CycloneDX 1.6 JSON or SPDX 2.3 JSON").choices(["cyclonedx", "spdx"]).default("cyclonedx"))
-    .option("--provenance <file>", "write the build provenance (in-toto statement, SLSA v1 predicate) to this file (one per platform, like --sbom)")
-    .option("--sbom-in-image [path]", `also put the SBOM into the image (default path ${DEFAULT_SBOM_IN_IMAGE}, MAP 1.0: ${DEFAULT_SBOM_IN_IMAGE_MAP1}; changes the digest)`)
-    .option("--no-attach", "do not attach the SBOM and provenance to the pushed image, OCI layout or tarballs");
+  for (const o of buildOptions()) cmd.addOption(o);
+  return cmd;
 }
 
 export function packageCommand(name = "package"): Command {

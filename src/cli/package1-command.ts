@@ -7,7 +7,7 @@ import { Command, Option } from "commander";
 import { MapBuildError } from "../errors.js";
 import { PLATFORM_NAMES } from "../map1/index.js";
 import { addBuildOptions, type BuildFlags } from "./package-command.js";
-import { collect } from "./validate-flags.js";
+import { repeatable } from "./validate-flags.js";
 
 export interface Package1Flags extends BuildFlags {
   config: string;
@@ -79,7 +79,7 @@ export function package1Command(name = "package"): Command {
     .option("-d, --docs <dir>", "documentation and licenses, copied to /opt/holoscan/docs")
     .option("--timeout <seconds>", "application timeout", int("--timeout"))
     .option("--version <version>", "application version (tag and OCI label; the manifests keep app.yaml's)")
-    .option("--add <dir>", "extra libraries merged into /opt/holoscan/lib (repeatable)", collect)
+    .addOption(repeatable("--add <dir>", "extra libraries merged into /opt/holoscan/lib"))
     .addOption(new Option("--cuda <major>", "CUDA major version of upstream's default base images").choices(["12", "13"]))
     .option("--base-image <image>", "base image: registry reference, oci:DIR[:tag], oci-archive:FILE[:tag] or docker-archive:FILE[:tag]; needs python3 for Python apps")
     .option("--build-image <image>", "not supported: prebuild C++ apps and pass the binary folder")
@@ -93,7 +93,7 @@ export function package1Command(name = "package"): Command {
     .addOption(new Option("--sdk <sdk>", "SDK of the app (default: the command's name, monai-deploy for map-build)").choices(["holoscan", "monai-deploy"]))
     .option("--sdk-version <version>", "SDK version (App SDK for monai-deploy, Holoscan for holoscan); default: the installed wheel's")
     .option("--source <file|url>", "accepted for compatibility; base images are given with --base-image")
-    .option("--add-host <host:ip>", "accepted for compatibility; nothing is built in a container (repeatable)", collect)
+    .addOption(repeatable("--add-host <host:ip>", "accepted for compatibility; nothing is built in a container"))
     .option("-o, --output <dir>", "write the image as <dir>/<image tag>.tar (':' as '-'), as holoscan-cli did")
     .option("--username <name>", "user created in the image", "holoscan")
     .option("--uid <uid>", "uid of that user", int("--uid"), 1000)

@@ -1,5 +1,6 @@
 /** Flag checks that need no I/O. Each failure is E_USAGE naming the flag and what to pass. */
 import { isAbsolute } from "node:path";
+import { Option } from "commander";
 import { MapBuildError } from "../errors.js";
 
 function usage(message: string, hint: string): MapBuildError {
@@ -75,6 +76,11 @@ export function parseCompressionLevel(v: string): number {
 
 export function collect(v: string, prev: string[] = []): string[] {
   return [...prev, v];
+}
+
+/** An option that may be given several times: its values collected in order, and its help says so. */
+export function repeatable(flags: string, help: string): Option {
+  return new Option(flags, `${help} (repeatable)`).argParser(collect);
 }
 
 /** `--label k=v` / `--annotation k=v` values as a record; a key given twice keeps the last value. */
