@@ -144,38 +144,52 @@ export function csvLine(fields: string[]): string {
   return fields.map((f) => (/[",\r\n]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f)).join(",");
 }
 
-/** Open a wheel and read its dist-info files. */
-export async function readWheel(file: string): Promise<WheelContents> {
-  const members = await readZipDirectory(file);
+/** What every reader of a wheel checks first: the one `.dist-info` with WHEEL 1.x and METADATA naming its project. */
+interface DistInfoHead {
+  distInfo: string;
+  metadata: CoreMetadata;
+  rootIsPurelib: boolean;
+}
+
+const memberText = async (file: string, m: ZipMember) => (await readZipMember(file, m)).toString("utf8");
+
+async function readDistInfoHead(file: string, members: readonly ZipMember[]): Promise<DistInfoHead> {
   const wheelFiles = members.filter((m) => /^[^/]+\.dist-info\/WHEEL$/.test(m.name));
   if (wheelFiles.length !== 1) bad(file, wheelFiles.length ? "several .dist-info/WHEEL files" : "no .dist-info/WHEEL");
   const distInfo = wheelFiles[0]!.name.split("/")[0]!;
-  const get = (n: string) => members.find((m) => m.name === `${distInfo}/${n}`);
-  const text = async (m: ZipMember) => (await readZipMember(file, m)).toString("utf8");
-  const wheelHdr = parseHeaders(await text(wheelFiles[0]!));
+  const wheelHdr = parseHeaders(await memberText(file, wheelFiles[0]!));
   const wv = wheelHdr.find(([k]) => k === "wheel-version")?.[1] ?? "";
   if (!/^1\./.test(wv)) bad(file, `unsupported Wheel-Version "${wv}" (need 1.x)`);
-  const mdMember = get("METADATA");
+  const mdMember = members.find((m) => m.name === `${distInfo}/METADATA`);
   if (!mdMember) bad(file, `no ${distInfo}/METADATA`);
-  const metadata = parseMetadata(await text(mdMember));
+  const metadata = parseMetadata(await memberText(file, mdMember));
   if (!metadata.name || !metadata.version) bad(file, "METADATA lacks Name or Version");
-  const recMember = get("RECORD");
-  if (!recMember) bad(file, `no ${distInfo}/RECORD (every file must be listed with its hash)`);
-  const record = parseCsv(await text(recMember)).map(([path = "", hash = "", size = ""]) => ({ path, hash, size }));
-  const ep = get("entry_points.txt");
-  const out: WheelContents = {
-    file, members, distInfo, metadata, record,
-    rootIsPurelib: (wheelHdr.find(([k]) => k === "root-is-purelib")?.[1] ?? "true").toLowerCase() === "true",
-  };
-  if (ep) out.entryPoints = await text(ep);
   // The dist-info directory must belong to the wheel's own project (a mismatch means a broken build).
   if (normalizeName(distInfo.replace(/-[^-]+\.dist-info$/, "")) !== normalizeName(metadata.name)) {
     bad(file, `${distInfo} does not match METADATA name ${metadata.name}`);
   }
+  const rootIsPurelib = (wheelHdr.find(([k]) => k === "root-is-purelib")?.[1] ?? "true").toLowerCase() === "true";
+  return { distInfo, metadata, rootIsPurelib };
+}
+
+/** Open a wheel and read its dist-info files (for installing it: RECORD is parsed here, once). */
+export async function readWheel(file: string): Promise<WheelContents> {
+  const members = await readZipDirectory(file);
+  const { distInfo, metadata, rootIsPurelib } = await readDistInfoHead(file, members);
+  const get = (n: string) => members.find((m) => m.name === `${distInfo}/${n}`);
+  const recMember = get("RECORD");
+  if (!recMember) bad(file, `no ${distInfo}/RECORD (every file must be listed with its hash)`);
+  const record = parseCsv(await memberText(file, recMember)).map(([path = "", hash = "", size = ""]) => ({ path, hash, size }));
+  const ep = get("entry_points.txt");
+  const out: WheelContents = { file, members, distInfo, metadata, record, rootIsPurelib };
+  if (ep) out.entryPoints = await memberText(file, ep);
   return out;
 }
 
-/** Core metadata only (dependency closure). */
+/**
+ * Core metadata only (dependency closure): WHEEL and METADATA, not RECORD. A torch RECORD has
+ * ~12,000 rows; the install parses it (readWheel), so a cold build reads it once, not twice.
+ */
 export async function readWheelMetadata(file: string): Promise<CoreMetadata> {
-  return (await readWheel(file)).metadata;
+  return (await readDistInfoHead(file, await readZipDirectory(file))).metadata;
 }
