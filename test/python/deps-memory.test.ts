@@ -7,7 +7,7 @@
  * wall-clock assertion; the timeout only guards against a hang.
  * (The app-only rebuild of the same kind of wheelhouse: test/package/python-cache.test.ts.)
  */
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { copyFile, cp, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
@@ -15,7 +15,7 @@ import { bundleForNode } from "../helpers/bundle.js";
 import { REPO_ROOT } from "../helpers/cli.js";
 import { pythonBaseLayout, PYTHON_BASE_TAG } from "../helpers/python-base.js";
 import { run } from "../helpers/run.js";
-import { makeTempDir } from "../helpers/tmp.js";
+import { scratchDirs } from "../helpers/tmp.js";
 import { EXAMPLE_APP } from "../package/fixtures.js";
 import { bigWheelhouse } from "./big-wheelhouse.js";
 
@@ -31,29 +31,24 @@ function isolatedEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 describe("python deps layer memory", () => {
-  let tmp: { dir: string; cleanup: () => Promise<void> };
-  before(async () => {
-    tmp = await makeTempDir("mb-deps-rss-");
-  });
-  after(async () => {
-    await tmp?.cleanup();
-  });
+  const scratch = scratchDirs("mb-deps-rss-");
 
   it("a cold deps build of a 256 MiB .so + 3,000 members peaks under 150 MB", { timeout: 900_000 }, async (t) => {
-    const wheelhouse = join(tmp.dir, "wheelhouse");
-    const app = join(tmp.dir, "app");
+    const dir = await scratch.fresh("build");
+    const wheelhouse = join(dir, "wheelhouse");
+    const app = join(dir, "app");
     await cp(EXAMPLE_APP, app, { recursive: true });
     await writeFile(join(app, "requirements.txt"), `${(await bigWheelhouse(wheelhouse, { members: MEMBERS, bigBytes: BIG_BYTES })).join("\n")}\n`);
     // the CLI finds its version two folders up from its module (src/cli, dist/cli): keep that shape
-    const bundleDir = join(tmp.dir, "cli", "bundle", "cli");
+    const bundleDir = join(dir, "cli", "bundle", "cli");
     await mkdir(bundleDir, { recursive: true });
-    await copyFile(join(REPO_ROOT, "package.json"), join(tmp.dir, "cli", "package.json"));
+    await copyFile(join(REPO_ROOT, "package.json"), join(dir, "cli", "package.json"));
     const child = await bundleForNode(resolve(import.meta.dirname, "deps-memory-child.ts"), bundleDir, "map-build");
-    const rssOut = join(tmp.dir, "rss.json");
-    const out = join(tmp.dir, "out");
+    const rssOut = join(dir, "rss.json");
+    const out = join(dir, "out");
     const args = [child, "package", app, "-t", "deps/rss:1", "-b", `oci:${await pythonBaseLayout()}:${PYTHON_BASE_TAG}`,
       "--no-sdk", "--wheelhouse", wheelhouse, "--oci-layout", out, "--json"];
-    const env = isolatedEnv({ MB_RSS_OUT: rssOut, MAP_BUILD_CACHE_DIR: join(tmp.dir, "cache") });
+    const env = isolatedEnv({ MB_RSS_OUT: rssOut, MAP_BUILD_CACHE_DIR: join(dir, "cache") });
     const r = await run(process.execPath, args, { env, timeoutMs: 850_000 });
     assert.equal(r.code, 0, `the build failed: ${r.stderr}`);
     const peak = (JSON.parse(await readFile(rssOut, "utf8")) as { peakRssKiB: number }).peakRssKiB * 1024;

@@ -5,11 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { isMapBuildError } from "../../../src/errors.js";
 import { readWheel, readWheelMetadata } from "../../../src/python/wheel-metadata.js";
 import { readZipDirectory } from "../../../src/python/zip-reader.js";
-import { makeTempDir } from "../../helpers/tmp.js";
+import { scratchDirs } from "../../helpers/tmp.js";
 import { GREET, writeWheel } from "../../python/wheel-factory.js";
 
 /** Overwrite a member's compressed bytes with 0xff: a deflate block of the reserved type 3, which zlib refuses. */
@@ -23,16 +23,10 @@ async function corruptMember(file: string, name: string): Promise<void> {
 }
 
 describe("wheel metadata reader", () => {
-  let tmp: { dir: string; cleanup: () => Promise<void> };
-  before(async () => {
-    tmp = await makeTempDir("mb-wheel-md-");
-  });
-  after(async () => {
-    await tmp?.cleanup();
-  });
+  const scratch = scratchDirs("mb-wheel-md-");
 
   it("reads WHEEL and METADATA only; RECORD is read by the install", async () => {
-    const { path } = await writeWheel(tmp.dir, { ...GREET, files: { ...GREET.files, "greet/data.txt": "x".repeat(4096) } });
+    const { path } = await writeWheel(await scratch.fresh("wheel"), { ...GREET, files: { ...GREET.files, "greet/data.txt": "x".repeat(4096) } });
     await corruptMember(path, "greet-1.0.dist-info/RECORD");
     const md = await readWheelMetadata(path);
     assert.equal(md.name, "greet");
