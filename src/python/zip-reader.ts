@@ -5,6 +5,7 @@
  * in one step; fflate's unzip has no external attributes and
  * wants the whole archive in memory, so it only writes zips (tests).
  */
+import { closeSync, openSync, readSync } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import { Readable, Transform } from "node:stream";
 import { crc32, createInflateRaw, inflateRawSync } from "node:zlib";
@@ -167,6 +168,35 @@ async function dataStartOf(fh: FileHandle, file: string, m: ZipMember): Promise<
 
 const isSmall = (m: ZipMember) => m.compressedSize <= SMALL_COMPRESSED && m.size <= SMALL_INFLATED;
 
+/** Local-header extra bytes read along with a small member (python's zipfile writes none, Info-ZIP ~28). */
+const EXTRA_GUESS = 64;
+
+/**
+ * A small member's stored bytes: one open, usually one read of header and data together, closed at
+ * once. Synchronous on purpose: from the page cache that is a few µs per call, while the async
+ * open/read/read/close of 10,000 members (a torch wheel) took ~1.5 s of main-thread time, mostly
+ * promise and FileHandle bookkeeping.
+ */
+function readStoredSmall(file: string, m: ZipMember): Buffer {
+  const fd = openSync(file, "r");
+  try {
+    const guess = 30 + Buffer.byteLength(m.name) + EXTRA_GUESS + m.compressedSize;
+    let buf = Buffer.allocUnsafe(guess);
+    const got = readSync(fd, buf, 0, guess, m.localHeaderOffset);
+    if (got < 30 || buf.readUInt32LE(0) !== 0x04034b50) throw bad(file, `bad local header for ${m.name}`);
+    const start = 30 + buf.readUInt16LE(26) + buf.readUInt16LE(28);
+    const end = start + m.compressedSize;
+    if (end > got) {
+      if (got < guess) throw bad(file, `${m.name} is cut short`);
+      buf = Buffer.concat([buf.subarray(0, got), Buffer.allocUnsafe(end - got)]);
+      if (readSync(fd, buf, got, end - got, m.localHeaderOffset + got) !== end - got) throw bad(file, `${m.name} is cut short`);
+    }
+    return buf.subarray(start, end);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * The whole content of a small member (see SMALL_COMPRESSED), read and inflated in one step;
  * undefined for a large one (stream it with openZipMember).
@@ -175,14 +205,7 @@ export async function readSmallMember(file: string, m: ZipMember): Promise<Buffe
   if (!isSmall(m)) return undefined;
   if (m.method !== 0 && m.method !== 8) throw bad(file, `${m.name} uses compression method ${m.method} (only stored and deflate are allowed in wheels)`);
   if (m.compressedSize === 0) return Buffer.alloc(0);
-  const fh = await open(file, "r");
-  try {
-    const raw = await readAt(fh, await dataStartOf(fh, file, m), m.compressedSize);
-    if (raw.length !== m.compressedSize) throw bad(file, `${m.name} is cut short`);
-    return inflateSmall(file, m, raw);
-  } finally {
-    await fh.close();
-  }
+  return inflateSmall(file, m, readStoredSmall(file, m));
 }
 
 /** The uncompressed bytes of one member, read from disk through one open file. */
@@ -225,27 +248,21 @@ export async function readZipMember(file: string, m: ZipMember, limit = 16 * 102
  */
 export async function* deflatedZipMember(file: string, m: ZipMember): AsyncGenerator<DeflateStep> {
   if (m.method !== 8) throw bad(file, `${m.name} is not deflated`);
-  const fh = await open(file, "r");
-  try {
-    const start = await dataStartOf(fh, file, m);
-    let size = 0;
-    let crc = 0;
-    for await (const step of isSmall(m) ? smallDeflated(fh, start, file, m) : streamedDeflated(fh, start, file, m)) {
-      if ("inflated" in step) {
-        size += step.inflated.length;
-        if (size > m.size) throw inflatesBeyond(file, m);
-        crc = crc32(step.inflated, crc);
-      }
-      yield step;
+  let size = 0;
+  let crc = 0;
+  for await (const step of isSmall(m) ? smallDeflated(file, m) : streamedDeflated(file, m)) {
+    if ("inflated" in step) {
+      size += step.inflated.length;
+      if (size > m.size) throw inflatesBeyond(file, m);
+      crc = crc32(step.inflated, crc);
     }
-    if (size !== m.size) throw new MapBuildError("E_PYTHON_DEPS", `${file}: ${m.name} inflates to ${size} bytes, not its declared ${m.size}`, { hint: "the wheel is corrupt; re-download it" });
-    if (crc !== m.crc32) {
-      throw new MapBuildError("E_DIGEST_MISMATCH", `${file}: ${m.name} does not match the CRC-32 its zip directory states`, { hint: "the wheel is corrupt or was tampered with; re-download it" });
-    }
-    yield { crc32: crc };
-  } finally {
-    await fh.close();
+    yield step;
   }
+  if (size !== m.size) throw new MapBuildError("E_PYTHON_DEPS", `${file}: ${m.name} inflates to ${size} bytes, not its declared ${m.size}`, { hint: "the wheel is corrupt; re-download it" });
+  if (crc !== m.crc32) {
+    throw new MapBuildError("E_DIGEST_MISMATCH", `${file}: ${m.name} does not match the CRC-32 its zip directory states`, { hint: "the wheel is corrupt or was tampered with; re-download it" });
+  }
+  yield { crc32: crc };
 }
 
 function inflatesBeyond(file: string, m: ZipMember): MapBuildError {
@@ -257,9 +274,8 @@ function endsEarly(file: string, m: ZipMember): MapBuildError {
 }
 
 /** A small member (see SMALL_COMPRESSED): one read, one inflate. */
-async function* smallDeflated(fh: FileHandle, start: number, file: string, m: ZipMember): AsyncGenerator<DeflateStep> {
-  const raw = await readAt(fh, start, m.compressedSize);
-  if (raw.length !== m.compressedSize) throw bad(file, `${m.name} is cut short`);
+async function* smallDeflated(file: string, m: ZipMember): AsyncGenerator<DeflateStep> {
+  const raw = readStoredSmall(file, m);
   let inflated: { buffer: Buffer; engine: { bytesWritten: number } };
   try {
     inflated = inflateRawSync(raw, { info: true, chunkSize: Math.max(64, m.size + 64), maxOutputLength: Math.max(1, m.size) }) as unknown as typeof inflated;
@@ -276,8 +292,16 @@ async function* smallDeflated(fh: FileHandle, start: number, file: string, m: Zi
  * A large member streamed: each compressed chunk read from the file goes out as it is and into the
  * inflater, whose output follows; memory stays a few chunks whatever the member's size.
  */
-async function* streamedDeflated(fh: FileHandle, start: number, file: string, m: ZipMember): AsyncGenerator<DeflateStep> {
-  const raw = fh.createReadStream({ start, end: start + m.compressedSize - 1, highWaterMark: STREAM_CHUNK, autoClose: false });
+async function* streamedDeflated(file: string, m: ZipMember): AsyncGenerator<DeflateStep> {
+  const fh = await open(file, "r");
+  let start: number;
+  try {
+    start = await dataStartOf(fh, file, m);
+  } catch (e) {
+    await fh.close();
+    throw e;
+  }
+  const raw = fh.createReadStream({ start, end: start + m.compressedSize - 1, highWaterMark: STREAM_CHUNK, autoClose: true });
   const read: Buffer[] = []; // compressed chunks handed to the inflater and not yet yielded
   const tee = new Transform({ transform(chunk: Buffer, _enc, cb) { read.push(chunk); cb(null, chunk); } });
   const inflate = createInflateRaw({ chunkSize: STREAM_CHUNK });

@@ -13,7 +13,7 @@ import { crc32, deflateRawSync } from "node:zlib";
 import { isMapBuildError } from "../../../src/errors.js";
 import { writeLayer, type LayerEntry } from "../../../src/layer/index.js";
 import { COPY_DEFLATE_MIN, planWheelInstall, type InstallTarget } from "../../../src/python/install.js";
-import { deflatedZipMember, readZipDirectory } from "../../../src/python/zip-reader.js";
+import { deflatedZipMember, readSmallMember, readZipDirectory } from "../../../src/python/zip-reader.js";
 import { run, runOk } from "../../helpers/run.js";
 import { scratchDirs } from "../../helpers/tmp.js";
 import { bigMemberWheel, makeWheel, type WheelSpec } from "../../python/wheel-factory.js";
@@ -142,6 +142,25 @@ describe("deflatedZipMember", () => {
     }
   });
 
+  it("reads a small member whose local header carries more extra bytes than one read takes", async () => {
+    const content = data.subarray(0, 70_000);
+    const raw = deflateRawSync(content);
+    for (const localExtra of [0, 28, 4000]) {
+      const file = await oneMemberZip(raw, { size: content.length, crc: crc32(content), localExtra });
+      const got = await steps(file);
+      assert.ok(got.deflated.equals(raw) && got.inflated.equals(content), `extra ${localExtra}`);
+      const [m] = await readZipDirectory(file);
+      assert.ok((await readSmallMember(file, m!))?.equals(content));
+    }
+  });
+
+  it("refuses a small member cut short by the end of the file", async () => {
+    const content = data.subarray(0, 70_000);
+    const file = await oneMemberZip(deflateRawSync(content), { size: content.length, crc: crc32(content) });
+    const [m] = await readZipDirectory(file);
+    await assert.rejects(readSmallMember(file, { ...m!, compressedSize: m!.compressedSize + 10_000 }), /cut short/);
+  });
+
   it("refuses a stream that ends before the member's compressed size", async () => {
     for (const junk of [Buffer.from("JUNK"), randomBytes(300_000)]) {
       const file = await oneMemberZip(Buffer.concat([stream, junk]), { size: data.length, crc: crc32(data) });
@@ -158,7 +177,7 @@ describe("deflatedZipMember", () => {
 });
 
 /** A zip of one deflated member `big.so` whose stored bytes, size and CRC-32 are given as they are. */
-async function oneMemberZip(raw: Buffer, facts: { size: number; crc: number }): Promise<string> {
+async function oneMemberZip(raw: Buffer, facts: { size: number; crc: number; localExtra?: number }): Promise<string> {
   const name = Buffer.from("big.so");
   /** A record of `len` bytes with [offset, width, value] fields, little-endian. */
   const record = (len: number, fields: [number, 2 | 4, number][]) => {
@@ -168,10 +187,12 @@ async function oneMemberZip(raw: Buffer, facts: { size: number; crc: number }): 
   };
   // method 8, CRC-32, compressed size, size, name length: at +8/+14/+18/+22/+26 locally, +10/+16/+20/+24/+28 centrally
   const member = (at: number): [number, 2 | 4, number][] => [[at, 2, 8], [at + 6, 4, facts.crc], [at + 10, 4, raw.length], [at + 14, 4, facts.size], [at + 18, 2, name.length]];
-  const local = record(30, [[0, 4, 0x04034b50], [4, 2, 20], ...member(8)]);
+  const extra = Buffer.alloc(facts.localExtra ?? 0); // an unknown extra field only in the local header
+  if (extra.length) [extra.writeUInt16LE(0xcafe, 0), extra.writeUInt16LE(extra.length - 4, 2)];
+  const local = record(30, [[0, 4, 0x04034b50], [4, 2, 20], ...member(8), [28, 2, extra.length]]);
   const central = record(46, [[0, 4, 0x02014b50], [4, 2, (3 << 8) | 20], [6, 2, 20], ...member(10), [38, 4, 0o100644 << 16]]);
-  const end = record(22, [[0, 4, 0x06054b50], [8, 2, 1], [10, 2, 1], [12, 4, central.length + name.length], [16, 4, local.length + name.length + raw.length]]);
+  const end = record(22, [[0, 4, 0x06054b50], [8, 2, 1], [10, 2, 1], [12, 4, central.length + name.length], [16, 4, local.length + name.length + extra.length + raw.length]]);
   const path = join(await scratch.fresh("zip"), "one.zip");
-  await writeFile(path, Buffer.concat([local, name, raw, central, name, end]));
+  await writeFile(path, Buffer.concat([local, name, extra, raw, central, name, end]));
   return path;
 }
