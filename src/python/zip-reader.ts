@@ -208,20 +208,25 @@ export async function readSmallMember(file: string, m: ZipMember): Promise<Buffe
   return inflateSmall(file, m, readStoredSmall(file, m));
 }
 
+/** A member's stored (compressed) bytes as a stream through one open file, closed when the stream ends. */
+async function storedBytes(file: string, m: ZipMember): Promise<Readable> {
+  const fh = await open(file, "r");
+  let start: number;
+  try {
+    start = await dataStartOf(fh, file, m);
+  } catch (e) {
+    await fh.close();
+    throw e;
+  }
+  return fh.createReadStream({ start, end: start + m.compressedSize - 1, highWaterMark: STREAM_CHUNK, autoClose: true });
+}
+
 /** The uncompressed bytes of one member, read from disk through one open file. */
 export async function openZipMember(file: string, m: ZipMember): Promise<Readable> {
   const small = await readSmallMember(file, m);
   if (small) return Readable.from([small]);
   if (m.method !== 0 && m.method !== 8) throw bad(file, `${m.name} uses compression method ${m.method} (only stored and deflate are allowed in wheels)`);
-  const fh = await open(file, "r");
-  let dataStart: number;
-  try {
-    dataStart = await dataStartOf(fh, file, m);
-  } catch (e) {
-    await fh.close();
-    throw e;
-  }
-  const raw = fh.createReadStream({ start: dataStart, end: dataStart + m.compressedSize - 1, highWaterMark: STREAM_CHUNK, autoClose: true });
+  const raw = await storedBytes(file, m);
   const cap = capBytes(m.size, `${file}: ${m.name}`);
   raw.on("error", (e) => cap.destroy(e));
   if (m.method === 0) return raw.pipe(cap);
@@ -293,15 +298,7 @@ async function* smallDeflated(file: string, m: ZipMember): AsyncGenerator<Deflat
  * inflater, whose output follows; memory stays a few chunks whatever the member's size.
  */
 async function* streamedDeflated(file: string, m: ZipMember): AsyncGenerator<DeflateStep> {
-  const fh = await open(file, "r");
-  let start: number;
-  try {
-    start = await dataStartOf(fh, file, m);
-  } catch (e) {
-    await fh.close();
-    throw e;
-  }
-  const raw = fh.createReadStream({ start, end: start + m.compressedSize - 1, highWaterMark: STREAM_CHUNK, autoClose: true });
+  const raw = await storedBytes(file, m);
   const read: Buffer[] = []; // compressed chunks handed to the inflater and not yet yielded
   const tee = new Transform({ transform(chunk: Buffer, _enc, cb) { read.push(chunk); cb(null, chunk); } });
   const inflate = createInflateRaw({ chunkSize: STREAM_CHUNK });
