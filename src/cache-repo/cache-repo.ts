@@ -18,7 +18,7 @@ import type { ProgressSink } from "../progress.js";
 import { parseReference, withTag, type ImageReference } from "../reference/index.js";
 import type { PushAction, RegistryClient } from "../registry/index.js";
 import { runBounded } from "../run-bounded.js";
-import { downloadEntry } from "./download.js";
+import { blobMissing, blobSizeWrong, downloadEntry } from "./download.js";
 import { EMPTY_CONFIG, entryTag, parseEntry, renderEntry, type EntryLayer } from "./entry.js";
 
 export interface CacheRepoOptions {
@@ -107,7 +107,8 @@ export class CacheRepo {
    */
   async layerFor(key: string, want: { mediaType: string; id: string; replayable?: boolean }, download?: LayerCache): Promise<FileLayer | Layer | undefined> {
     if (download && want.replayable) return undefined;
-    const info = await this.#lookup(key, want);
+    // a download's GET answers for the blob itself: no HEAD first
+    const info = await this.#lookup(key, want, { headBlob: !download });
     if (info === undefined) return undefined;
     try {
       const onBytes = (bytes: number) => this.#o.progress?.({ id: want.id, phase: "download", bytes, total: info.size });
@@ -149,8 +150,11 @@ export class CacheRepo {
     }
   }
 
-  /** The recorded layer when the entry is there, well-formed and its blob present with the recorded size. */
-  async #lookup(key: string, want: { mediaType: string; id: string }): Promise<EntryLayer | undefined> {
+  /**
+   * The recorded layer when the entry is there and well-formed, and (`headBlob`) its blob present
+   * with the recorded size.
+   */
+  async #lookup(key: string, want: { mediaType: string; id: string }, check: { headBlob: boolean }): Promise<EntryLayer | undefined> {
     if (!this.#reads) return undefined;
     const client = this.#o.client();
     const timeout = AbortSignal.timeout(this.#o.lookupTimeoutMs ?? LOOKUP_TIMEOUT_MS);
@@ -158,11 +162,10 @@ export class CacheRepo {
     try {
       const { bytes } = await client.getManifest(withTag(this.ref, entryTag(key)), { signal });
       const info = parseEntry(bytes, key, want.mediaType);
+      if (!check.headBlob) return info;
       const blob = await client.headBlob(this.ref, info.digest, { signal });
-      if (blob === undefined) throw new MapBuildError("E_BLOB_UNKNOWN", `its blob ${info.digest} is not in the repository`);
-      if (blob.size !== undefined && blob.size !== info.size) {
-        throw new MapBuildError("E_SIZE_MISMATCH", `its blob ${info.digest} has ${blob.size} bytes, the entry says ${info.size}`);
-      }
+      if (blob === undefined) throw blobMissing(info);
+      if (blob.size !== undefined && blob.size !== info.size) throw blobSizeWrong(info, blob.size);
       return info;
     } catch (err) {
       return this.#lookupFailed(want.id, err);

@@ -13,6 +13,7 @@ import { Writable, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import type { Digest } from "../digest.js";
+import { MapBuildError, isMapBuildError } from "../errors.js";
 import { isGzipLayer } from "../image/index.js";
 import { HashTap, layerFromFile, type FileLayer } from "../layer/index.js";
 import type { LayerCache } from "../cache/index.js";
@@ -28,11 +29,16 @@ export interface DownloadOptions {
 export async function downloadEntry(client: RegistryClient, repo: RepositoryRef, key: string, info: EntryLayer, cache: LayerCache, opts: DownloadOptions = {}): Promise<FileLayer> {
   const tmp = join(cache.tmpDir, `remote-${randomBytes(12).toString("hex")}.tmp`);
   try {
-    const body = client.fetchBlob(repo, info.digest, { size: info.size, signal: opts.signal, onBytes: opts.onBytes });
+    // the GET answers what a HEAD would: a missing blob (404), or one of another size (Content-Length)
+    const onLength = (length: number | undefined) => {
+      if (length !== undefined && length !== info.size) throw blobSizeWrong(info, length);
+    };
+    const body = client.fetchBlob(repo, info.digest, { size: info.size, signal: opts.signal, onBytes: opts.onBytes, onLength });
     const unzipped = isGzipLayer(info.mediaType) ? gunzippedDigest(body, opts.signal) : undefined;
     try {
       await pipeline(body, createWriteStream(tmp, { flags: "wx" }), opts.signal ? { signal: opts.signal } : {});
     } catch (err) {
+      if (isMapBuildError(err) && err.code === "E_BLOB_UNKNOWN") throw blobMissing(info, err);
       // a corrupt gzip stops the download too: report the cause, not the write's premature close
       throw (await unzipped?.then(() => undefined, (gz: unknown) => gz)) ?? err;
     }
@@ -42,6 +48,16 @@ export async function downloadEntry(client: RegistryClient, repo: RepositoryRef,
   } finally {
     await rm(tmp, { force: true }).catch(() => {});
   }
+}
+
+/** An entry whose blob the repository does not hold. */
+export function blobMissing(info: EntryLayer, cause?: unknown): MapBuildError {
+  return new MapBuildError("E_BLOB_UNKNOWN", `its blob ${info.digest} is not in the repository`, cause === undefined ? {} : { cause });
+}
+
+/** An entry whose blob the repository holds with another size than recorded. */
+export function blobSizeWrong(info: EntryLayer, size: number): MapBuildError {
+  return new MapBuildError("E_SIZE_MISMATCH", `its blob ${info.digest} has ${size} bytes, the entry says ${info.size}`);
 }
 
 /** sha256 of a gzip stream's decompressed bytes (a layer's diff_id), read beside another consumer. */

@@ -18,6 +18,11 @@ export interface FetchBlobOptions {
   signal?: AbortSignal;
   /** Called with the running byte count. */
   onBytes?: (total: number) => void;
+  /**
+   * Called with the first answer's Content-Length (undefined when not sent) before a byte is
+   * read, so the caller can refuse the blob in its own words (a throw ends the stream with it).
+   */
+  onLength?: (length: number | undefined) => void;
 }
 
 export async function blobExists(t: Transport, repo: RepositoryRef, digest: Digest, signal?: AbortSignal): Promise<boolean> {
@@ -70,6 +75,14 @@ async function* verifiedChunks(t: Transport, repo: RepositoryRef, digest: Digest
     });
     let skip = 0;
     const length = header(res.headers, "content-length");
+    if (offset === 0 && opts.onLength) {
+      try {
+        opts.onLength(length === undefined ? undefined : Number(length));
+      } catch (err) {
+        discard(res.body);
+        throw err;
+      }
+    }
     if (offset > 0 && res.status === 206) {
       const start = /^bytes (\d+)-/.exec(header(res.headers, "content-range") ?? "")?.[1];
       if (Number(start) !== offset) {

@@ -22,6 +22,7 @@ import { REPO_ROOT, runCliInProcess } from "../helpers/cli.js";
 import { explicitKeychain } from "../../src/registry/keychain/index.js";
 import { writeWheel } from "../python/wheel-factory.js";
 import { validateImage } from "../helpers/validate/validate.js";
+import { startRecordingProxy } from "../helpers/recording-proxy.js";
 
 const OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
 const [USER, PASSWORD] = ["ci", "cache-secret"];
@@ -100,6 +101,20 @@ describe("layer cache repository (--cache-repo)", () => {
       const phases = warm.events.filter((e) => e.id === r && e.output !== undefined).map((e) => e.phase); // the push's events, by role
       assert.ok(phases.includes("mounted") && !phases.includes("upload"), `${r}: ${phases.join(",")}`);
       assert.ok(!warm.events.some((e) => e.id === r && e.phase === "download"), `${r} was downloaded`);
+    }
+  });
+
+  it("a file output downloads each hit with its GET alone: no HEAD asks first", async () => {
+    const proxy = await startRecordingProxy(reg.host);
+    try {
+      const b = await build([ociLayoutSink(layout())], { cacheRepo: `${proxy.host}/ci/map-build-cache`, keychain: explicitKeychain(proxy.host, { username: USER, password: PASSWORD }) });
+      assert.equal(b.result.digest, cold.result.digest);
+      assert.deepEqual(b.written, [], "every layer came from the cache repository");
+      const blobs = proxy.log.filter((r) => r.path.startsWith("/v2/ci/map-build-cache/blobs/"));
+      assert.deepEqual(blobs.filter((r) => r.method === "HEAD"), []);
+      assert.ok(blobs.filter((r) => r.method === "GET" && r.status === 200).length >= 2, "app and map downloaded (the model layer may be regenerated locally)");
+    } finally {
+      await proxy.stop();
     }
   });
 
