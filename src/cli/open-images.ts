@@ -33,7 +33,8 @@ export async function imageOpener(images: readonly string[], platform: PlatformS
   const registryImage = images.find((i) => parseBaseSpec(i).kind === "registry") ?? images[0]!;
   const keychain = await buildKeychain({ ...flags, tag: registryImage }, io);
   let client: RegistryClient | undefined;
-  const getClient = () => (client ??= new RegistryClient({ ...registryTuningFromEnv(io.env), keychain, insecureRegistries: flags.insecureRegistry ?? [] }));
+  // one command reads an image several ways (an index's platforms, then the image): each manifest is fetched once
+  const getClient = () => (client ??= new RegistryClient({ ...registryTuningFromEnv(io.env), keychain, insecureRegistries: flags.insecureRegistry ?? [], rememberManifests: true }));
   return {
     open: (spec, p) => openBaseImage(spec, p ?? platform, getClient, io.signal),
     client: getClient,

@@ -32,9 +32,23 @@ const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 /**
  * GET a manifest, digest-checked. A body that breaks off or fails its digest is fetched again
  * (bounded by the retry attempts): a manifest is small, and a second fetch tells a damaged transfer
- * from a registry that really serves wrong bytes, which still ends in E_DIGEST_MISMATCH.
+ * from a registry that really serves wrong bytes, which still ends in E_DIGEST_MISMATCH. A client
+ * that remembers manifests (RegistryClientOptions.rememberManifests) fetches each one once.
  */
-export async function getManifest(t: Transport, ref: ManifestRef, signal?: AbortSignal): Promise<FetchedManifest> {
+export function getManifest(t: Transport, ref: ManifestRef, signal?: AbortSignal): Promise<FetchedManifest> {
+  const memo = t.manifests;
+  if (memo === undefined) return fetchManifest(t, ref, signal);
+  const key = `${ref.apiHost}/${ref.repository}/${ref.identifier}`;
+  let fetched = memo.get(key);
+  if (fetched === undefined) {
+    fetched = fetchManifest(t, ref, signal);
+    memo.set(key, fetched);
+    fetched.catch(() => memo.delete(key)); // a failure is not remembered
+  }
+  return fetched;
+}
+
+async function fetchManifest(t: Transport, ref: ManifestRef, signal?: AbortSignal): Promise<FetchedManifest> {
   // Fetches again after a bad body only; send() retries the request itself (as fetchBlob resumes).
   const refetches = new Retrier({
     ...t.retryOptions(signal, (err) => isMapBuildError(err) && (err.code === "E_NETWORK" || err.code === "E_TIMEOUT" || err.code === "E_DIGEST_MISMATCH")),

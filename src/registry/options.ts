@@ -32,6 +32,12 @@ export interface RegistryClientOptions {
   logger?: Logger;
   /** Overrides HTTP(S)_PROXY / NO_PROXY from the environment (undici EnvHttpProxyAgent). */
   proxy?: { httpProxy?: string; httpsProxy?: string; noProxy?: string };
+  /**
+   * Keep every manifest fetched for the client's life, so a command that reads one image several
+   * ways (inspect: the index's platforms, then the image) fetches it once and sees one version of
+   * a tag. Off for builds, which read each manifest once.
+   */
+  rememberManifests?: boolean;
 }
 
 /** The knobs a caller of packageMap() may turn: retries and timeouts (not auth, proxy or logging). */
@@ -49,6 +55,7 @@ export interface ResolvedOptions {
   userAgent: string;
   logger: Logger | undefined;
   proxy: RegistryClientOptions["proxy"];
+  rememberManifests: boolean;
 }
 
 /** 5 tries ride out a registry restart or a short 503 storm. */
@@ -69,5 +76,6 @@ export function resolveOptions(o: RegistryClientOptions = {}): ResolvedOptions {
     userAgent: o.userAgent ?? "map-build/0.1.0",
     logger: o.logger,
     proxy: o.proxy,
+    rememberManifests: o.rememberManifests ?? false,
   };
 }

@@ -14,6 +14,7 @@ import { redactUrl } from "../redact-url.js";
 import { readLimited, toRegistryError, type Subject } from "./registry-error.js";
 import { abortError, isRetryableStatus, parseRetryAfter, RetryableStatusError, withRetry, type WithRetryOptions } from "../retry.js";
 import { isInsecureRegistry, registryScheme } from "./insecure.js";
+import type { FetchedManifest } from "./manifests.js";
 
 export interface Endpoint {
   /** `ImageReference.registry`: the key for credentials, hints and tokens. */
@@ -68,10 +69,13 @@ export function retryableWithNewToken(err: unknown): boolean {
 export class Transport {
   readonly options: ResolvedOptions;
   readonly dispatcher: Dispatcher;
+  /** Manifests fetched so far, by registry, repository and tag or digest (with `rememberManifests`). */
+  readonly manifests: Map<string, Promise<FetchedManifest>> | undefined;
   private readonly auth: Authenticator;
 
   constructor(opts: RegistryClientOptions = {}) {
     this.options = resolveOptions(opts);
+    this.manifests = this.options.rememberManifests ? new Map() : undefined;
     this.dispatcher = createHttpAgent({
       headersTimeoutMs: this.options.headersTimeoutMs,
       bodyTimeoutMs: this.options.bodyTimeoutMs,

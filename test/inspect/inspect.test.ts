@@ -11,6 +11,7 @@ import { runCli, REPO_ROOT } from "../helpers/cli.js";
 import { startDockerd, type TestDockerd } from "../helpers/dockerd.js";
 import { pushPythonBase } from "../helpers/python-base.js";
 import { startRegistry, type TestRegistry } from "../helpers/registry.js";
+import { startRecordingProxy } from "../helpers/recording-proxy.js";
 import { makeTempDir } from "../helpers/tmp.js";
 import { writeWheel } from "../python/wheel-factory.js";
 import { appendLayers, readOciLayoutImage } from "../../src/image/index.js";
@@ -72,6 +73,18 @@ describe("map-build inspect", () => {
       digests.add(report!.digest);
     }
     assert.equal(digests.size, 1, "every source shows the same manifest digest");
+  });
+
+  it("reads the registry image's manifest once (its platforms, then the image)", async () => {
+    const proxy = await startRecordingProxy(registry.host);
+    try {
+      const { code, stderr } = await inspect(`${proxy.host}/apps/word-score:1.0`);
+      assert.equal(code, 0, stderr);
+      const byTag = proxy.log.filter((r) => r.method === "GET" && r.path === "/v2/apps/word-score/manifests/1.0");
+      assert.equal(byTag.length, 1, proxy.log.map((r) => `${r.method} ${r.path}`).join("\n"));
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it("prints a readable report", async () => {
