@@ -18,7 +18,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { createReadStream, type BigIntStats } from "node:fs";
-import { link, mkdir, rename, rm, stat, utimes } from "node:fs/promises";
+import { link, mkdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline, type Readable } from "node:stream";
 import { digestHex, type Digest } from "../digest.js";
@@ -27,11 +27,11 @@ import { VerifyStream } from "../verify-stream.js";
 import { BlobPut } from "./blob-put.js";
 import { BLOB_KINDS, markerDir, type BlobKind } from "./blob-kinds.js";
 import { DEFAULT_CACHE_MAX_BYTES, cacheLayout, type CacheLayout } from "./cache-dir.js";
-import { blobStat, readEntry, sameBlobStat, writeEntry, type CacheEntry } from "./cache-entry.js";
+import { checkBlob } from "./blob-check.js";
+import { blobStat, readEntry, writeEntry, type CacheEntry } from "./cache-entry.js";
 import { listBlobs, pruneCache } from "./cache-prune.js";
 import { claimCacheDir } from "./cache-tag.js";
 import { discardBlob } from "./place-file.js";
-import { hashFile } from "./stat-index.js";
 
 export interface BlobStoreOptions {
   /** The cache directory (the layer cache's). */
@@ -201,18 +201,8 @@ export class BlobStore {
     if (entry === undefined) return undefined;
     if (entry === null || entry.digest !== digest || (size !== undefined && entry.size !== size)) return this.#unmark(dir, hex);
     const path = join(this.#layout.blobs, hex);
-    const st = await stat(path, { bigint: true }).catch(() => undefined);
+    const st = await checkBlob(path, entry, markerPath, { onRehash: () => this.stats.rehashed++, onDiscard: () => this.stats.discarded++ });
     if (st === undefined) return this.#unmark(dir, hex);
-    if (!st.isFile() || Number(st.size) !== entry.size) return this.#discard(dir, hex, st);
-    if (!sameBlobStat(entry.verified, st)) {
-      // Written to since it was verified (or never verified): hash it before trusting it.
-      this.stats.rehashed++;
-      if (`sha256:${await hashFile(path)}` !== digest) return this.#discard(dir, hex, st);
-      await writeEntry(markerPath, { ...entry, verified: blobStat(st) }).catch(() => {});
-    } else {
-      const now = new Date();
-      await utimes(markerPath, now, now).catch(() => {}); // last use, for LRU
-    }
     this.#inUse.add(hex);
     return { kind, path, digest, size: entry.size, diffId: entry.diffId, mediaType: entry.mediaType, stat: st };
   }

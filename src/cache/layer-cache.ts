@@ -10,13 +10,14 @@ import { join } from "node:path";
 import { digestHex, type Digest } from "../digest.js";
 import { MapBuildError, optionName } from "../errors.js";
 import { ReplayLayer, layerFromFile, type BuiltLayer, type FileLayer, type FileLayerInfo, type LayerEntry } from "../layer/index.js";
-import { discardBlob, placeFile } from "./place-file.js";
+import { placeFile } from "./place-file.js";
 import { DEFAULT_CACHE_MAX_BYTES, cacheLayout, defaultCacheDir, type CacheLayout } from "./cache-dir.js";
 import { claimCacheDir } from "./cache-tag.js";
-import { KEY_RE, blobStat, readEntry, sameBlobStat, writeEntry, type BlobStat } from "./cache-entry.js";
+import { KEY_RE, blobStat, readEntry, writeEntry, type BlobStat } from "./cache-entry.js";
 import { listEntries, pruneCache, listBlobs, type PruneOptions, type PruneResult } from "./cache-prune.js";
 import { describeLayerInputs, inputsUnchanged, type LayerInputs, type LayerKeyOptions } from "./layer-key.js";
 import { ContentDigests } from "./content-digest.js";
+import { checkBlob } from "./blob-check.js";
 import { BLOB_KINDS, markerDir, type BlobKind } from "./blob-kinds.js";
 import { StatIndex, hashFile } from "./stat-index.js";
 
@@ -247,23 +248,8 @@ export class LayerCache {
       return replay({ digest, diffId, size, mediaType });
     }
     const blobPath = join(this.#layout.blobs, digestHex(entry.digest));
-    const st = await stat(blobPath, { bigint: true }).catch(() => undefined);
+    const st = await checkBlob(blobPath, entry, entryPath, { full: this.#verify === "full", onRehash: () => this.stats.verifiedBlobs++ });
     if (st === undefined) return this.#dropEntry(key);
-    if (!st.isFile() || Number(st.size) !== entry.size) {
-      await discardBlob(blobPath, st);
-      return this.#dropEntry(key);
-    }
-    if (this.#verify === "full" || !sameBlobStat(entry.verified, st)) {
-      this.stats.verifiedBlobs++;
-      if (`sha256:${await hashFile(blobPath)}` !== entry.digest) {
-        await discardBlob(blobPath, st);
-        return this.#dropEntry(key);
-      }
-      // The stat from before hashing: a write during the hash changes it, so the next get re-hashes.
-      await writeEntry(entryPath, { ...entry, verified: blobStat(st) }).catch(() => {});
-    } else {
-      await touch(entryPath);
-    }
     this.#inUse.add(digestHex(entry.digest));
     const { digest, diffId, size, mediaType } = entry;
     return layerFromFile(blobPath, { digest, diffId, size, mediaType });
