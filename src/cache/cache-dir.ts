@@ -1,10 +1,12 @@
 /**
  * Where the cache lives and how it is laid out:
  *
- *   <dir>/blobs/sha256/<hex>   layer blobs, named by digest (one file per distinct blob)
+ *   <dir>/blobs/sha256/<hex>   blobs named by digest (one file per distinct blob): built layers,
+ *                              downloaded base blobs and wheels (blob-store.ts)
  *   <dir>/entries/<key>.json   input key → blob digest, diffId, size, mediaType; mtime = last use
+ *   <dir>/base-blobs/, wheel-blobs/  a marker per downloaded blob (blob-kinds.ts)
  *   <dir>/stat-index.json      input file stat → content sha256 (stat-index.ts)
- *   <dir>/tmp/                 layers being written, renamed into blobs/ when complete
+ *   <dir>/tmp/                 layers and downloads being written, moved into blobs/ when complete
  *
  * tmp/ sits inside the cache so that the rename into blobs/ never crosses filesystems.
  */
