@@ -42,10 +42,11 @@ export interface PrunePolicy {
   refuseForeign?: boolean;
 }
 
-/** The only names prune deletes: what map-build writes (cache-dir.ts, write-layer.ts, atomic-file.ts). */
+/** The only names prune deletes: what map-build writes (cache-dir.ts, write-layer.ts, blob-store.ts, cache-repo/download.ts, atomic-file.ts). */
 const BLOB_NAME = /^[0-9a-f]{64}$/;
 const ENTRY_NAME = /^[0-9a-f]{64}\.json$/;
-const TMP_LAYER_NAME = /^(layer-[0-9a-f]+\.tmp|put-\d+-[0-9a-f]+\.tmp)$/;
+// base-…: downloads of versions before the blob store (left by a crash)
+const TMP_LAYER_NAME = /^(layer-[0-9a-f]+\.tmp|put-\d+-[0-9a-f]+\.tmp|remote-[0-9a-f]+\.tmp|base-[0-9a-f]{64}\.\d+\.[0-9a-f]+)$/;
 const ATOMIC_TEMP_NAME = /^\.[^/]+\.\d+\.[0-9a-f]+\.tmp$/;
 
 /** A blob without entry younger than this may belong to a put in progress (blob first, entry next). */

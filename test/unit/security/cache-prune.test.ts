@@ -64,10 +64,11 @@ describe("cache prune only where and what map-build owns", () => {
     const c = await openLayerCache({ dir: cache });
     const strangers = [join(cache, "blobs", "sha256", "notes.txt"), join(cache, "tmp", "keep.me"), join(cache, "entries", "mine.json"), join(cache, "tmp", ".hidden")];
     for (const p of strangers) await oldFile(p);
-    await oldFile(join(cache, "tmp", "layer-0123abcd.tmp"));
+    const ours = ["layer-0123abcd.tmp", "put-123-0123abcdef01.tmp", "remote-0123456789abcdef01234567.tmp"].map((n) => join(cache, "tmp", n));
+    for (const p of ours) await oldFile(p);
     await c.prune({ maxBytes: 0 });
     for (const p of strangers) assert.ok(existsSync(p), p);
-    assert.ok(!existsSync(join(cache, "tmp", "layer-0123abcd.tmp")), "a stale layer temp file of ours goes");
+    for (const p of ours) assert.ok(!existsSync(p), `a stale temp file of ours goes: ${p}`);
   });
 
   it("wheels from before the blob store (wheels/sha256/) go on any explicit prune; stale temps too; strangers stay", async () => {
