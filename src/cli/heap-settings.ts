@@ -14,5 +14,9 @@
  */
 import { setFlagsFromString } from "node:v8";
 
-// 1 means "do not grow"; 0 crashes V8, so 1 is the smallest valid value
-setFlagsFromString("--semi-space-growth-factor=1");
+/** The user sized the young generation (NODE_OPTIONS or node's own arguments): their choice stands. */
+const userSized = [process.env.NODE_OPTIONS ?? "", ...process.execArgv].some((a) => /--(max-semi-space-size|semi-space-growth-factor)\b/.test(a));
+
+// 1 means "do not grow"; 0 crashes V8, so 1 is the smallest valid value. A V8 without this flag
+// would print "unrecognized flag" and carry on unchanged.
+if (!userSized) setFlagsFromString("--semi-space-growth-factor=1");
