@@ -32,6 +32,7 @@ import { blobStat, readEntry, writeEntry, type CacheEntry } from "./cache-entry.
 import { listBlobs, pruneCache } from "./cache-prune.js";
 import { claimCacheDir } from "./cache-tag.js";
 import { discardBlob } from "./place-file.js";
+import { hashFile } from "./stat-index.js";
 
 export interface BlobStoreOptions {
   /** The cache directory (the layer cache's). */
@@ -155,12 +156,12 @@ export class BlobStore {
       if (put.failure !== undefined) throw put.failure;
       const path = join(this.#layout.blobs, digestHex(digest));
       const info = { digest, size: put.size, diffId: facts?.diffId ?? digest, mediaType: facts?.mediaType ?? WHEEL_MEDIA_TYPE };
-      const verified = await this.#place(put.tmpPath, path, put.size);
+      const placed = await this.#place(put.tmpPath, path, info);
       this.#inUse.add(digestHex(digest));
-      await this.#mark(kind, info, verified);
-      if (verified) this.stats.stored++;
+      await this.#mark(kind, info, placed.stat);
+      if (placed.ours) this.stats.stored++;
       await this.#autoPrune().catch(() => {});
-      return { kind, ...info, path, stat: verified ?? (await stat(path, { bigint: true })) };
+      return { kind, ...info, path, stat: placed.stat };
     } finally {
       await put.discard();
     }
@@ -173,23 +174,26 @@ export class BlobStore {
     return total;
   }
 
-  /** The blob's stat when placed by us (so verified), undefined when a same-size copy was kept. */
-  async #place(tmp: string, path: string, size: number): Promise<BigIntStats | undefined> {
+  /**
+   * Put the verified temp file at `path`, or keep a file already there that holds the same bytes
+   * (another build, or a built layer, got there first: checked, since nothing says it was). The
+   * stat returned is verified: the caller hands the path out as holding `info.digest`.
+   */
+  async #place(tmp: string, path: string, info: { digest: Digest; size: number }): Promise<{ stat: BigIntStats; ours: boolean }> {
     try {
-      // link() fails on an existing name: a blob another build published first is kept.
+      // link() fails on an existing name, which is then kept if it is the blob.
       await link(tmp, path);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      const existing = code === "EEXIST" ? await stat(path, { bigint: true }).catch(() => undefined) : undefined;
-      // A same-size file is checked on its next use (its stat is not the one verified); a wrong
-      // size cannot be the blob: replace it. Without hard links, rename.
-      if (existing?.isFile() && Number(existing.size) === size) return undefined;
-      await rename(tmp, path);
+      const existing = (err as NodeJS.ErrnoException).code === "EEXIST" ? await stat(path, { bigint: true }).catch(() => undefined) : undefined;
+      if (existing?.isFile() && Number(existing.size) === info.size && `sha256:${await hashFile(path).catch(() => "")}` === info.digest) {
+        return { stat: existing, ours: false };
+      }
+      await rename(tmp, path); // not the blob (or no hard links here): ours replaces it
     }
     // Unlink the temp name first: dropping a link changes the inode's ctime, which the stat
     // recorded must already include.
     await rm(tmp, { force: true });
-    return stat(path, { bigint: true });
+    return { stat: await stat(path, { bigint: true }), ours: true };
   }
 
   async #lookup(kind: BlobKind, digest: Digest, size: number | undefined): Promise<StoredBlob | undefined> {
@@ -207,8 +211,8 @@ export class BlobStore {
     return { kind, path, digest, size: entry.size, diffId: entry.diffId, mediaType: entry.mediaType, stat: st };
   }
 
-  async #mark(kind: BlobKind, info: Omit<CacheEntry, "verified">, verified: BigIntStats | undefined): Promise<void> {
-    const entry: CacheEntry = { ...info, ...(verified ? { verified: blobStat(verified) } : {}) };
+  async #mark(kind: BlobKind, info: Omit<CacheEntry, "verified">, verified: BigIntStats): Promise<void> {
+    const entry: CacheEntry = { ...info, verified: blobStat(verified) };
     await writeEntry(join(markerDir(this.#layout, kind), `${digestHex(info.digest)}.json`), entry).catch(() => {});
   }
 

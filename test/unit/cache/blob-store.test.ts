@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { readdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { openBlobCache, openBlobStore, openLayerCache } from "../../../src/cache/index.js";
@@ -88,6 +88,25 @@ describe("the blob store, for wheels", () => {
     assert.deepEqual(pruned, { removed: 2, freedBytes: bytes.length });
     assert.ok(!existsSync(wheel.path!));
     assert.deepEqual(await layers.blobCounts(), { base: 0, wheel: 0 });
+  });
+
+  it("a file already at the blob's name is kept only if it holds the blob", async () => {
+    const root = fresh();
+    const cache = new WheelCache(root);
+    const bytes = randomBytes(20_000);
+    const path = cache.pathFor(hex(bytes));
+    await mkdir(join(root, "blobs", "sha256"), { recursive: true });
+    const bad = Buffer.from(bytes);
+    bad[0] = bad[0]! ^ 1;
+    await writeFile(path, bad); // same size, other bytes, no marker
+    assert.equal((await fill(cache, bytes, hex(bytes))).path, path);
+    assert.ok((await readFile(path)).equals(bytes), "the impostor was replaced");
+    const other = randomBytes(5_000);
+    const otherPath = cache.pathFor(hex(other));
+    await writeFile(otherPath, other); // the right bytes (a built layer, another build)
+    const inode = (await stat(otherPath)).ino;
+    assert.equal((await fill(cache, other, hex(other))).path, otherPath);
+    assert.equal((await stat(otherPath)).ino, inode, "the good copy was kept");
   });
 
   it("a put whose file cannot be written is not published", async () => {
