@@ -39,6 +39,8 @@ if ! npx tsc -p tsconfig.build.json --outDir "$dist" >"$dist.log" 2>&1; then
 fi
 rm -f "$dist.log"
 [ -f "$dist/cli/map-build.js" ] || { echo "bench: compiling the CLI failed" >&2; exit 2; }
+# as `npm run build` ships it: the CLI entries bundled (scripts/bundle-cli.mjs)
+node scripts/bundle-cli.mjs "$dist" || { echo "bench: bundling the CLI failed" >&2; exit 2; }
 
 status=0
 node --import tsx scripts/bench/main.ts "$dist/cli/map-build.js" "$layout" bookworm-python || status=$?

@@ -53,6 +53,14 @@ export async function runProcess(name: string, argv: string[]): Promise<void> {
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  // `map-build … | head`: a reader that went away stops the work as SIGPIPE stops a C tool, but
+  // through the abort signal, so temp files are removed, instead of an unhandled EPIPE stack trace
+  for (const out of [process.stdout, process.stderr]) {
+    out.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code !== "EPIPE" && e.code !== "ERR_STREAM_DESTROYED") throw e;
+      if (!controller.signal.aborted) controller.abort(new Error("output closed (EPIPE)"));
+    });
+  }
   const code = await main(name, argv, {
     stdout: process.stdout,
     stderr: process.stderr,

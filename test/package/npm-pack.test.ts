@@ -2,7 +2,7 @@
  * What `npm i -g map-build` installs: `npm pack --dry-run --json` (which builds dist/ through the
  * prepare script) lists the CLI entries, the compiled library with its types, the README, the
  * checklist it points to and the LICENSE, and nothing else: no tests, no sources, no source maps
- * pointing at sources that are not shipped. package.json says where to report bugs.
+ * pointing at sources that are not shipped; the CLI entries are bundles that run. package.json says where to report bugs.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -34,6 +34,13 @@ describe("npm package", () => {
     for (const f of pack.files.filter((f) => f.path.endsWith(".js"))) {
       assert.doesNotMatch(await readFile(join(REPO_ROOT, f.path), "utf8"), /sourceMappingURL/, `${f.path} points at no map`);
     }
+    // the CLI entries are bundles (scripts/bundle-cli.mjs: start-up is most of a cached rebuild)
+    // that import only packages, and they run from bin/
+    for (const entry of ["dist/cli/map-build.js", "dist/cli/monai-deploy.js"]) {
+      assert.doesNotMatch(await readFile(join(REPO_ROOT, entry), "utf8"), /from\s+["']\.\.?\//, `${entry} is one bundle`);
+    }
+    const version = await run(process.execPath, [join(REPO_ROOT, "bin/map-build.js"), "--version"], { timeoutMs: 60_000 });
+    assert.equal(version.stdout.trim(), (JSON.parse(await readFile(join(REPO_ROOT, "package.json"), "utf8")) as { version: string }).version);
   });
 
   it("package.json: Apache-2.0 with its text, and where to report bugs", async () => {

@@ -1,13 +1,14 @@
 /**
  * What a person sees when a command line is wrong: local paths recognised before registry parsing,
  * transports named as the user wrote them, usage errors (exit 2) for missing sub-commands, the
- * app path before --tag, and repeated single-value flags.
+ * app path before --tag, repeated single-value flags, and output into a pipe whose reader left.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { runCliInProcess } from "../../helpers/cli.js";
+import { spawn } from "node:child_process";
+import { CLI_ENTRIES, runCliInProcess } from "../../helpers/cli.js";
 import { makeTempDir } from "../../helpers/tmp.js";
 import { ExitCode } from "../../../src/cli/exit-codes.js";
 import { detectLocalImage, looksLikePath } from "../../../src/image/local-path.js";
@@ -32,6 +33,15 @@ describe("usage errors", () => {
     assert.equal(r.code, ExitCode.usage);
     assert.match(r.stderr, /--tag/);
     assert.match(r.stderr, /hint: name the image: map-build package APP_PATH --tag/);
+  });
+
+  it("a closed pipe (map-build --help | head -c 0) ends the CLI without an EPIPE stack trace", async () => {
+    const child = spawn(process.execPath, ["--import", "tsx", CLI_ENTRIES["map-build"], "package", "--help"], { stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.destroy(); // the reader is gone before the CLI writes a byte
+    let stderr = "";
+    child.stderr.on("data", (c: Buffer) => { stderr += c.toString(); });
+    await new Promise((r) => child.once("close", r));
+    assert.doesNotMatch(stderr, /EPIPE|Unhandled|at /, stderr);
   });
 
   it("`cache` without a sub-command is a usage error", async () => {
