@@ -6,6 +6,8 @@
 #      BENCH_MODEL_MB, BENCH_BIG_MODEL_MB (defaults 256, 2048), BENCH_REPS (best of N; default 2)
 #      BENCH_ONLY=scale   only the scale rows 7a-7c (NGC-shaped base, --cache-repo, 3-platform RSS)
 #      BENCH_ONLY=python-deps   only the deps-layer rows 6a-6c (torch-sized wheel vs pip + pigz)
+#      BENCH_TORCH=0      rows 6 use the synthetic wheel even when pip's configuration names a
+#                         local folder with a torch wheel (default: that torch and its dependencies)
 #      BENCH_NGC_GB, BENCH_DEPS_MB  rows 7: NGC-shaped base size (default 4, kept in a registry under
 #                         MAP_BUILD_TEST_CACHE/bench-kept, generated on first use) and deps .so (default 500)
 #      BENCH_PROFILE=DIR  write node --cpu-prof profiles of every map-build run there

@@ -5,6 +5,7 @@
  * env: BENCH_QUICK=1 (32 MiB model, 256 MiB big model, one repetition)
  *      BENCH_MODEL_MB, BENCH_BIG_MODEL_MB, BENCH_REPS   override sizes / repetitions (best of N)
  *      BENCH_SO_MB, BENCH_WHEEL_MEMBERS   the synthetic wheel of row 6 (default 400 MiB .so, 10,000 members)
+ *      BENCH_TORCH=0       row 6 uses the synthetic wheel even when a local torch wheel is found
  *      BENCH_NGC_GB, BENCH_DEPS_MB   rows 7: the NGC-shaped base (default 4 GiB, 40 layers; generated once and
  *                          kept in a registry next to LAYOUT_DIR) and the deps layer's .so (default 500 MiB)
  *      BENCH_ONLY=scale    only rows 7 (issue 20); BENCH_ONLY=python-deps only rows 6 (issue 16)
