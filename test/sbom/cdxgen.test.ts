@@ -3,14 +3,14 @@
  * tarball map-build writes), finds no Python package that map-build's SBOM misses — and finds at
  * least the wheels we installed, so the comparison means something.
  */
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { appendFile, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { runCliInProcess } from "../helpers/cli.js";
 import { PYTHON_BASE_TAG, pythonBaseLayout } from "../helpers/python-base.js";
 import { runOk } from "../helpers/run.js";
-import { makeTempDir } from "../helpers/tmp.js";
+import { scratchDirs } from "../helpers/tmp.js";
 import { EXAMPLE_MODEL, exampleAppWithWheels } from "../package/fixtures.js";
 import type { WheelSpec } from "../python/wheel-factory.js";
 import { cdxgenBin, cdxgenEnv } from "./cdxgen.js";
@@ -39,28 +39,23 @@ function pypiPackages(bom: Bom, only: (c: Component) => boolean = () => true): s
 const fromDistInfo = (c: Component) => c.properties?.some((p) => p.name === "SrcFile" && p.value.endsWith(".dist-info/METADATA")) ?? false;
 
 describe("cdxgen on the image finds no Python package the SBOM misses", () => {
-  let tmp: { dir: string; cleanup: () => Promise<void> };
-  before(async () => {
-    tmp = await makeTempDir("mb-cdxgen-");
-  });
-  after(async () => {
-    await tmp?.cleanup();
-  });
+  const scratch = scratchDirs("mb-cdxgen-");
 
   it("every pypi package cdxgen finds in the tarball is in map-build's SBOM", async () => {
+    const dir = await scratch.fresh("build");
     const cdxgen = cdxgenBin();
-    const { app, wheelhouse } = await exampleAppWithWheels(tmp.dir, [ODD_NAME]);
+    const { app, wheelhouse } = await exampleAppWithWheels(dir, [ODD_NAME]);
     await appendFile(join(app, "requirements.txt"), "odd-name-pkg==0.3\n");
-    const tarball = join(tmp.dir, "map.tar");
-    const sbomPath = join(tmp.dir, "map.sbom.json");
+    const tarball = join(dir, "map.tar");
+    const sbomPath = join(dir, "map.sbom.json");
     const base = `oci:${await pythonBaseLayout()}:${PYTHON_BASE_TAG}`;
-    const env = { MAP_BUILD_CACHE_DIR: join(tmp.dir, "cache"), SOURCE_DATE_EPOCH: "1700000000", MONAI_BASEIMAGE: undefined, DOCKER_HOST: undefined };
-    const r = await runCliInProcess(["package", app, "-t", "apps/cdx:1.0", "-b", base, "-m", EXAMPLE_MODEL, "--no-sdk", "--wheelhouse", wheelhouse, "--tarball", tarball, "--sbom", sbomPath], { env, cwd: tmp.dir });
+    const env = { MAP_BUILD_CACHE_DIR: join(dir, "cache"), SOURCE_DATE_EPOCH: "1700000000", MONAI_BASEIMAGE: undefined, DOCKER_HOST: undefined };
+    const r = await runCliInProcess(["package", app, "-t", "apps/cdx:1.0", "-b", base, "-m", EXAMPLE_MODEL, "--no-sdk", "--wheelhouse", wheelhouse, "--tarball", tarball, "--sbom", sbomPath], { env, cwd: dir });
     assert.equal(r.code, 0, r.stderr);
     const ours = pypiPackages(JSON.parse(await readFile(sbomPath, "utf8")) as Bom);
 
-    const theirsPath = join(tmp.dir, "cdxgen.json");
-    await runOk(cdxgen, ["-t", "docker", "-o", theirsPath, "--no-install-deps", tarball], { env: cdxgenEnv(tmp.dir), cwd: tmp.dir, timeoutMs: 120_000 });
+    const theirsPath = join(dir, "cdxgen.json");
+    await runOk(cdxgen, ["-t", "docker", "-o", theirsPath, "--no-install-deps", tarball], { env: cdxgenEnv(dir), cwd: dir, timeoutMs: 120_000 });
     const theirBom = JSON.parse(await readFile(theirsPath, "utf8")) as Bom;
     const theirs = pypiPackages(theirBom);
 
