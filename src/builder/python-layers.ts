@@ -55,12 +55,13 @@ async function checkNativeLibs(wheels: readonly { file: string; filename: string
     ctx.logger.debug("the base was not read: native libraries of the wheels are not checked");
     return [];
   }
-  const { missingLibraries } = await import("../python/index.js");
+  const { describeMissingLibrary, missingLibraries } = await import("../python/index.js");
   const missing = await missingLibraries(wheels, baseLibs, opts.noCache ? undefined : ctx.cacheDir);
-  const lines = missing.map((m) => `${m.wheel} needs ${m.library} (for ${m.module}), which neither its wheel nor the base provides: importing it will fail`);
+  const lines = missing.map(describeMissingLibrary);
   if (lines.length && opts.strictLibs) {
+    const libraries = [...new Set(missing.map((m) => m.library))];
     throw new MapBuildError("E_PYTHON_DEPS", lines.join("; "), {
-      hint: `install ${[...new Set(missing.map((m) => m.library))].join(", ")} in the base image (e.g. its Debian package), or use wheels that vendor ${missing.length > 1 ? "them" : "it"}`,
+      hint: `install ${libraries.join(", ")} in the base image (e.g. its Debian package), or use wheels that vendor ${libraries.length > 1 ? "them" : "it"}`,
     });
   }
   return lines;

@@ -20,4 +20,4 @@ export type { BaseDist } from "./base-dists.js";
 export { PUBLIC_INDEX_URL } from "./pip-config.js";
 export { readPipConfig } from "./pip-config.js";
 export { formatPylock } from "./pylock.js";
-export { missingLibraries } from "./native-libs.js";
+export { describeMissingLibrary, missingLibraries, type MissingLibrary } from "./native-libs.js";

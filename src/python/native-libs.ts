@@ -17,12 +17,13 @@ export interface NativeWheel {
   sha256: string;
 }
 
+/** One library one wheel lacks: torch's 8 modules needing libstdc++.so.6 are one entry, not 8. */
 export interface MissingLibrary {
   library: string;
   /** `name version` of the wheel. */
   wheel: string;
-  /** The extension module (member path) that needs it. */
-  module: string;
+  /** The wheel's extension modules (member paths) that need it: at least one, sorted. */
+  modules: string[];
 }
 
 const SO = /\.so(?:\.[0-9.]+)?$/;
@@ -54,13 +55,36 @@ export async function missingLibraries(wheels: readonly NativeWheel[], baseLibs:
   const provided = new Set([...baseLibs, ...scanned.flatMap((s) => s.n.libs)]);
   const out: MissingLibrary[] = [];
   for (const { w, n } of scanned) {
-    const label = tagLabel(w.filename);
-    for (const [module, libs] of Object.entries(n.needs)) {
-      for (const library of libs) if (!provided.has(library)) out.push({ library, wheel: label, module });
+    const wheel = tagLabel(w.filename);
+    for (const [library, modules] of modulesByMissingLibrary(n, provided)) out.push({ library, wheel, modules: modules.sort() });
+  }
+  return out.sort((a, b) => compare(a.wheel, b.wheel) || compare(a.library, b.library));
+}
+
+/** One wheel's modules grouped by the library they need that nothing provides. */
+function modulesByMissingLibrary(n: Needs, provided: ReadonlySet<string>): Map<string, string[]> {
+  const byLibrary = new Map<string, string[]>();
+  for (const [module, libs] of Object.entries(n.needs)) {
+    for (const library of libs.filter((l) => !provided.has(l))) {
+      const modules = byLibrary.get(library) ?? [];
+      byLibrary.set(library, modules);
+      modules.push(module);
     }
   }
-  return out.sort((a, b) => (a.library + a.module < b.library + b.module ? -1 : 1));
+  return byLibrary;
 }
+
+/**
+ * The warning's (or, when strict, the error's) sentence for one entry, e.g. `torch 2.13.0 needs
+ * libstdc++.so.6 (8 extension modules, e.g. torch/_C….so), which neither the wheels nor the base provide`.
+ */
+export function describeMissingLibrary(m: MissingLibrary): string {
+  const [first] = m.modules;
+  const which = m.modules.length === 1 ? `for ${first}` : `${m.modules.length} extension modules, e.g. ${first}`;
+  return `${m.wheel} needs ${m.library} (${which}), which neither the wheels nor the base provide: importing ${m.modules.length === 1 ? "it" : "them"} will fail`;
+}
+
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 function tagLabel(filename: string): string {
   const w = parseWheelFilename(filename);

@@ -3,8 +3,9 @@
  * `/usr/lib/python3/dist-packages/<name>.egg-info` (file and folder forms, one with requires.txt)
  * and a dist-info in a later layer that whites out an older one. Satisfied requirements are not
  * installed, the unsatisfied one is and is named in the output; in docker the app imports the
- * base's copies. A wheel whose extension module needs a library the base lacks gets a warning
- * naming both (an error with --strict-libs); a library its wheel vendors does not.
+ * base's copies. A wheel whose extension modules need a library the base lacks gets one warning
+ * naming both, with how many modules need it (an error with --strict-libs); a library its wheel
+ * vendors does not.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -60,6 +61,7 @@ describe("map-build package: distributions already in the base", () => {
       files: {
         "fastext/__init__.py": "",
         "fastext/_core.cpython-311-x86_64-linux-gnu.so": { data: makeElf(["libstdc++.so.6", "libc.so.6"]) },
+        "fastext/_more.cpython-311-x86_64-linux-gnu.so": { data: makeElf(["libstdc++.so.6"]) },
         "fastext/_vend.cpython-311-x86_64-linux-gnu.so": { data: makeElf(["libvend-1a2b3c.so.1", "libm.so.6"]) },
         "fastext.libs/libvend-1a2b3c.so.1": { data: makeElf(["libc.so.6"]) },
       },
@@ -83,7 +85,8 @@ describe("map-build package: distributions already in the base", () => {
     const result = JSON.parse(r.stdout) as { warnings: string[] };
     const warnings = result.warnings.join("\n");
     assert.match(warnings, /typeguard 2\.2\.2 in the base does not satisfy typeguard>=3\.0\.0: installing 4\.0/);
-    assert.match(warnings, /fastext 1\.0 needs libstdc\+\+\.so\.6 \(for fastext\/_core\.cpython-311-x86_64-linux-gnu\.so\)/);
+    assert.match(warnings, /^fastext 1\.0 needs libstdc\+\+\.so\.6 \(2 extension modules, e\.g\. fastext\/_core\.cpython-311-x86_64-linux-gnu\.so\), which neither the wheels nor the base provide/m);
+    assert.equal(warnings.match(/needs libstdc\+\+/g)?.length, 1, "one line per wheel and library");
     assert.doesNotMatch(warnings, /libvend|libm\.so|libc\.so/);
 
     assert.equal((await dockerd.docker(["load", "-i", tar])).code, 0);
@@ -102,7 +105,7 @@ describe("map-build package: distributions already in the base", () => {
   it("--strict-libs fails naming the library and the wheel", async () => {
     const r = await runCli(["package", app, "-t", "x:1", "-b", base, "--no-sdk", "--wheelhouse", wheelhouse, "--strict-libs", "--tarball", join(tmp.dir, "never.tar")], { env: env(), cwd: tmp.dir });
     assert.equal(r.code, 3, r.stderr);
-    assert.match(r.stderr, /^error: fastext 1\.0 needs libstdc\+\+\.so\.6 .*\[E_PYTHON_DEPS\]$/m);
+    assert.match(r.stderr, /^error: fastext 1\.0 needs libstdc\+\+\.so\.6 \(2 extension modules, e\.g\. fastext\/_core\.[^)]*\), which neither [^;]*\[E_PYTHON_DEPS\]$/m);
     assert.match(r.stderr, /^hint: install libstdc\+\+\.so\.6 in the base image/m);
   });
 });
