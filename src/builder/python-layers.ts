@@ -81,6 +81,7 @@ export interface PythonLayerContext {
   platform: PlatformSpec;
   /** Scratch dir of this build. */
   work: string;
+  /** The user's cache folder: downloaded wheels and facts read from wheels; not touched with `noCache`. */
   cacheDir: string;
   /** The build's one pass over the base (it must include PYTHON_BASE_SCAN); default a scan of its own. */
   baseScanner?: BaseScanner;
@@ -150,7 +151,9 @@ export async function pythonLayers(pip: Pick<RequirementsList, "pipPackages" | "
     defaultIndexUrl: opts.defaultIndexUrl,
     locked: opts.locked,
     pre: opts.pre,
-    cacheDir: ctx.cacheDir,
+    // without the cache, downloads still go through the blob store (verified, one copy per build), in
+    // the scratch dir: removed with it, so the user's cache folder is not written
+    cacheDir: opts.noCache ? join(ctx.work, "downloads") : ctx.cacheDir,
     ...(opts.cacheMaxBytes === undefined ? {} : { cacheMaxBytes: opts.cacheMaxBytes }),
     ...(opts.noCache ? {} : { factsCacheDir: ctx.cacheDir }),
     ...(ctx.digestFile ? { digestFile: ctx.digestFile } : {}),

@@ -163,7 +163,7 @@ export function packageCommand(name = "package"): Command {
     .option("-o, --output-dir <dir>", "output folder, relative to the working dir", parseDataDir("--output-dir"), DEFAULT_OUTPUT_DIR)
     .option("--models-dir <dir>", "where models go in the image", parseAbsoluteDir("--models-dir"), DEFAULT_MODELS_DIR)
     .option("-w, --working-dir <dir>", "working directory of the app in the image", parseAbsoluteDir("--working-dir"), DEFAULT_WORKING_DIR)
-    .option("-n, --no-cache", "do not reuse layers from map-build's cache")
+    .option("-n, --no-cache", "do not use map-build's cache: nothing is read from it or written to it")
     .option("-r, --requirements <file>", "pip requirements file: replaces the list derived from the app")
     .option("--timeout <seconds>", "app timeout in seconds (0: none)", parseTimeout, 0)
     .option("--version <version>", "app version (default: the app's `version` attribute, else 0.0.0)", parseVersion)

@@ -89,7 +89,7 @@ export function package1Command(name = "package"): Command {
     .option("--monai-deploy-sdk-file <wheel>", "MONAI Deploy App SDK wheel to install")
     .option("--includes [features...]", "not supported (debug, holoviz, torch, onnx need apt): use a base that has them")
     .option("--input-data <dir>", "sample input copied into /var/holoscan/input")
-    .option("-n, --no-cache", "do not reuse layers from map-build's cache")
+    .option("-n, --no-cache", "do not use map-build's cache: nothing is read from it or written to it")
     .addOption(new Option("--sdk <sdk>", "SDK of the app (default: the command's name, monai-deploy for map-build)").choices(["holoscan", "monai-deploy"]))
     .option("--sdk-version <version>", "SDK version (App SDK for monai-deploy, Holoscan for holoscan); default: the installed wheel's")
     .option("--source <file|url>", "accepted for compatibility; base images are given with --base-image")

@@ -3,12 +3,13 @@
  * a pip.conf (PIP_CONFIG_FILE) and a file:// index each supply a stand-in SDK to an app that imports
  * monai.deploy, with no wheel flag (newest 0.5.x chosen), and so does a find-links page served by
  * `python3 -m http.server`; an app without that import needs no SDK
- * and no flag. pip's `constraint` setting limits versions without adding packages. Unpinned requirements needing backtracking resolve to pip's own choice, and
+ * and no flag. With --no-cache the wheels are downloaded into the build's scratch dir and the cache
+ * folder is left untouched. pip's `constraint` setting limits versions without adding packages. Unpinned requirements needing backtracking resolve to pip's own choice, and
  * `--lock-file` then `--locked` (index gone) reproduces the same image digest.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { cp, mkdir, readFile, writeFile } from "node:fs/promises";
+import { cp, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { pushPythonBase } from "../helpers/python-base.js";
@@ -57,8 +58,8 @@ describe("map-build package: pip's sources, the SDK by default, lock files", () 
     await tmp?.cleanup();
   });
 
-  const sdkOf = async (env: NodeJS.ProcessEnv) => {
-    const { image } = await buildLayout(ctx, ["package", EXAMPLE_APP, "-t", "x:1", "-b", ctx.base], { env });
+  const sdkOf = async (env: NodeJS.ProcessEnv, extra: string[] = [], opts: { child?: boolean } = {}) => {
+    const { image } = await buildLayout(ctx, ["package", EXAMPLE_APP, "-t", "x:1", "-b", ctx.base, ...extra], { env, ...opts });
     assert.match(image.text(`${SITE}/monai/deploy/__init__.py`), /__version__ = "0\.5\.1"/, "newest 0.5.x");
     assert.ok(image.files.has(`${SITE}/sdkdep/__init__.py`));
     assert.equal(image.pkgJson["sdk-version"], "0.5.1");
@@ -69,6 +70,20 @@ describe("map-build package: pip's sources, the SDK by default, lock files", () 
   it("PIP_INDEX_URL supplies the SDK to an app importing monai.deploy: no wheel flag", async () => {
     await sdkOf({ PIP_INDEX_URL: index.url });
     assert.ok(index.requests.some((q) => q.path === "/simple/monai-deploy-app-sdk/"));
+  });
+
+  it("--no-cache: wheels are downloaded into the build's scratch dir, removed at its end, and nothing into the cache", async () => {
+    const cacheDir = join(tmp.dir, "no-cache-cache");
+    const scratch = join(tmp.dir, "no-cache-tmp");
+    await mkdir(scratch);
+    const wheelGets = () => index.requests.filter((q) => q.path.endsWith(".whl")).length;
+    const before = wheelGets();
+    // a child process, so that its TMPDIR (where the build's scratch dir goes) is the one given here
+    for (let i = 0; i < 2; i++) await sdkOf({ PIP_INDEX_URL: index.url, MAP_BUILD_CACHE_DIR: cacheDir, TMPDIR: scratch }, ["--no-cache"], { child: true });
+    assert.equal(wheelGets() - before, 4, "the SDK and its dependency, downloaded by each build: nothing kept between them");
+    assert.deepEqual(await readdir(cacheDir).catch(() => []), [], "nothing written into the cache folder");
+    // (tsx, which runs the child, keeps its own cache there too)
+    assert.deepEqual((await readdir(scratch)).filter((n) => n.startsWith("map-build-")), [], "the scratch dir (with the downloads) is removed");
   });
 
   it("so does a pip.conf named by PIP_CONFIG_FILE, and a file:// index", async () => {
