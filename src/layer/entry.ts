@@ -20,8 +20,11 @@ export type EntrySource =
    * the layer cache can key the entry without reading it (a wheel member verified against RECORD).
    * `deflated`: the same content as a raw deflate stream, which a gzip layer copies as a member of
    * its own instead of compressing the bytes again (a large wheel member).
+   * `whole`: small content (most members of a wheel) loaded and checked in one step, with the
+   * same guarantees as open(); the layer writer prefers it, since a stream per file costs more
+   * than the file when there are thousands of them.
    */
-  | { kind: "stream"; open(): Promise<Readable>; sha256?: string; deflated?: DeflatedContent };
+  | { kind: "stream"; open(): Promise<Readable>; sha256?: string; deflated?: DeflatedContent; whole?(): Promise<Buffer> };
 
 /**
  * One step of DeflatedContent: compressed bytes, the bytes they inflate to, or (last) the CRC-32

@@ -149,6 +149,14 @@ async function* fileContent(e: FileEntry, reuse?: Buffer): AsyncGenerator<Buffer
       return;
     }
     case "stream": {
+      if (src.whole) {
+        try {
+          yield await src.whole();
+        } catch (err) {
+          throw readFailed(e, undefined, err);
+        }
+        return;
+      }
       let stream: Readable;
       try {
         stream = await src.open();

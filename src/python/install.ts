@@ -12,7 +12,7 @@ import { MapBuildError } from "../errors.js";
 import type { DeflatedContent, DeflateStep, DirEntry, FileEntry, LayerEntry } from "../layer/index.js";
 import { launcherScript, parseScriptEntryPoints } from "./console-scripts.js";
 import { csvLine, readWheel, type CoreMetadata, type LicenseMetadata, type RecordRow, type WheelContents } from "./wheel-metadata.js";
-import { deflatedZipMember, openZipMember, readSmallMember, readZipMember, type ZipMember } from "./zip-reader.js";
+import { deflatedZipMember, isSmallMember, openZipMember, readSmallMember, readZipMember, type ZipMember } from "./zip-reader.js";
 
 export interface InstallTarget {
   /** e.g. /root/.local/lib/python3.11/site-packages */
@@ -104,26 +104,39 @@ async function hashMember(file: string, m: ZipMember, algo: string): Promise<{ s
  * RECORD (or a plan-time hash) gave and the size the central directory's, else the write fails.
  */
 function verifiedStream(file: string, label: string, m: ZipMember, sha256: string): () => Promise<Readable> {
-  const mismatch = () => new MapBuildError("E_DIGEST_MISMATCH", `${label}: "${m.name}" does not match its RECORD entry (hash or size differs)`, { hint: "the wheel is corrupt or was tampered with (or changed during the build); re-download it" });
   return async () => {
     const h = createHash("sha256");
     let size = 0;
     const check = new Transform({
       transform(chunk: Buffer, _e, cb) { h.update(chunk); size += chunk.length; cb(null, chunk); },
       flush(cb) {
-        cb(b64url(h.digest()) === sha256 && size === m.size ? null : mismatch());
+        cb(b64url(h.digest()) === sha256 && size === m.size ? null : recordMismatch(label, m.name));
       },
     });
-    const small = await readSmallMember(file, m);
-    if (small) {
-      // checked now, in one step: no stream pipeline per small file (thousands of them per wheel)
-      if (sha256Of(small) !== sha256 || small.length !== m.size) throw mismatch();
-      return Readable.from([small]);
-    }
     const src = await openZipMember(file, m);
     src.on("error", (e) => check.destroy(e));
     return src.pipe(check);
   };
+}
+
+/** A small member's whole content (zip-reader's isSmall), checked against RECORD in the same step. */
+function verifiedWhole(file: string, label: string, m: ZipMember, sha256: string): () => Promise<Buffer> {
+  return async () => {
+    const data = await readSmallMember(file, m);
+    if (!data) throw new MapBuildError("E_INTERNAL", `${label}: "${m.name}" was planned as a small member`);
+    if (sha256Of(data) !== sha256 || data.length !== m.size) throw recordMismatch(label, m.name);
+    return data;
+  };
+}
+
+/** How the layer writer reads a member: whole when small, else streamed; a gzip layer may copy its deflate stream instead. */
+function memberSource(w: WheelPlan, m: ZipMember, sha256: string): FileEntry["source"] {
+  const hex = Buffer.from(sha256, "base64url").toString("hex");
+  const deflated = verifiedDeflated(w.file, w.label, m, sha256);
+  const copied = deflated ? { deflated } : {};
+  if (!isSmallMember(m)) return { kind: "stream", open: verifiedStream(w.file, w.label, m, sha256), sha256: hex, ...copied };
+  const whole = verifiedWhole(w.file, w.label, m, sha256);
+  return { kind: "stream", open: async () => Readable.from([await whole()]), whole, sha256: hex, ...copied };
 }
 
 /**
@@ -256,9 +269,7 @@ async function planMembers(ctx: PlanContext, w: WheelPlan): Promise<void> {
       addBytes(ctx, w, dest, 0o755, await scriptBytes(ctx, w, m, sha256));
       continue;
     }
-    const deflated = verifiedDeflated(w.file, w.label, m, sha256);
-    const source = { kind: "stream" as const, open: verifiedStream(w.file, w.label, m, sha256), sha256: Buffer.from(sha256, "base64url").toString("hex"), ...(deflated ? { deflated } : {}) };
-    addFile(ctx, w, dest, m.unixMode & 0o111 ? 0o755 : 0o644, m.size, source, `sha256=${sha256}`);
+    addFile(ctx, w, dest, m.unixMode & 0o111 ? 0o755 : 0o644, m.size, memberSource(w, m, sha256), `sha256=${sha256}`);
   }
 }
 

@@ -166,7 +166,8 @@ async function dataStartOf(fh: FileHandle, file: string, m: ZipMember): Promise<
   return m.localHeaderOffset + 30 + hdr.readUInt16LE(26) + hdr.readUInt16LE(28);
 }
 
-const isSmall = (m: ZipMember) => m.compressedSize <= SMALL_COMPRESSED && m.size <= SMALL_INFLATED;
+/** Small enough to read and inflate in one step (SMALL_COMPRESSED, SMALL_INFLATED). */
+export const isSmallMember = (m: ZipMember) => m.compressedSize <= SMALL_COMPRESSED && m.size <= SMALL_INFLATED;
 
 /** Local-header extra bytes read along with a small member (python's zipfile writes none, Info-ZIP ~28). */
 const EXTRA_GUESS = 64;
@@ -202,7 +203,7 @@ function readStoredSmall(file: string, m: ZipMember): Buffer {
  * undefined for a large one (stream it with openZipMember).
  */
 export async function readSmallMember(file: string, m: ZipMember): Promise<Buffer | undefined> {
-  if (!isSmall(m)) return undefined;
+  if (!isSmallMember(m)) return undefined;
   if (m.method !== 0 && m.method !== 8) throw bad(file, `${m.name} uses compression method ${m.method} (only stored and deflate are allowed in wheels)`);
   if (m.compressedSize === 0) return Buffer.alloc(0);
   return inflateSmall(file, m, readStoredSmall(file, m));
@@ -255,7 +256,7 @@ export async function* deflatedZipMember(file: string, m: ZipMember): AsyncGener
   if (m.method !== 8) throw bad(file, `${m.name} is not deflated`);
   let size = 0;
   let crc = 0;
-  for await (const step of isSmall(m) ? smallDeflated(file, m) : streamedDeflated(file, m)) {
+  for await (const step of isSmallMember(m) ? smallDeflated(file, m) : streamedDeflated(file, m)) {
     if ("inflated" in step) {
       size += step.inflated.length;
       if (size > m.size) throw inflatesBeyond(file, m);

@@ -169,6 +169,20 @@ describe("writeLayer", () => {
     assert.deepEqual(await readdir(tmp), []);
   });
 
+  it("reads a stream source whole when it offers whole(), never through open()", async () => {
+    const tmp = await fresh("tmp");
+    const data = Buffer.from("small member\n");
+    const streamed: LayerEntry = { type: "file", path: "/x", mode: 0o644, size: data.length, source: { kind: "stream", open: async () => Readable.from([data]) } };
+    const refuse = async (): Promise<Readable> => { throw new Error("open() called"); };
+    const whole: LayerEntry = { ...streamed, source: { kind: "stream", open: refuse, whole: async () => data } };
+    for (const compression of ["gzip", "none"] as const) {
+      const a = await writeLayer([streamed], { compression, family: "oci", tmpDir: tmp });
+      const b = await writeLayer([whole], { compression, family: "oci", tmpDir: tmp });
+      assert.equal(await b.diffId(), await a.diffId());
+      assert.equal(await b.digest(), await a.digest());
+    }
+  });
+
   it("removes the temp file when aborted", async () => {
     const tmp = await fresh("tmp");
     const ac = new AbortController();

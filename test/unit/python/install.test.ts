@@ -5,6 +5,7 @@ import { after, before, describe, it } from "node:test";
 import { zipSync } from "fflate";
 import { isMapBuildError, type ErrorCode } from "../../../src/errors.js";
 import type { LayerEntry } from "../../../src/layer/entry.js";
+import { writeLayer } from "../../../src/layer/write-layer.js";
 import { planWheelInstall, type InstallTarget } from "../../../src/python/install.js";
 import { resolvePythonDeps } from "../../../src/python/resolve.js";
 import { PYTHON_BASE_TARGET, targetFromOptions } from "../../../src/python/target.js";
@@ -160,6 +161,10 @@ describe("wheel install planning", () => {
       const planned = await plan({ name: "changed", version: "1.0", files: { "changed.py": "x = 1\n" }, badRecordFor: "changed.py" });
       const entry = planned.entries.find((e) => e.path.endsWith("/changed.py"))!;
       await assert.rejects(contentOf(entry), fails("E_DIGEST_MISMATCH", /"changed\.py" does not match its RECORD entry/));
+      // the layer writer reads a small member whole, not through open(): the same check holds there
+      for (const compression of ["gzip", "none"] as const) {
+        await assert.rejects(writeLayer(planned.entries, { compression, family: "oci", tmpDir: dir }), fails("E_DIGEST_MISMATCH", /"changed\.py" does not match its RECORD entry/));
+      }
     });
     it("a zip bomb (ratio and total size limits)", async () => {
       const zeros = "\0".repeat(4 * 1024 * 1024);
