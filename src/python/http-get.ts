@@ -107,20 +107,22 @@ async function followRedirects(url: URL, opts: GetOptions, sink: Sink): Promise<
   }
 }
 
-/** A body held in memory (index pages), refused above `limit` bytes. */
-export function memorySink(limit = 64 * 1024 * 1024): Sink & { text(): string } {
+/** A body held in memory (index pages, metadata files), refused above `limit` bytes. */
+export function memorySink(limit = 64 * 1024 * 1024): Sink & { bytes(): Buffer; text(): string } {
   let chunks: Buffer[] = [];
   let size = 0;
+  const bytes = () => {
+    if (size > limit) throw new MapBuildError("E_PYTHON_DEPS", `response larger than ${limit} bytes`, { hint: "check the index URL" });
+    return Buffer.concat(chunks);
+  };
   return {
     data(c) {
       size += c.length;
       if (size <= limit) chunks.push(c);
     },
     reset() { chunks = []; size = 0; },
-    text() {
-      if (size > limit) throw new MapBuildError("E_PYTHON_DEPS", `response larger than ${limit} bytes`, { hint: "check the index URL" });
-      return Buffer.concat(chunks).toString("utf8");
-    },
+    bytes,
+    text: () => bytes().toString("utf8"),
   };
 }
 

@@ -1,6 +1,8 @@
 /**
  * The resolver behind selectWheels (select.ts): depth-first backtracking over candidate versions,
- * remembering listings and fetched wheels for one resolution.
+ * remembering listings, metadata and fetched wheels for one resolution. A candidate's dependencies
+ * come from the index's PEP 658 metadata file when it serves one, so only the wheels finally chosen
+ * are downloaded (each then checked against the metadata the choice was made on).
  */
 import { compare } from "@renovatebot/pep440";
 import { MapBuildError, optionName } from "../errors.js";
@@ -11,7 +13,8 @@ import type { WheelCandidate } from "./sources.js";
 import { markerEnvFor, type TargetEnv } from "./target.js";
 import { isPre, PRE, sat } from "./version-match.js";
 import { sha256File } from "./wheel-cache.js";
-import { CoreMetadataSchema, cachedForWheel } from "./wheel-facts.js";
+import { checkMetadataAgrees, readMetadataFile } from "./metadata-file.js";
+import { CoreMetadataSchema, cachedForWheel, forgetForWheel } from "./wheel-facts.js";
 import { readWheelMetadata, type CoreMetadata } from "./wheel-metadata.js";
 import { compareBuild, explainIncompatible, tagRanker, type WheelFilename } from "./wheel-tags.js";
 
@@ -64,6 +67,9 @@ interface Asked {
   have: InstalledDist | undefined;
 }
 
+/** Facts kind of metadata read from index metadata files (apart from the wheels' own, which are checked against them). */
+const METADATA_FILE_FACTS = "python-metadata-file";
+
 const label = (e: Edge) => `${formatRequirement(e.req)}${e.by ? ` (needed by ${e.by})` : ` (${e.req.origin})`}`;
 const wantedExtras = (edges: readonly Edge[]) => [...new Set(edges.flatMap((e) => e.req.extras))].sort();
 const byName = <T>([a]: [string, T], [b]: [string, T]) => (a < b ? -1 : a > b ? 1 : 0);
@@ -79,6 +85,7 @@ export class Resolver {
   readonly #order = new Map<string, number>();
   readonly #listings = new Map<string, Promise<{ wheels: WheelCandidate[]; sdists: string[] }>>();
   readonly #fetched = new Map<WheelCandidate, Promise<Fetched>>();
+  readonly #metadata = new Map<WheelCandidate, Promise<CoreMetadata>>();
   /** Why the last attempts failed, reported when nothing works. */
   readonly #missing = new Map<string, string>();
   #hardError: MapBuildError | undefined;
@@ -128,7 +135,7 @@ export class Resolver {
         continue;
       }
       const w = pin.cand.wheel!;
-      const f = await this.#fetchVerified(w, [], w.wheel.name);
+      const f = await this.#fetchChosen(w);
       result.wheels.push({
         name, version: pin.cand.version, filename: w.wheel.filename, file: f.file, sha256: f.sha256, metadata: f.metadata,
         ...(w.location !== undefined ? { location: w.location } : {}),
@@ -230,19 +237,52 @@ export class Resolver {
     else this.#conflict = `conflict: ${a.edges.map(label).join(" and ")}${constraints.length ? ` with constraints ${constraints.join(",")}` : ""}; available for this target: ${all.join(", ")}`;
   }
 
-  #fetchVerified(c: WheelCandidate, hashes: string[], display: string): Promise<Fetched> {
+  /** The wheel, downloaded once per resolution. */
+  #download(c: WheelCandidate): Promise<Fetched> {
     let p = this.#fetched.get(c);
     if (!p) {
       p = this.#fetch(c);
       this.#fetched.set(c, p);
     }
-    return p.then((f) => {
-      if (hashes.length && !hashes.includes(f.sha256)) {
-        throw new MapBuildError("E_DIGEST_MISMATCH", `${display}: hash mismatch for ${c.wheel.filename}: it has sha256 ${f.sha256}, the requirement allows ${hashes.join(", ")}`,
-          { hint: "the wheel is not the one that was locked; re-run pip-compile --generate-hashes or fetch the locked file" });
+    return p;
+  }
+
+  /** A requirement's `--hash` values checked against the index's digest when it gave one, else against the downloaded wheel. */
+  async #checkHashes(c: WheelCandidate, hashes: string[], display: string): Promise<void> {
+    if (!hashes.length) return;
+    // the download checks the file against c.sha256, so the index's digest stands for the file
+    const sha256 = c.sha256 ?? (await this.#download(c)).sha256;
+    if (!hashes.includes(sha256)) {
+      throw new MapBuildError("E_DIGEST_MISMATCH", `${display}: hash mismatch for ${c.wheel.filename}: it has sha256 ${sha256}, the requirement allows ${hashes.join(", ")}`,
+        { hint: "the wheel is not the one that was locked; re-run pip-compile --generate-hashes or fetch the locked file" });
+    }
+  }
+
+  /** Core metadata of a candidate: from the index's metadata file (kept by the wheel's sha256) when there is one, else from the wheel. */
+  #metadataOf(c: WheelCandidate): Promise<CoreMetadata> {
+    let p = this.#metadata.get(c);
+    if (!p) {
+      const m = c.metadataFile;
+      p = m
+        ? cachedForWheel(c.sha256 ? this.#opts.factsCacheDir : undefined, METADATA_FILE_FACTS, { sha256: c.sha256 ?? "", filename: c.wheel.filename }, CoreMetadataSchema, () => readMetadataFile(c.wheel, m))
+        : this.#download(c).then((f) => f.metadata);
+      this.#metadata.set(c, p);
+    }
+    return p;
+  }
+
+  /** A chosen wheel, downloaded; if the choice was made on a metadata file, the wheel must agree with it. */
+  async #fetchChosen(c: WheelCandidate): Promise<Fetched> {
+    const f = await this.#download(c);
+    if (c.metadataFile) {
+      try {
+        checkMetadataAgrees(c.metadataFile, c.wheel.filename, await this.#metadataOf(c), f.metadata);
+      } catch (e) {
+        await forgetForWheel(this.#opts.factsCacheDir, METADATA_FILE_FACTS, { sha256: f.sha256, filename: c.wheel.filename });
+        throw e;
       }
-      return f;
-    });
+    }
+    return f;
   }
 
   async #fetch(c: WheelCandidate): Promise<Fetched> {
@@ -260,7 +300,7 @@ export class Resolver {
     let lines: readonly string[];
     if (cand.base) lines = cand.base.requires ?? [];
     else {
-      const { metadata } = await this.#fetchVerified(cand.wheel!, [], cand.wheel!.wheel.name);
+      const metadata = await this.#metadataOf(cand.wheel!);
       if (metadata.requiresPython && !sat(this.#pyFull, metadata.requiresPython.replace(/\s+/g, ""), true)) {
         this.#conflict = `${by} requires Python ${metadata.requiresPython}; the target is ${this.#pyFull}`;
         return undefined;
@@ -318,7 +358,7 @@ export class Resolver {
     if (pin) return this.#extendPin(s, name, pin, extras, depth);
     for (const cand of await this.#candidates(name, edges)) {
       const by = `${name} ${cand.version}`;
-      if (cand.wheel) await this.#fetchVerified(cand.wheel, [...new Set(edges.flatMap((e) => e.req.hashes))], edges[0]!.req.displayName);
+      if (cand.wheel) await this.#checkHashes(cand.wheel, [...new Set(edges.flatMap((e) => e.req.hashes))], edges[0]!.req.displayName);
       const deps = await this.#dependencies(cand, extras, by);
       if (!deps) continue;
       const pinned: State = { edges: s.edges, pins: new Map(s.pins).set(name, { cand, extras: new Set(extras) }) };

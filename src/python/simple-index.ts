@@ -1,8 +1,24 @@
 /**
  * Parsing simple repository pages: PEP 503 HTML (anchors with `#sha256=` fragments,
- * `data-requires-python`, `data-yanked`) and PEP 691 JSON (`files[]`).
+ * `data-requires-python`, `data-yanked`, PEP 658/714 `data-core-metadata`) and PEP 691 JSON
+ * (`files[]`, validated with zod).
  */
+import { z } from "zod";
 import { sha256HexForPath } from "../digest.js";
+import { MapBuildError } from "../errors.js";
+
+/**
+ * PEP 658/714: the index serves the wheel's core metadata alone at `<url>.metadata`, so a resolver
+ * can read dependencies without downloading the wheel.
+ */
+export interface MetadataFileRef {
+  /** The strongest announced hash we can check; absent when the index announced the file without one. */
+  hash?: { algorithm: MetadataHashAlgorithm; hex: string };
+}
+
+/** Hashes a metadata file may be checked with, strongest first, and their hex lengths. */
+const METADATA_HASHES = { sha512: 128, sha384: 96, sha256: 64, sha224: 56 } as const;
+export type MetadataHashAlgorithm = keyof typeof METADATA_HASHES;
 
 export interface IndexFile {
   filename: string;
@@ -11,6 +27,30 @@ export interface IndexFile {
   sha256?: string;
   requiresPython?: string;
   yanked: boolean;
+  /** Set when the page announces a metadata file for it. */
+  metadata?: MetadataFileRef;
+}
+
+/**
+ * An announcement's hashes as a ref. Undefined when it names hashes of which none can be checked
+ * (unknown algorithm, malformed hex): the metadata file is then not used, as pip ignores it.
+ */
+function metadataRef(hashes: Readonly<Record<string, string>>): MetadataFileRef | undefined {
+  const named = Object.entries(hashes);
+  if (!named.length) return {};
+  for (const [algorithm, length] of Object.entries(METADATA_HASHES) as [MetadataHashAlgorithm, number][]) {
+    const hex = named.find(([n]) => n.toLowerCase() === algorithm)?.[1].toLowerCase();
+    if (hex !== undefined && hex.length === length && /^[0-9a-f]+$/.test(hex)) return { hash: { algorithm, hex } };
+  }
+  return undefined;
+}
+
+/** An HTML attribute value: `true`, or `<hashname>=<hex>`; anything else announces nothing. */
+function metadataFromAttr(value: string | undefined): MetadataFileRef | undefined {
+  if (value === undefined) return undefined;
+  if (value.trim().toLowerCase() === "true") return {};
+  const m = /^\s*([A-Za-z0-9_]+)=([^\s]+)\s*$/.exec(value);
+  return m ? metadataRef({ [m[1]!]: m[2]! }) : undefined;
 }
 
 function decodeEntities(s: string): string {
@@ -53,25 +93,58 @@ export function parseSimpleHtml(html: string, pageUrl: string): IndexFile[] {
     const rp = attrs.get("data-requires-python");
     if (rp) f.requiresPython = rp;
     f.yanked = attrs.has("data-yanked");
+    // PEP 714 renamed PEP 658's attribute; the new name wins when a page carries both
+    const metadata = metadataFromAttr(attrs.get("data-core-metadata") ?? attrs.get("data-dist-info-metadata"));
+    if (metadata) f.metadata = metadata;
     out.push(f);
   }
   return out;
 }
 
-/** PEP 691 JSON page (`application/vnd.pypi.simple.v1+json`). */
+/** `true`/`false` or `{hashname: hex}`; anything malformed reads as not announced. */
+const MetadataKey = z.union([z.boolean(), z.record(z.string(), z.string())]).optional().catch(undefined);
+
+const JsonFile = z.looseObject({
+  filename: z.string().min(1),
+  url: z.string().min(1),
+  hashes: z.record(z.string(), z.string()).optional().catch(undefined),
+  "requires-python": z.string().nullish().catch(undefined),
+  yanked: z.unknown().optional(),
+  "core-metadata": MetadataKey,
+  "dist-info-metadata": MetadataKey,
+});
+
+const JsonPage = z.looseObject({ files: z.array(z.unknown()).optional() });
+
+function metadataFromJson(v: z.infer<typeof MetadataKey>): MetadataFileRef | undefined {
+  if (v === undefined || v === false) return undefined;
+  return v === true ? {} : metadataRef(v);
+}
+
+/** PEP 691 JSON page (`application/vnd.pypi.simple.v1+json`). Entries that do not fit the schema are skipped. */
 export function parseSimpleJson(body: string, pageUrl: string): IndexFile[] {
-  const doc = JSON.parse(body) as { files?: unknown };
-  if (!Array.isArray(doc.files)) return [];
+  let page: z.infer<typeof JsonPage>;
+  try {
+    page = JsonPage.parse(JSON.parse(body));
+  } catch (e) {
+    throw new MapBuildError("E_PYTHON_DEPS", `${pageUrl} is not a valid PEP 691 JSON page: ${(e as Error).message.split("\n")[0]}`, {
+      hint: "check the index URL, or that the server answers application/vnd.pypi.simple.v1+json correctly", cause: e,
+    });
+  }
   const out: IndexFile[] = [];
-  for (const raw of doc.files as Record<string, unknown>[]) {
-    if (typeof raw?.["url"] !== "string" || typeof raw["filename"] !== "string") continue;
-    const f = fileFromUrl(raw["url"], pageUrl);
+  for (const entry of page.files ?? []) {
+    const raw = JsonFile.safeParse(entry);
+    if (!raw.success) continue;
+    const r = raw.data;
+    const f = fileFromUrl(r.url, pageUrl);
     if (!f) continue;
-    f.filename = raw["filename"];
-    const h = raw["hashes"] as Record<string, unknown> | undefined;
-    if (h && typeof h["sha256"] === "string") f.sha256 = sha256HexForPath(h["sha256"].toLowerCase(), `${pageUrl} (${f.filename})`, "E_PYTHON_DEPS");
-    if (typeof raw["requires-python"] === "string" && raw["requires-python"]) f.requiresPython = raw["requires-python"];
-    f.yanked = raw["yanked"] !== undefined && raw["yanked"] !== false;
+    f.filename = r.filename;
+    const sha256 = r.hashes?.["sha256"];
+    if (sha256 !== undefined) f.sha256 = sha256HexForPath(sha256.toLowerCase(), `${pageUrl} (${f.filename})`, "E_PYTHON_DEPS");
+    if (r["requires-python"]) f.requiresPython = r["requires-python"];
+    f.yanked = r.yanked != null && r.yanked !== false;
+    const metadata = metadataFromJson(r["core-metadata"] ?? r["dist-info-metadata"]);
+    if (metadata) f.metadata = metadata;
     out.push(f);
   }
   return out;

@@ -11,7 +11,7 @@ import { MapBuildError, optionName } from "../errors.js";
 import { createHttpAgent } from "../http-client.js";
 import { normalizeName } from "./names.js";
 import type { LockedPackage } from "./pylock.js";
-import { parseSimpleHtml, parseSimpleJson, type IndexFile } from "./simple-index.js";
+import { parseSimpleHtml, parseSimpleJson, type IndexFile, type MetadataFileRef } from "./simple-index.js";
 import { cappedSink, httpGet, memorySink, type GetOptions } from "./http-get.js";
 import { WheelCache } from "./wheel-cache.js";
 import { parseWheelFilename, type WheelFilename } from "./wheel-tags.js";
@@ -30,6 +30,16 @@ export interface WheelCandidate {
   fetch(): Promise<string>;
   /** fetch() itself checks the file against `sha256` (downloads, cache hits), so nobody needs to read it again. */
   fetchVerifies?: boolean;
+  /** PEP 658: the index serves the wheel's METADATA alone (index pages over HTTP(S) only). */
+  metadataFile?: MetadataFile;
+}
+
+/** A wheel's metadata file as announced; metadata-file.ts checks and parses what `fetch` returns. */
+export interface MetadataFile extends MetadataFileRef {
+  /** `<wheel URL>.metadata` without credentials, for messages. */
+  url: string;
+  /** Its bytes, unchecked. */
+  fetch(): Promise<Buffer>;
 }
 
 export interface PackageListing {
@@ -190,8 +200,8 @@ function pageClient(url: string, opts: IndexSourceOptions, accept: string) {
     ...(opts.minDelayMs !== undefined ? { minDelayMs: opts.minDelayMs } : {}),
     ...(opts.onRetry ? { onRetry: opts.onRetry } : {}),
   };
-  /** The page at `u` (undefined on 404), its body, and whether it is PEP 691 JSON. */
-  const page = async (u: URL, what: string): Promise<{ body: string; json: boolean; url: string } | undefined> => {
+  /** The body at `u` held in memory (undefined on 404), with the response's headers and final URL. */
+  const body = async (u: URL, what: string): Promise<{ bytes: Buffer; headers: Record<string, string>; url: string } | undefined> => {
     const sink = memorySink();
     let r;
     try {
@@ -201,16 +211,22 @@ function pageClient(url: string, opts: IndexSourceOptions, accept: string) {
     }
     if (r.status === 404) return undefined;
     if (r.status < 200 || r.status >= 300) throw httpError(r.status, what, redact(u));
-    return { body: sink.text(), json: /json/.test(r.headers["content-type"] ?? ""), url: redact(new URL(r.url)) };
+    return { bytes: sink.bytes(), headers: r.headers, url: r.url };
   };
-  return { base, get, page, close: agent.close, cache: new WheelCache(opts.cacheDir, opts.digestFile, opts.cacheMaxBytes) };
+  /** The page at `u` (undefined on 404), its body, and whether it is PEP 691 JSON. */
+  const page = async (u: URL, what: string): Promise<{ body: string; json: boolean; url: string } | undefined> => {
+    const b = await body(u, what);
+    return b && { body: b.bytes.toString("utf8"), json: /json/.test(b.headers["content-type"] ?? ""), url: redact(new URL(b.url)) };
+  };
+  return { base, get, body, page, close: agent.close, cache: new WheelCache(opts.cacheDir, opts.digestFile, opts.cacheMaxBytes) };
 }
 
 /**
  * `name`'s wheels and sdists among a page's links. On a project page every sdist is the project's
  * (`projectPage`); a find-links page lists every project, so its sdists are matched by name.
  */
-function listingOf(files: readonly IndexFile[], name: string, origin: string, projectPage: boolean, fetchFile: (f: IndexFile) => Promise<string>): PackageListing {
+function listingOf(files: readonly IndexFile[], name: string, origin: string, projectPage: boolean, fetchFile: (f: IndexFile) => Promise<string>,
+  fetchMetadata?: (u: URL) => Promise<Buffer>): PackageListing {
   const out: PackageListing = { wheels: [], sdists: [] };
   for (const f of files) {
     const w = parseWheelFilename(f.filename);
@@ -222,6 +238,11 @@ function listingOf(files: readonly IndexFile[], name: string, origin: string, pr
     const c: WheelCandidate = { wheel: w, origin, yanked: f.yanked, location: f.url, fetch: () => fetchFile(f) };
     if (f.sha256) Object.assign(c, { sha256: f.sha256, fetchVerifies: true });
     if (f.requiresPython) c.requiresPython = f.requiresPython;
+    // a file:// wheel is read in place (no download to spare), so its metadata file is not used
+    if (f.metadata && fetchMetadata && /^https?:/.test(f.url)) {
+      const u = new URL(`${f.url}.metadata`);
+      c.metadataFile = { ...f.metadata, url: redact(u), fetch: () => fetchMetadata(u) };
+    }
     out.wheels.push(c);
   }
   return out;
@@ -232,6 +253,15 @@ export function simpleIndexSource(indexUrl: string, opts: IndexSourceOptions): W
   const client = pageClient(indexUrl.endsWith("/") ? indexUrl : `${indexUrl}/`, opts,
     "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01");
   const shown = redact(client.base);
+  const fetchMetadata = async (u: URL) => {
+    const b = await client.body(u, `read ${u.pathname.split("/").pop()}`);
+    if (!b) {
+      throw new MapBuildError("E_PYTHON_DEPS", `${redact(u)}: the index announces this metadata file (PEP 658) but answers 404`, {
+        hint: "the index is inconsistent; report it to its operator, or use a find-links page or a wheel folder instead",
+      });
+    }
+    return b.bytes;
+  };
   const page = async (name: string) => {
     const u = new URL(`${normalizeName(name)}/`, client.base);
     if (u.protocol !== "file:") return client.page(u, `list ${name}`);
@@ -246,7 +276,7 @@ export function simpleIndexSource(indexUrl: string, opts: IndexSourceOptions): W
       const p = await page(name);
       if (!p) return { wheels: [], sdists: [] };
       const files = p.json ? parseSimpleJson(p.body, p.url) : parseSimpleHtml(p.body, p.url);
-      return listingOf(files, name, shown, true, (f) => downloadTo(client.cache, new URL(f.url), f.filename, f.sha256, client.get, opts.signal, "the index"));
+      return listingOf(files, name, shown, true, (f) => downloadTo(client.cache, new URL(f.url), f.filename, f.sha256, client.get, opts.signal, "the index"), fetchMetadata);
     },
   };
 }

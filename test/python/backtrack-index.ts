@@ -29,11 +29,22 @@ export const BACKTRACK_WHEELS: WheelSpec[] = [
 
 export const BACKTRACK_REQUIREMENTS = ["app-a", "app-b"];
 
-export function backtrackIndex(): Promise<IndexServer> {
+/**
+ * BACKTRACK_WHEELS as index files by project. `metadata`: each wheel's METADATA is also served as a
+ * PEP 658 metadata file, announced under PEP 714's name except for `shared` (PEP 658's older name).
+ */
+export function backtrackProjects(opts: { metadata?: boolean } = {}): Record<string, IndexFileSpec[]> {
   const projects: Record<string, IndexFileSpec[]> = {};
   for (const spec of BACKTRACK_WHEELS) {
     const w = makeWheel(spec);
-    (projects[spec.name] ??= []).push({ filename: w.filename, bytes: w.bytes, sha256: w.sha256, ...(spec.requiresPython ? { requiresPython: spec.requiresPython } : {}) });
+    (projects[spec.name] ??= []).push({
+      filename: w.filename, bytes: w.bytes, sha256: w.sha256, ...(spec.requiresPython ? { requiresPython: spec.requiresPython } : {}),
+      ...(opts.metadata ? { metadata: w.metadata, metadataKey: spec.name === "shared" ? "dist-info-metadata" : "core-metadata" } : {}),
+    });
   }
-  return startIndex(projects);
+  return projects;
+}
+
+export function backtrackIndex(opts: { metadata?: boolean } = {}): Promise<IndexServer> {
+  return startIndex(backtrackProjects(opts));
 }

@@ -28,6 +28,8 @@ export interface BuiltWheel {
   filename: string;
   bytes: Uint8Array;
   sha256: string;
+  /** Its `.dist-info/METADATA` (what an index serves as the PEP 658 metadata file). */
+  metadata: string;
 }
 
 const enc = new TextEncoder();
@@ -63,7 +65,7 @@ export function makeWheel(spec: WheelSpec): BuiltWheel {
   for (const [p, target] of Object.entries(spec.symlinks ?? {})) z[p] = [enc.encode(target), { os: 3, attrs: ((0o120777 << 16) >>> 0), mtime: new Date("2020-01-01T00:00:00Z") }];
   const bytes = zipSync(z, { level: 6 });
   const filename = `${esc}-${spec.version}${spec.build ? `-${spec.build}` : ""}-${tag}.whl`;
-  return { filename, bytes, sha256: createHash("sha256").update(bytes).digest("hex") };
+  return { filename, bytes, sha256: createHash("sha256").update(bytes).digest("hex"), metadata: md };
 }
 
 export async function writeWheel(dir: string, spec: WheelSpec): Promise<BuiltWheel & { path: string }> {
