@@ -4,7 +4,9 @@
  * monai.deploy, with no wheel flag (newest 0.5.x chosen), and so does a find-links page served by
  * `python3 -m http.server`; an app without that import needs no SDK
  * and no flag. With --no-cache the wheels are downloaded into the build's scratch dir and the cache
- * folder is left untouched. pip's `constraint` setting limits versions without adding packages. Unpinned requirements needing backtracking resolve to pip's own choice, and
+ * folder is left untouched. pip's `constraint` setting limits versions without adding packages.
+ * Unpinned requirements needing backtracking resolve to pip's own choice (only the chosen wheels
+ * downloaded: the index serves PEP 658 metadata files), and
  * `--lock-file` then `--locked` (index gone) reproduces the same image digest.
  */
 import { after, before, describe, it } from "node:test";
@@ -50,7 +52,7 @@ describe("map-build package: pip's sources, the SDK by default, lock files", () 
       for (const f of files) await writeFile(join(fileIndex, "files", f.filename), f.bytes);
       await writeFile(join(fileIndex, "simple", name, "index.html"), files.map((f) => `<a href="../../files/${f.filename}#sha256=${f.sha256}">${f.filename}</a>`).join("\n"));
     }
-    [registry, index, backtrack] = await Promise.all([startRegistry(), startIndex(projects), backtrackIndex()]);
+    [registry, index, backtrack] = await Promise.all([startRegistry(), startIndex(projects), backtrackIndex({ metadata: true })]);
     ctx = await buildContext(tmp.dir, await pushPythonBase(registry.host));
   });
   after(async () => {
@@ -141,6 +143,10 @@ describe("map-build package: pip's sources, the SDK by default, lock files", () 
     const locked = [...text.matchAll(/name = "([^"]+)"\nversion = "([^"]+)"/g)].map((m) => `${m[1]}==${m[2]}`);
     assert.deepEqual(locked, pip.install);
     for (const spec of pip.install) assert.ok(first.image.files.has(`${SITE}/${spec.replace("==", "-").replace(/^app-(.)/, "app_$1")}.dist-info/METADATA`), spec);
+    // the index serves PEP 658 metadata files: versions tried and given up are never downloaded
+    const wheels = backtrack.requests.map((q) => q.path).filter((p) => p.endsWith(".whl")).map((p) => p.replace(/^.*\/([^-]+)-([^-]+)-.*$/, "$1==$2").replace("_", "-"));
+    assert.deepEqual(wheels.sort(), pip.install);
+    assert.ok(backtrack.requests.some((q) => q.path.endsWith("/mid-1.0-py3-none-any.whl.metadata")), "mid was looked at, from its metadata file");
     await backtrack.close(); // --locked downloads from the lock's URLs: now only the cache has them
     const again = await buildLayout(ctx, [...args, "--locked", lock]);
     assert.equal(JSON.parse(again.stdout).digest, JSON.parse(first.stdout).digest);
