@@ -1,6 +1,6 @@
 /** `map-build inspect IMAGE`: a MAP's manifests, config and layers, and the conformance checklist. */
 import { Command } from "commander";
-import { formatPlatform, hostPlatform, parsePlatform, type PlatformSpec } from "../image/index.js";
+import { formatPlatform, hostPlatform, parsePlatform, type PlatformSpec, type TarIndexReader } from "../image/index.js";
 import { choosePlatforms, isMultiPlatform, parsePlatformList } from "../builder/index.js";
 import type { ProgressSink } from "../progress.js";
 import type { InspectReport } from "../inspect/index.js";
@@ -102,10 +102,15 @@ async function platformsToInspect(image: string, flags: InspectFlags, opener: Im
   return offered && offered.length > 1 ? choosePlatforms("all", offered, image) : undefined;
 }
 
-export async function runInspect(image: string, flags: InspectFlags, io: CliIO, progress = true): Promise<number> {
+/** What runInspect reads with, replaceable by tests: how a local archive's headers are read. */
+export interface InspectDeps {
+  readTarIndex?: TarIndexReader;
+}
+
+export async function runInspect(image: string, flags: InspectFlags, io: CliIO, progress = true, deps: InspectDeps = {}): Promise<number> {
   const platform = flags.platform && !isMultiPlatform(flags.platform) ? parsePlatform(flags.platform) : hostPlatform();
   const baseFlag = typeof flags.base === "string" ? flags.base : undefined;
-  const opener = await imageOpener([image, ...(baseFlag ? [baseFlag] : [])], platform, flags, io);
+  const opener = await imageOpener([image, ...(baseFlag ? [baseFlag] : [])], platform, flags, io, deps.readTarIndex);
   const view = createProgressView(io.stderr, progress, { signal: io.signal });
   try {
     const platforms = await platformsToInspect(image, flags, opener);
@@ -161,7 +166,7 @@ async function printSboms(image: string, platforms: readonly PlatformSpec[], sin
   const found: { platform?: string; artifactType: string; digest: Digest; content: Buffer }[] = [];
   for (const p of platforms) {
     const digest = await (await opener.open(image, p)).image.digest();
-    const sboms = (await attachedArtifacts(image, digest, opener.client, io.signal)).filter((a) => SBOM_ARTIFACT_TYPES.includes(a.artifactType));
+    const sboms = (await attachedArtifacts(image, digest, opener.client, io.signal, opener.tarIndex)).filter((a) => SBOM_ARTIFACT_TYPES.includes(a.artifactType));
     if (sboms.length === 0) io.stderr.write(`no SBOM is attached to ${digest}${single ? "" : ` (${formatPlatform(p)})`}\n`);
     found.push(...sboms.map((s) => ({ ...(single ? {} : { platform: formatPlatform(p) }), ...s })));
   }

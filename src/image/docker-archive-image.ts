@@ -13,7 +13,7 @@ import { canonicalJson } from "./canonical-json.js";
 import { fileLayer } from "./file-layer.js";
 import { MediaType } from "./media-types.js";
 import { ImageConfigSchema, ImageManifestSchema, parseJson, type ImageManifest } from "./schemas.js";
-import { indexTar, readMember, type TarMember } from "./tar-index.js";
+import { indexTar, readMember, type TarIndexReader, type TarMember } from "./tar-index.js";
 import type { Image, Layer } from "./image.js";
 import { z } from "zod";
 import { normalizeTag } from "./tag-name.js";
@@ -46,8 +46,8 @@ function hashMember(file: string, m: TarMember): Promise<Digest> {
   })();
 }
 
-export async function readDockerArchiveImage(file: string, tag?: string): Promise<Image> {
-  const members = await indexTar(file, "docker-archive");
+export async function readDockerArchiveImage(file: string, tag?: string, readIndex: TarIndexReader = indexTar): Promise<Image> {
+  const members = await readIndex(file, "docker-archive");
   // a hybrid tar (map-build's, docker 25+ save) is also an OCI layout: read its real manifest, so
   // the image keeps its digest and media types instead of being re-derived from manifest.json
   if (isLayoutArchive(members)) return readLayoutImage(await archiveStore(file, members, "docker-archive"), tag);

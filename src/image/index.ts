@@ -17,7 +17,7 @@ export { archiveStore } from "./layout-store.js";
 export { blobRelPath } from "./layout-store.js";
 export { directoryStore } from "./layout-store.js";
 export type { LayoutStore } from "./layout-store.js";
-export { indexTar } from "./tar-index.js";
+export { indexTar, tarIndexOnce, type TarIndexReader } from "./tar-index.js";
 export { readJsonBlob } from "./oci-layout-image.js";
 export { readLayoutIndex } from "./oci-layout-image.js";
 export { platformImageNames, platformTagged } from "./image-index.js";

@@ -7,7 +7,7 @@
 import { stat } from "node:fs/promises";
 import { MapBuildError } from "../errors.js";
 import { isLayoutArchive } from "./layout-store.js";
-import { indexTar } from "./tar-index.js";
+import { indexTar, type TarIndexReader } from "./tar-index.js";
 import type { BaseSpec } from "./base-spec.js";
 
 /** Written like a path: no registry reference starts with these or ends in an archive suffix. */
@@ -17,8 +17,8 @@ export function looksLikePath(s: string): boolean {
 
 const TRANSPORTS_HINT = "name a local image as oci:DIR[:tag], oci-archive:FILE[:tag] or docker-archive:FILE[:tag]";
 
-async function sniffFile(path: string): Promise<BaseSpec> {
-  const members = await indexTar(path, "archive");
+async function sniffFile(path: string, readIndex: TarIndexReader): Promise<BaseSpec> {
+  const members = await readIndex(path, "archive");
   if (isLayoutArchive(members)) return { kind: "oci-archive", path };
   if (members.has("manifest.json")) return { kind: "docker-archive", path };
   throw new MapBuildError("E_INPUT_FORMAT", `${path} is a tar archive but neither an OCI layout nor a docker-archive (no oci-layout, no manifest.json)`, {
@@ -29,9 +29,9 @@ async function sniffFile(path: string): Promise<BaseSpec> {
 /**
  * The local image at `s`, when `s` is a path-like string or an existing OCI layout / archive;
  * undefined for a registry reference. A path-like string that does not exist is an error, not a
- * registry lookup.
+ * registry lookup. `readIndex`: how an archive's member list is read (default: read it here).
  */
-export async function detectLocalImage(s: string): Promise<BaseSpec | undefined> {
+export async function detectLocalImage(s: string, readIndex: TarIndexReader = indexTar): Promise<BaseSpec | undefined> {
   const pathLike = looksLikePath(s);
   if (!pathLike && /[:@]/.test(s)) return undefined;
   const st = await stat(s).catch(() => undefined);
@@ -52,7 +52,7 @@ export async function detectLocalImage(s: string): Promise<BaseSpec | undefined>
     throw new MapBuildError("E_INPUT_FORMAT", `${s} is neither a regular file nor a directory`, { hint: TRANSPORTS_HINT });
   }
   try {
-    return await sniffFile(s);
+    return await sniffFile(s, readIndex);
   } catch (e) {
     if (pathLike) throw e;
     return undefined; // a stray file named like an image: the user meant the registry

@@ -11,6 +11,7 @@ import { hostPlatform, offeredPlatforms, selectManifest, type PlatformSpec } fro
 import { ImageConfigSchema, ImageIndexSchema, ImageManifestSchema, parseJson, type ImageIndex } from "./schemas.js";
 import { verifyBytes } from "../verify-stream.js";
 import { archiveStore, blobRelPath, directoryStore, type LayoutStore } from "./layout-store.js";
+import { indexTar, type TarIndexReader } from "./tar-index.js";
 import { normalizeTag } from "./tag-name.js";
 import type { Descriptor, Image, Platform } from "./image.js";
 
@@ -119,8 +120,8 @@ export async function readOciLayoutImage(dir: string, ref?: string, platform?: P
 }
 
 /** `oci-archive:FILE` (a tar of a layout), and map-build's hybrid tarballs read as what they are. */
-export async function readOciArchiveImage(file: string, ref?: string, platform?: PlatformSpec): Promise<Image> {
-  return readLayoutImage(await archiveStore(file), ref, platform);
+export async function readOciArchiveImage(file: string, ref?: string, platform?: PlatformSpec, readIndex: TarIndexReader = indexTar): Promise<Image> {
+  return readLayoutImage(await archiveStore(file, await readIndex(file, "oci-archive")), ref, platform);
 }
 
 /** index.json without the artifacts attached to an image (SBOM, provenance): they are listed beside it, and are not images. */

@@ -3,6 +3,7 @@
  * reading contents, so a multi-GB `docker save` archive is served by offset with flat memory.
  * Handles ustar prefixes, PAX `path`/`size` records and GNU long names (what docker and skopeo write).
  */
+import { resolve } from "node:path";
 import { InputFileError, openRegularFile } from "../open-regular.js";
 import { MAX_JSON_DOCUMENT_BYTES } from "../defaults.js";
 import { MapBuildError } from "../errors.js";
@@ -121,6 +122,30 @@ export async function indexTar(file: string, what = "archive"): Promise<Map<stri
     await fh.close();
   }
   return members;
+}
+
+/** How an archive's member list is read: indexTar itself, or one read shared per file (tarIndexOnce). */
+export type TarIndexReader = (file: string, what?: string) => Promise<Map<string, TarMember>>;
+
+/**
+ * A reader that reads each archive's headers once and hands the same list out afterwards: one
+ * command opens an archive several ways (recognising a bare path, listing its platforms, opening
+ * each platform's image, finding attached artifacts), and a multi-GB archive's headers are
+ * thousands of reads. Holds for one command, during which the archive is not expected to change;
+ * a failed read is not kept (the next caller reads again, and words the error its own way).
+ */
+export function tarIndexOnce(read: TarIndexReader = indexTar): TarIndexReader {
+  const lists = new Map<string, Promise<Map<string, TarMember>>>();
+  return (file, what) => {
+    const key = resolve(file);
+    let list = lists.get(key);
+    if (!list) {
+      list = read(file, what);
+      lists.set(key, list);
+      list.catch(() => lists.delete(key));
+    }
+    return list;
+  };
 }
 
 /** A small member (manifest, index, config) in memory, bounded by `limit`. */

@@ -7,7 +7,7 @@ import { buffer } from "node:stream/consumers";
 import type { Digest } from "../digest.js";
 import { MapBuildError } from "../errors.js";
 import { referrersTag } from "../image/index.js";
-import { parseBaseSpec } from "../image/index.js";
+import { detectLocalImage, parseBaseSpec, type TarIndexReader } from "../image/index.js";
 import { archiveStore, blobRelPath, directoryStore, type LayoutStore } from "../image/index.js";
 import { indexTar } from "../image/index.js";
 import { readJsonBlob, readLayoutIndex } from "../image/index.js";
@@ -77,13 +77,18 @@ async function fromRegistry(client: RegistryClient, ref: string, subject: Digest
   return out;
 }
 
-/** Every artifact attached to `subject`, the image that `spec` names. */
-export async function attachedArtifacts(spec: string, subject: Digest, client: () => RegistryClient, signal?: AbortSignal): Promise<AttachedArtifact[]> {
-  const s = parseBaseSpec(spec);
+/**
+ * Every artifact attached to `subject`, the image that `spec` names. `tarIndex`: how an archive's
+ * member list is read (the reader that opened the image, so that its headers are read once).
+ */
+export async function attachedArtifacts(spec: string, subject: Digest, client: () => RegistryClient, signal?: AbortSignal, tarIndex: TarIndexReader = indexTar): Promise<AttachedArtifact[]> {
+  const parsed = parseBaseSpec(spec);
+  // a bare path (`map.tar`, `./layout`) names the local image, as when it was opened
+  const s = parsed.kind === "registry" ? ((await detectLocalImage(spec, tarIndex)) ?? parsed) : parsed;
   if (s.kind === "registry") return fromRegistry(client(), s.ref, subject, signal);
   if (s.kind === "oci") return fromLayout(directoryStore(s.path), subject);
   // a tarball stores its artifacts as blobs only: any small blob may be one
-  const members = await indexTar(s.path);
+  const members = await tarIndex(s.path, s.kind);
   const small: Descriptor[] = [];
   for (const m of members.values()) {
     const hex = /^(?:\.\/)?blobs\/sha256\/([a-f0-9]{64})$/.exec(m.name)?.[1];

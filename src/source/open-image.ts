@@ -4,7 +4,7 @@
  * inspect and diff read (library users of inspect need it too).
  */
 import { cachedImage, openBlobCache } from "../cache/index.js";
-import { detectLocalImage, formatBaseSpec } from "../image/index.js";
+import { detectLocalImage, formatBaseSpec, indexTar, type TarIndexReader } from "../image/index.js";
 import { parseBaseSpec, readDockerArchiveImage, readOciArchiveImage, readOciLayoutImage, type Image, type PlatformSpec } from "../image/index.js";
 import { parseReference } from "../reference/index.js";
 import type { RegistryClient } from "../registry/index.js";
@@ -42,6 +42,8 @@ export interface OpenBaseOptions {
   cacheDir?: string;
   /** That cache's size bound; default DEFAULT_CACHE_MAX_BYTES. */
   cacheMaxBytes?: number;
+  /** How a local archive's member list is read; default indexTar (tarIndexOnce shares one read across calls). */
+  tarIndex?: TarIndexReader;
 }
 
 export async function openBaseImage(
@@ -52,9 +54,10 @@ export async function openBaseImage(
   opts: OpenBaseOptions = {},
 ): Promise<OpenedBase> {
   const base = parseBaseSpec(spec);
+  const readIndex = opts.tarIndex ?? indexTar;
   if (base.kind === "registry") {
     // a bare path (`my.tar`, `./layout`) is opened as what it is, and labelled in skopeo's spelling
-    const local = await detectLocalImage(spec);
+    const local = await detectLocalImage(spec, readIndex);
     if (local) return openBaseImage(formatBaseSpec(local), platform, client, signal, opts);
   }
   switch (base.kind) {
@@ -68,9 +71,9 @@ export async function openBaseImage(
     case "oci":
       return local(await readOciLayoutImage(base.path, base.ref, platform), spec);
     case "docker-archive":
-      return local(await readDockerArchiveImage(base.path, base.ref), spec);
+      return local(await readDockerArchiveImage(base.path, base.ref, readIndex), spec);
     case "oci-archive":
-      return local(await readOciArchiveImage(base.path, base.ref, platform), spec);
+      return local(await readOciArchiveImage(base.path, base.ref, platform, readIndex), spec);
   }
 }
 

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { sha256Digest } from "../../../src/digest.js";
 import { tarBytes } from "../../image/fixtures.js";
 
-async function blob(dir: string, data: Buffer): Promise<{ digest: string; size: number }> {
+/** `data` as a blob of the layout in `dir`. */
+export async function writeBlob(dir: string, data: Buffer): Promise<{ digest: string; size: number }> {
   const digest = sha256Digest(data);
   await writeFile(join(dir, "blobs", "sha256", digest.slice(7)), data);
   return { digest, size: data.length };
@@ -16,15 +17,15 @@ export async function writeTinyLayout(dir: string, tags: string[]): Promise<stri
   const manifests = [];
   for (const tag of tags) {
     const tar = await tarBytes([{ name: "hello.txt", data: tag }]);
-    const layer = await blob(dir, tar);
-    const config = await blob(dir, Buffer.from(JSON.stringify({ architecture: "amd64", os: "linux", config: { Env: [`TAG=${tag}`] }, rootfs: { type: "layers", diff_ids: [layer.digest] } })));
+    const layer = await writeBlob(dir, tar);
+    const config = await writeBlob(dir, Buffer.from(JSON.stringify({ architecture: "amd64", os: "linux", config: { Env: [`TAG=${tag}`] }, rootfs: { type: "layers", diff_ids: [layer.digest] } })));
     const manifest = Buffer.from(JSON.stringify({
       schemaVersion: 2,
       mediaType: "application/vnd.oci.image.manifest.v1+json",
       config: { mediaType: "application/vnd.oci.image.config.v1+json", ...config },
       layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar", ...layer }],
     }));
-    manifests.push({ mediaType: "application/vnd.oci.image.manifest.v1+json", ...(await blob(dir, manifest)), annotations: { "org.opencontainers.image.ref.name": tag } });
+    manifests.push({ mediaType: "application/vnd.oci.image.manifest.v1+json", ...(await writeBlob(dir, manifest)), annotations: { "org.opencontainers.image.ref.name": tag } });
   }
   await writeFile(join(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
   await writeFile(join(dir, "index.json"), JSON.stringify({ schemaVersion: 2, manifests }));
