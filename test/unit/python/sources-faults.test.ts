@@ -2,11 +2,12 @@
  * Index and download faults against raw loopback servers: an HTTP/1.0 server that ends bodies by
  * closing the connection (undici 7's fetch crashed the process on it), connection resets, 5xx,
  * truncated bodies and a wrong sha256 — retried, or a clear error with nothing left in the cache.
+ * PEP 658 metadata files go through the same client: a 503 is retried, a 404 named.
  */
 import assert from "node:assert/strict";
 import { readdir } from "node:fs/promises";
 import { once } from "node:events";
-import { createServer as createHttpServer } from "node:http";
+import { createServer as createHttpServer, type ServerResponse } from "node:http";
 import { createServer, type Server, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -131,5 +132,47 @@ describe("index connections", () => {
       server.close();
       await tmp.cleanup();
     }
+  });
+});
+
+describe("metadata file faults", () => {
+  /** An index announcing faulty's PEP 658 metadata file; `plan` answers each request for it (n counts them). */
+  const serve = async (plan: (n: number, res: ServerResponse) => void) => {
+    let n = 0;
+    const server = createHttpServer((req, res) => {
+      if (req.url!.startsWith("/simple/faulty/")) res.writeHead(200, { "content-type": "text/html" }).end(`<a href="/files/${wheel.filename}#sha256=${wheel.sha256}" data-core-metadata="true">${wheel.filename}</a>`);
+      else if (req.url!.endsWith(".metadata")) plan(++n, res);
+      else res.writeHead(500).end();
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/simple/`, server };
+  };
+  const metadataOf = async (plan: (n: number, res: ServerResponse) => void) => {
+    const tmp = await makeTempDir("mb-src-md-");
+    const { url, server } = await serve(plan);
+    const retries: string[] = [];
+    const src = simpleIndexSource(url, { cacheDir: tmp.dir, attempts: 3, minDelayMs: 0, onRetry: (_a, why) => retries.push(why) });
+    try {
+      const [w] = (await src.list("faulty")).wheels;
+      assert.equal(w!.metadataFile!.url, `${url.replace("/simple/", "/files/")}${wheel.filename}.metadata`);
+      return { body: await w!.metadataFile!.fetch().then(String, (e: unknown) => e), retries };
+    } finally {
+      await src.close!();
+      server.closeAllConnections();
+      server.close();
+      await tmp.cleanup();
+    }
+  };
+
+  it("a 503 is retried through the one HTTP client", async () => {
+    const { body, retries } = await metadataOf((n, res) => (n === 1 ? res.writeHead(503).end() : res.writeHead(200).end("Name: faulty\nVersion: 1.0\n")));
+    assert.equal(body, "Name: faulty\nVersion: 1.0\n");
+    assert.equal(retries.length, 1);
+  });
+
+  it("an announced metadata file the index does not serve: a clear error naming it", async () => {
+    const { body } = await metadataOf((_n, res) => res.writeHead(404).end());
+    assert.ok(isMapBuildError(body) && body.code === "E_PYTHON_DEPS", String(body));
+    assert.match(body.message, /faulty-1\.0-py3-none-any\.whl\.metadata: the index announces this metadata file \(PEP 658\) but answers 404/);
   });
 });
