@@ -38,10 +38,13 @@ const MAX_OCTAL_7 = 0o7777777;
 /** Only printable ASCII goes into ustar text fields; anything else travels in a pax record. */
 const PLAIN_ASCII = /^[\x20-\x7e]*$/;
 
-/** Zero bytes that pad `size` content bytes to a whole block. */
+/** Shared zero bytes for padding: like END_OF_ARCHIVE, read and never written by consumers. */
+const ZEROS: Buffer = Buffer.alloc(BLOCK);
+
+/** Zero bytes that pad `size` content bytes to a whole block (a view of shared zeros: do not write to it). */
 export function padding(size: number): Buffer {
   const rest = size % BLOCK;
-  return rest === 0 ? Buffer.alloc(0) : Buffer.alloc(BLOCK - rest);
+  return ZEROS.subarray(0, rest === 0 ? 0 : BLOCK - rest);
 }
 
 /**
@@ -123,14 +126,22 @@ function ustarBlock(f: UstarFields): Buffer {
   writeOctal(b, 329, 8, 0);
   writeOctal(b, 337, 8, 0);
   let sum = 0;
-  for (const byte of b) sum += byte;
-  b.write(`${sum.toString(8).padStart(6, "0")}\u0000 `, 148, 8, "ascii");
+  for (let i = 0; i < BLOCK; i++) sum += b[i]!;
+  writeOctal(b, 148, 7, sum); // six digits and NUL; the space after them is already there
   return b;
 }
 
-/** `width - 1` octal digits then NUL, the ustar convention. */
+/**
+ * `width - 1` octal digits then NUL, the ustar convention. Digit by digit into the block: one
+ * header per file, and string formatting was most of a header's garbage with 15,000 files.
+ */
 function writeOctal(b: Buffer, offset: number, width: number, value: number): void {
-  b.write(`${Math.trunc(value).toString(8).padStart(width - 1, "0")}\u0000`, offset, width, "ascii");
+  let v = Math.trunc(value);
+  for (let i = offset + width - 2; i >= offset; i--) {
+    b[i] = 0x30 + (v % 8);
+    v = Math.floor(v / 8);
+  }
+  b[offset + width - 1] = 0;
 }
 
 /**

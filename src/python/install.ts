@@ -7,12 +7,12 @@
  */
 import { createHash } from "node:crypto";
 import { posix } from "node:path";
-import { Readable, Transform } from "node:stream";
 import { MapBuildError } from "../errors.js";
-import type { DeflatedContent, DeflateStep, DirEntry, FileEntry, LayerEntry } from "../layer/index.js";
+import type { DirEntry, FileEntry, LayerEntry } from "../layer/index.js";
+import { memberSource, recordMismatch } from "./member-source.js";
 import { launcherScript, parseScriptEntryPoints } from "./console-scripts.js";
 import { csvLine, readWheel, type CoreMetadata, type LicenseMetadata, type RecordRow, type WheelContents } from "./wheel-metadata.js";
-import { deflatedZipMember, isSmallMember, openZipMember, readSmallMember, readZipMember, type ZipMember } from "./zip-reader.js";
+import { openZipMember, readZipMember, type ZipMember } from "./zip-reader.js";
 
 export interface InstallTarget {
   /** e.g. /root/.local/lib/python3.11/site-packages */
@@ -100,76 +100,6 @@ async function hashMember(file: string, m: ZipMember, algo: string): Promise<{ s
 }
 
 /**
- * A member's bytes as the layer is written, checked in that same pass: the sha256 must be the one
- * RECORD (or a plan-time hash) gave and the size the central directory's, else the write fails.
- */
-function verifiedStream(file: string, label: string, m: ZipMember, sha256: string): () => Promise<Readable> {
-  return async () => {
-    const h = createHash("sha256");
-    let size = 0;
-    const check = new Transform({
-      transform(chunk: Buffer, _e, cb) { h.update(chunk); size += chunk.length; cb(null, chunk); },
-      flush(cb) {
-        cb(b64url(h.digest()) === sha256 && size === m.size ? null : recordMismatch(label, m.name));
-      },
-    });
-    const src = await openZipMember(file, m);
-    src.on("error", (e) => check.destroy(e));
-    return src.pipe(check);
-  };
-}
-
-/** A small member's whole content (zip-reader's isSmall), checked against RECORD in the same step. */
-function verifiedWhole(file: string, label: string, m: ZipMember, sha256: string): () => Promise<Buffer> {
-  return async () => {
-    const data = await readSmallMember(file, m);
-    if (!data) throw new MapBuildError("E_INTERNAL", `${label}: "${m.name}" was planned as a small member`);
-    if (sha256Of(data) !== sha256 || data.length !== m.size) throw recordMismatch(label, m.name);
-    return data;
-  };
-}
-
-/** How the layer writer reads a member: whole when small, else streamed; a gzip layer may copy its deflate stream instead. */
-function memberSource(w: WheelPlan, m: ZipMember, sha256: string): FileEntry["source"] {
-  const hex = Buffer.from(sha256, "base64url").toString("hex");
-  const deflated = verifiedDeflated(w.file, w.label, m, sha256);
-  const copied = deflated ? { deflated } : {};
-  if (!isSmallMember(m)) return { kind: "stream", open: verifiedStream(w.file, w.label, m, sha256), sha256: hex, ...copied };
-  const whole = verifiedWhole(w.file, w.label, m, sha256);
-  return { kind: "stream", open: async () => Readable.from([await whole()]), whole, sha256: hex, ...copied };
-}
-
-/**
- * Deflated members from this size up reach a gzip layer as their own gzip members, their deflate
- * stream copied from the wheel (layer/entry.ts DeflatedContent), instead of being compressed again.
- * Each copy costs 18 bytes of framing and cuts the 1 MiB block being filled. Measured here (2
- * cores, 64 MiB of members in wheels written by python's zipfile at level 6, CPU seconds of the
- * layer write, copied vs recompressed): 64 KiB members of Python-like text 1.14 vs 1.12 and
- * half-random binary 1.36 vs 2.28; 256 KiB members 0.74 vs 1.16 and 0.97 vs 2.15; sizes within
- * ±3 %. Smaller members — most of a torch wheel's 10,000 `.py` files — stay in 1 MiB blocks, where
- * copied one by one they would become thousands of tiny gzip members. Part of INSTALL_PLAN_VERSION.
- */
-export const COPY_DEFLATE_MIN = 64 * 1024;
-
-/**
- * A member's deflate stream for a gzip layer (see COPY_DEFLATE_MIN), checked against RECORD in the
- * same pass (the zip reader checks the stream, size and CRC-32): a mismatch fails before the last step.
- */
-function verifiedDeflated(file: string, label: string, m: ZipMember, sha256: string): DeflatedContent | undefined {
-  if (m.method !== 8 || m.size < COPY_DEFLATE_MIN) return undefined;
-  return { open: async () => recordChecked(deflatedZipMember(file, m), sha256, () => recordMismatch(label, m.name)) };
-}
-
-async function* recordChecked(steps: AsyncIterable<DeflateStep>, sha256: string, mismatch: () => MapBuildError): AsyncGenerator<DeflateStep> {
-  const h = createHash("sha256");
-  for await (const step of steps) {
-    if ("inflated" in step) h.update(step.inflated);
-    else if ("crc32" in step && b64url(h.digest()) !== sha256) throw mismatch();
-    yield step;
-  }
-}
-
-/**
  * Bump when the entries planned for the same wheels and target change (paths, modes, generated
  * files, which members carry their deflate stream): it is part of the deps layer's cache key
  * (resolve.ts planKey). 2: large deflated members are copied into the gzip layer (COPY_DEFLATE_MIN).
@@ -203,16 +133,19 @@ function addFile(ctx: PlanContext, w: WheelPlan, path: string, mode: number, siz
     throw new MapBuildError("E_PYTHON_DEPS", `${w.owner} and ${prev.owner} both install ${path}`, { hint: "two wheels provide the same file; keep only one of the packages" });
   }
   ctx.files.set(path, { entry: { type: "file", path, mode, size, source, ...ctx.own }, owner: w.owner });
-  w.rows.push([posix.relative(ctx.target.sitePackages, path), rowDigest, String(size)]);
+  w.rows.push([relativeToSite(ctx, path), rowDigest, String(size)]);
+}
+
+/** RECORD's path for an installed file: relative to site-packages (a slice for the usual case: one per member). */
+function relativeToSite(ctx: PlanContext, path: string): string {
+  const site = ctx.target.sitePackages;
+  return path.startsWith(`${site}/`) ? path.slice(site.length + 1) : posix.relative(site, path);
 }
 
 function addBytes(ctx: PlanContext, w: WheelPlan, path: string, mode: number, data: Buffer): void {
   addFile(ctx, w, path, mode, data.length, { kind: "bytes", data }, `sha256=${sha256Of(data)}`);
 }
 
-function recordMismatch(label: string, name: string): MapBuildError {
-  return new MapBuildError("E_DIGEST_MISMATCH", `${label}: "${name}" does not match its RECORD entry (hash or size differs)`, { hint: "the wheel is corrupt or was tampered with; re-download it" });
-}
 
 /**
  * The member's sha256 (urlsafe b64) as RECORD vouches for it. sha256 rows are checked while the
@@ -234,7 +167,8 @@ async function recordedSha256(w: WheelPlan, m: ZipMember, record: ReadonlyMap<st
 /** Where a member goes: `.data/<scheme>/` spread over the scheme's directories, the rest into site-packages. */
 function destinationOf(ctx: PlanContext, w: WheelPlan, name: string): { dest: string; script: boolean } {
   const dataPrefix = `${w.contents.distInfo.replace(/\.dist-info$/, "")}.data/`;
-  if (!name.startsWith(dataPrefix)) return { dest: posix.join(ctx.target.sitePackages, name), script: false };
+  // checkName allowed only plain relative names, so joining is concatenation
+  if (!name.startsWith(dataPrefix)) return { dest: `${ctx.target.sitePackages}/${name}`, script: false };
   const restAll = name.slice(dataPrefix.length);
   const slash = restAll.indexOf("/");
   const scheme = restAll.slice(0, slash), rest = restAll.slice(slash + 1);
@@ -269,7 +203,8 @@ async function planMembers(ctx: PlanContext, w: WheelPlan): Promise<void> {
       addBytes(ctx, w, dest, 0o755, await scriptBytes(ctx, w, m, sha256));
       continue;
     }
-    addFile(ctx, w, dest, m.unixMode & 0o111 ? 0o755 : 0o644, m.size, memberSource(w, m, sha256), `sha256=${sha256}`);
+    const hex = Buffer.from(sha256, "base64url").toString("hex");
+    addFile(ctx, w, dest, m.unixMode & 0o111 ? 0o755 : 0o644, m.size, memberSource(w.file, w.label, m, hex), `sha256=${sha256}`);
   }
 }
 
@@ -309,10 +244,10 @@ async function planWheel(ctx: PlanContext, wheel: WheelToInstall): Promise<CoreM
  * layer writer adds the ancestors that already exist in the base.
  */
 function directoryEntries(ctx: PlanContext): DirEntry[] {
-  const roots = [ctx.target.sitePackages, ctx.target.scriptsDir, ctx.dataDir];
+  const roots = [ctx.target.sitePackages, ctx.target.scriptsDir, ctx.dataDir].sort((a, b) => a.length - b.length).map((r) => `${r}/`);
   const dirs = new Set<string>();
   for (const p of ctx.files.keys()) {
-    const root = roots.filter((r) => p.startsWith(`${r}/`)).sort((a, b) => a.length - b.length)[0];
+    const root = roots.find((r) => p.startsWith(r))?.slice(0, -1);
     if (!root) continue;
     for (let d = posix.dirname(p); d.length >= root.length && d !== "/"; d = posix.dirname(d)) dirs.add(d);
   }
@@ -337,7 +272,8 @@ export async function planWheelInstall(wheels: readonly WheelToInstall[], target
 
 async function planAll(wheels: readonly WheelToInstall[], target: InstallTarget, limits: InstallLimits): Promise<{ entries: LayerEntry[]; metadata: CoreMetadata[] }> {
   const ctx: PlanContext = {
-    target,
+    // one spelling of site-packages, so paths below it can be built and cut by concatenation
+    target: { ...target, sitePackages: posix.normalize(target.sitePackages).replace(/(.)\/+$/, "$1") },
     limits: { ...DEFAULT_LIMITS, ...limits },
     own: { uid: target.uid ?? 0, gid: target.gid ?? 0 },
     dataDir: target.dataDir ?? posix.dirname(target.scriptsDir),

@@ -145,7 +145,11 @@ describe("writeLayer", () => {
     const f = (path: string, text: string): LayerEntry => ({ type: "file", path, mode: 0o644, size: text.length, source: { kind: "bytes", data: Buffer.from(text) } });
     await assert.rejects(writeLayer([f("/a/x", "1"), f("/a/x", "2")], { compression: "none", family: "oci", tmpDir: tmp }), (e) => assertCode(e, "E_LAYER_INPUT", /two different entries for "\/a\/x"/));
     await assert.rejects(writeLayer([f("/a", "1"), f("/a/x", "2")], { compression: "none", family: "oci", tmpDir: tmp }), (e) => assertCode(e, "E_LAYER_INPUT", /needs it to be a directory/));
-    await assert.rejects(writeLayer([f("/a/../b", "1")], { compression: "none", family: "oci", tmpDir: tmp }), (e) => assertCode(e, "E_LAYER_INPUT", /invalid image path/));
+    for (const bad of ["/a/../b", "a/b", "/a//b", "/a/./b", "/a/.", "/a/..", "/a/", "/a\u0000b", "/a\uD800b", "/a\uDC00"]) {
+      await assert.rejects(writeLayer([f(bad, "1")], { compression: "none", family: "oci", tmpDir: tmp }), (e) => assertCode(e, "E_LAYER_INPUT", /invalid image path/), JSON.stringify(bad));
+    }
+    const odd = await writeLayer([f("/a/.../..b/b..", "1"), f("/\uD83D\uDE00", "2")], { compression: "none", family: "oci", tmpDir: tmp });
+    await odd.dispose();
     await assert.rejects(
       writeLayer([{ type: "hardlink", path: "/a", target: "/b", mode: 0o644 }, f("/b", "x")], { compression: "none", family: "oci", tmpDir: tmp }),
       (e) => assertCode(e, "E_LAYER_INPUT", /not an earlier regular file/),
