@@ -18,6 +18,7 @@ import { listEntries, pruneCache, listBlobs, type PruneOptions, type PruneResult
 import { describeLayerInputs, inputsUnchanged, type LayerInputs, type LayerKeyOptions } from "./layer-key.js";
 import { ContentDigests } from "./content-digest.js";
 import { checkBlob } from "./blob-check.js";
+import { keptBlob } from "./kept-blob.js";
 import { BLOB_KINDS, markerDir, type BlobKind } from "./blob-kinds.js";
 import { StatIndex, hashFile } from "./stat-index.js";
 
@@ -195,7 +196,7 @@ export class LayerCache {
       // a cache that cannot record is still a correct cache
     }
     await this.#autoPrune().catch(() => {});
-    return layerFromFile(blobPath, { ...info });
+    return layerFromFile(blobPath, { ...info }, verified ? { kept: keptBlob(this.#entryPath(key), verified) } : {});
   }
 
   /** Every valid entry, most recently used first. */
@@ -252,7 +253,7 @@ export class LayerCache {
     if (st === undefined) return this.#dropEntry(key);
     this.#inUse.add(digestHex(entry.digest));
     const { digest, diffId, size, mediaType } = entry;
-    return layerFromFile(blobPath, { digest, diffId, size, mediaType });
+    return layerFromFile(blobPath, { digest, diffId, size, mediaType }, { kept: keptBlob(entryPath, blobStat(st)) });
   }
 
   /** The stat of the stored blob when it is known to hold the layer's bytes, else undefined. */

@@ -11,7 +11,7 @@ import type { Readable } from "node:stream";
 import type { Digest } from "../digest.js";
 import { MapBuildError } from "../errors.js";
 import { VerifyStream } from "../verify-stream.js";
-import type { Layer } from "./image.js";
+import type { KeptFile, Layer, StoredFile } from "./image.js";
 
 export interface FileLayerInfo {
   /** Digest of the stored bytes (compressed or not, as stored). */
@@ -26,8 +26,10 @@ export interface FileLayerInfo {
 export interface FileLayerOptions {
   /** Byte offset of the blob inside the file (a member of an archive); absent: the whole file. */
   offset?: number | undefined;
-  /** dispose() deletes the file (a temp file this layer owns); otherwise it is left alone. */
+  /** dispose() deletes the file (a temp file this layer owns and vouches for); otherwise it is left alone. */
   owned?: boolean | undefined;
+  /** Who vouches for a file the layer does not own (the layer cache for its blob). */
+  kept?: KeptFile | undefined;
   /** What the user should do when the file is missing or its bytes are wrong. */
   hint?: string | undefined;
 }
@@ -40,6 +42,12 @@ export interface FileLayerOptions {
 const READ_CHUNK = 64 * 1024;
 
 const STORED_FILE_HINT = "the stored file changed or is corrupt; delete it (or the cache) and build again";
+
+/**
+ * A temp file this process wrote (hashing every byte on the way) under a name of its own and
+ * deletes when done: nobody else writes it, and a link to it needs nothing recorded.
+ */
+const OWN_TEMP_FILE: KeptFile = { holds: () => true, linked: async () => {} };
 
 /**
  * A layer whose facts are known up front: every answer but the bytes comes from `info`. FileLayer
@@ -89,8 +97,10 @@ export class FileLayer extends KnownLayer {
   }
 
   /** The file itself when the blob is the whole file (not a region of an archive). */
-  get storedIn(): string | undefined {
-    return this.#opts.offset === undefined ? this.path : undefined;
+  get storedIn(): StoredFile | undefined {
+    if (this.#opts.offset !== undefined) return undefined;
+    const kept = this.#opts.kept ?? (this.#opts.owned ? OWN_TEMP_FILE : undefined);
+    return kept ? { path: this.path, kept } : { path: this.path };
   }
 
   async open(): Promise<Readable> {
@@ -141,6 +151,6 @@ export function fileLayer(spec: FileLayerSpec): Layer {
     size: async () => spec.size,
     mediaType: async () => spec.mediaType,
     open: async () => (await resolved()).open(),
-    ...(spec.offset === undefined ? { storedIn: spec.file } : {}),
+    ...(spec.offset === undefined ? { storedIn: { path: spec.file } } : {}),
   };
 }

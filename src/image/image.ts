@@ -2,6 +2,7 @@
  * The image model, after go-containerregistry: small lazy interfaces. Nothing is fetched or
  * hashed at construction; each method does the least work to answer and may fail.
  */
+import type { BigIntStats } from "node:fs";
 import type { Readable } from "node:stream";
 import type { Digest } from "../digest.js";
 import type { Descriptor, ImageConfig, ImageManifest, Platform } from "./schemas.js";
@@ -26,9 +27,30 @@ export interface Layer extends Described {
   readonly source?: BlobSource;
   /**
    * A local file holding exactly the stored bytes (the whole file), when there is one: a sink may
-   * copy it in the kernel and check the copy's digest instead of streaming it through buffers.
+   * link or copy it in the kernel instead of streaming it through buffers.
    */
-  readonly storedIn?: string;
+  readonly storedIn?: StoredFile;
+}
+
+export interface StoredFile {
+  readonly path: string;
+  /** Present when map-build keeps the file (a layer it built, a cache blob); absent for a user's file. */
+  readonly kept?: KeptFile;
+}
+
+/**
+ * A file map-build wrote or checked and never writes in place. An output may share its inode (a
+ * hard link) and a kernel copy of it needs no re-hash, while the file has the stat it had when its
+ * bytes were verified: any write changes ctime, which user space cannot set back.
+ */
+export interface KeptFile {
+  /** True when the file, whose stat now is `st`, still holds the verified bytes. */
+  holds(st: BigIntStats): boolean;
+  /**
+   * map-build hard-linked the file: from `before` (which held) to `after` only the link count and
+   * ctime changed. Records `after` as verified, so that the link costs no re-hash later.
+   */
+  linked(before: BigIntStats, after: BigIntStats): Promise<void>;
 }
 
 export interface BlobSource {

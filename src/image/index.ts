@@ -1,4 +1,4 @@
-export type { Image, Layer, BlobSource, Descriptor, ImageConfig, ImageManifest, Platform } from "./image.js";
+export type { Image, Layer, BlobSource, Descriptor, ImageConfig, ImageManifest, Platform, StoredFile, KeptFile } from "./image.js";
 export * from "./media-types.js";
 export * from "./schemas.js";
 export * from "./platform.js";

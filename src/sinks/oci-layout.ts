@@ -1,25 +1,26 @@
 /**
- * An OCI image layout directory as output (blobs written temp + rename, index.json replaced
- * atomically, blobs already present and intact skipped).
+ * An OCI image layout directory as output (blobs written temp + rename, or linked from map-build's
+ * own files: stored-file.ts; index.json replaced atomically, blobs already present and intact skipped).
  */
-import { copyFile, mkdir, readFile, readdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, readFile, readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { digestHex, type Digest } from "../digest.js";
 import { MapBuildError } from "../errors.js";
-import { tempSibling, writeFileAtomic } from "../atomic-file.js";
+import { writeFileAtomic } from "../atomic-file.js";
 import { hashFile } from "../hash-file.js";
 import { noProgress, type ProgressSink } from "../progress.js";
 import { canonicalJson } from "../image/index.js";
 import { readLayoutIndex } from "../image/index.js";
 import { blobRelPath, directoryStore } from "../image/index.js";
-import type { Descriptor, Image } from "../image/index.js";
+import type { Descriptor, Image, StoredFile } from "../image/index.js";
 import { platformTagged, type MultiPlatformImage } from "../image/index.js";
 import { asOutputError } from "./output-file.js";
 import { layoutIndex, OCI_LAYOUT_FILE, withReferrers } from "./layout-json.js";
 import type { ReferrerArtifact } from "../image/index.js";
 import { MediaType } from "../image/index.js";
 import { expectOutputDir } from "./preflight.js";
+import { isKeptFile, placeStoredFile } from "./stored-file.js";
 import { nameTags, storedReferrers, type Sink, type SinkNaming } from "./sink.js";
 
 export interface OciLayoutOptions {
@@ -97,16 +98,16 @@ export async function writeOciLayoutIndex(index: MultiPlatformImage, dir: string
   }
 }
 
-async function putBlob(dir: string, d: Digest, size: number, data: () => Promise<Buffer | Readable>, opts: OciLayoutOptions, storedIn?: string): Promise<void> {
+async function putBlob(dir: string, d: Digest, size: number, data: () => Promise<Buffer | Readable>, opts: OciLayoutOptions, storedIn?: StoredFile): Promise<void> {
   const progress = opts.progress ?? noProgress;
   opts.signal?.throwIfAborted();
   const target = join(dir, blobRelPath(d));
-  if ((await hashFile(target).catch(() => undefined)) === digestHex(d)) {
+  if ((await isKeptFile(storedIn, target, size)) || (await hashFile(target).catch(() => undefined)) === digestHex(d)) {
     progress({ id: d, phase: "exists", total: size });
     return;
   }
   progress({ id: d, phase: "write", bytes: 0, total: size });
-  if (!(storedIn && (await copyVerified(storedIn, target, d)))) await writeFileAtomic(target, await data());
+  if (!(storedIn && (await placeStoredFile(storedIn, target, d, size)))) await writeFileAtomic(target, await data());
   progress({ id: d, phase: "write", bytes: size, total: size });
 }
 
@@ -114,27 +115,6 @@ async function putReferrers(dir: string, opts: OciLayoutOptions): Promise<void> 
   for (const r of opts.referrers ?? []) {
     for (const b of r.blobs) await putBlob(dir, b.digest, b.size, async () => b.data, opts);
     await putBlob(dir, r.descriptor.digest, r.manifest.length, async () => r.manifest, opts);
-  }
-}
-
-/**
- * A blob that is a whole local file (a built or cached layer, a layout's blob) is copied by the
- * kernel (copy_file_range, or a reflink where the filesystem has them) and the copy is hashed
- * before it is renamed into place: no stream of fresh buffers, which held ~40 MB of garbage at a
- * time while a 200 MB layer was written. False when that did not work out; the caller then
- * streams the blob, which reports a missing or changed file the usual way.
- */
-async function copyVerified(src: string, target: string, d: Digest): Promise<boolean> {
-  if (!d.startsWith("sha256:")) return false;
-  const tmp = tempSibling(target);
-  try {
-    await copyFile(src, tmp);
-    if ((await hashFile(tmp)) !== digestHex(d)) throw new Error("digest differs");
-    await rename(tmp, target);
-    return true;
-  } catch {
-    await rm(tmp, { force: true }).catch(() => {});
-    return false;
   }
 }
 
