@@ -9,6 +9,7 @@ import { openLayerCache, writeLayerCached, type LayerCache } from "../../../src/
 import { planFromDisk, writeLayer, type FileLayer, type LayerEntry, type WriteLayerOptions } from "../../../src/layer/index.js";
 import { scratchDirs } from "../../helpers/tmp.js";
 import { runOk } from "../../helpers/run.js";
+import { nextTimestampTick } from "../../helpers/timestamp-tick.js";
 
 const scratch = scratchDirs("mb-lc-");
 const fresh = scratch.fresh;
@@ -66,16 +67,6 @@ function testClock(): { now: () => number; ageEverything(): void } {
       t = Date.now() + 3_600_000;
     },
   };
-}
-
-/** Wait until the file system's timestamp clock has moved past `ns` (it ticks coarsely, ~4 ms). */
-async function nextTimestampTick(dir: string, ns: bigint): Promise<void> {
-  const probe = join(dir, ".tick");
-  for (;;) {
-    await writeFile(probe, "");
-    if ((await stat(probe, { bigint: true })).ctimeNs > ns) return;
-    await new Promise((r) => setImmediate(r));
-  }
 }
 
 describe("layer cache: reuse", () => {

@@ -19,6 +19,7 @@ import type { FileLayer, LayerEntry } from "../../../src/layer/index.js";
 import { writeOciLayout } from "../../../src/sinks/oci-layout.js";
 import { placeStoredFile } from "../../../src/sinks/stored-file.js";
 import { scratchDirs } from "../../helpers/tmp.js";
+import { nextTimestampTick } from "../../helpers/timestamp-tick.js";
 
 const scratch = scratchDirs("mb-links-");
 const gzipOpts = { compression: "gzip", family: "oci" } as const;
@@ -77,6 +78,7 @@ describe("OCI layout blobs linked from map-build's own files", () => {
     assert.equal((await stat(first.layer.path)).nlink, 3);
 
     // Deleting an output drops a link (the blob's ctime moves): hashed once, then trusted again.
+    await nextTimestampTick(cacheDir, (await stat(first.layer.path, { bigint: true })).ctimeNs);
     await rm(layoutB, { recursive: true });
     const fourth = await buildDeps(cacheDir);
     assert.deepEqual([fourth.cached, fourth.cache.stats.verifiedBlobs], [true, 1]);
@@ -91,6 +93,7 @@ describe("OCI layout blobs linked from map-build's own files", () => {
     await writeOciLayout(imageWith([first.layer]), layout);
     const outBlob = blobIn(layout, first.layer);
     const good = await stat(outBlob);
+    await nextTimestampTick(layout, (await stat(outBlob, { bigint: true })).ctimeNs);
 
     // Same size, mtime put back: only ctime tells (user space cannot set it).
     const fh = await open(outBlob, "r+");
@@ -147,8 +150,8 @@ describe("placeStoredFile fallbacks", () => {
     const cacheDir = await scratch.fresh("cache");
     const { layer } = await buildDeps(cacheDir);
     const out = await scratch.fresh("out");
-    const now = new Date();
-    await utimes(layer.path, now, now); // bytes unchanged, stat not the verified one
+    await nextTimestampTick(out, (await stat(layer.path, { bigint: true })).ctimeNs);
+    await utimes(layer.path, new Date(), new Date()); // bytes unchanged, stat not the verified one
     let links = 0;
     const counting = async (): Promise<void> => {
       links++;
