@@ -3,13 +3,14 @@
  * Plain writes go through the one atomic writer (../atomic-file.ts).
  */
 import { copyFile, link, rename, rm, stat } from "node:fs/promises";
-import type { BigIntStats } from "node:fs";
+import { constants, type BigIntStats } from "node:fs";
 import { tempSibling } from "../atomic-file.js";
 
 /**
  * Put the file at `src` at `dest`, replacing what is there. `move`: a plain rename when both are on
  * one filesystem (the source is complete, so the rename publishes it atomically, and a multi-GB
- * layer is not copied); otherwise, or without `move`, copy through a sibling temp file and rename.
+ * layer is not copied); otherwise, or without `move`, copy (a reflink where the filesystem has
+ * them) through a sibling temp file and rename.
  * A moved source is deleted; without `move` it is left untouched.
  */
 export async function placeFile(src: string, dest: string, move: boolean): Promise<void> {
@@ -23,7 +24,7 @@ export async function placeFile(src: string, dest: string, move: boolean): Promi
   }
   const tmp = tempSibling(dest);
   try {
-    await copyFile(src, tmp);
+    await copyFile(src, tmp, constants.COPYFILE_FICLONE);
     await rename(tmp, dest);
   } catch (err) {
     await rm(tmp, { force: true }).catch(() => {});

@@ -4,12 +4,13 @@
  * - a file map-build keeps (a cache blob, a layer it just built) that still holds its verified
  *   bytes is hard-linked when the output is on its filesystem: no write, no hash. The output and
  *   the cache then share the inode; kept-blob.ts says why neither can corrupt the other unseen.
- * - otherwise the kernel copies it (copy_file_range, or a reflink where the filesystem has them).
- *   The copy is hashed unless the source is such a kept file and had its verified stat before and
- *   after the copy (the copy then holds the bytes the source was verified to hold).
+ * - otherwise the kernel copies it: a reflink where the filesystem has them (btrfs, XFS: a
+ *   copy-on-write copy, as independent as any), else copy_file_range. The copy is hashed unless
+ *   the source is such a kept file and had its verified stat before and after the copy (the copy
+ *   then holds the bytes the source was verified to hold).
  * A user's file (an input layout's blob) is never linked: a later edit of either would change both.
  */
-import type { BigIntStats } from "node:fs";
+import { constants, type BigIntStats } from "node:fs";
 import { copyFile, link, rename, rm, stat } from "node:fs/promises";
 import { digestHex, type Digest } from "../digest.js";
 import { tempSibling } from "../atomic-file.js";
@@ -75,7 +76,7 @@ async function linkKept(stored: StoredFile, before: BigIntStats, target: string,
 async function copyOut(src: string, target: string, d: Digest, verified: BigIntStats | undefined): Promise<Placed | undefined> {
   const tmp = tempSibling(target);
   try {
-    await copyFile(src, tmp);
+    await copyFile(src, tmp, constants.COPYFILE_FICLONE);
     const after = verified && (await stat(src, { bigint: true }));
     const trusted = verified !== undefined && after !== undefined && sameFile(verified, after) && after.mtimeNs === verified.mtimeNs && after.ctimeNs === verified.ctimeNs;
     if (!trusted && (await hashFile(tmp)) !== digestHex(d)) throw new Error("digest differs");
