@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import "./heap-settings.js"; // first: before the rest of the CLI loads
-import { runProcess } from "./main.js";
+import "./heap-settings.js"; // first, and the rest of the CLI only then: see heap-settings.ts
+
+const { runProcess } = await import("./main.js");
 
 await runProcess("map-build", process.argv.slice(2));

@@ -3,8 +3,9 @@
  * `monai-deploy` compatibility entry: the original packager's command line
  * (`monai-deploy [-l LEVEL] package APP --tag T …`) runs map-build's `package`.
  */
-import "./heap-settings.js"; // first: before the rest of the CLI loads
-import { runProcess } from "./main.js";
+import "./heap-settings.js"; // first, and the rest of the CLI only then: see heap-settings.ts
+
+const { runProcess } = await import("./main.js");
 
 const argv = process.argv.slice(2);
 /** The first positional argument, skipping the value of -l/--log-level. */

@@ -5,9 +5,9 @@
  * from the one HTTP client (src/http-client.ts), so HTTP(S)_PROXY / NO_PROXY are honoured.
  */
 import type { Readable } from "node:stream";
-import { request, type Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
 import { MapBuildError, RegistryError, isMapBuildError, optionName } from "../errors.js";
-import { createHttpAgent } from "../http-client.js";
+import { createHttpAgent, undici } from "../http-client.js";
 import { Authenticator, type TokenFetch, type UnauthorizedVerdict } from "./auth.js";
 import { resolveOptions, type RegistryClientOptions, type ResolvedOptions } from "./options.js";
 import { redactUrl } from "../redact-url.js";
@@ -174,7 +174,7 @@ export class Transport {
       if (authorization && url.origin === origin) headers.authorization = authorization;
       let res: Dispatcher.ResponseData;
       try {
-        res = await request(url, {
+        res = await undici().request(url, {
           dispatcher: this.dispatcher,
           method: spec.method,
           headers,
@@ -258,7 +258,7 @@ export class Transport {
       let text: string;
       let retryAfter: string | undefined;
       try {
-        const res = await request(u, {
+        const res = await undici().request(u, {
           dispatcher: this.dispatcher,
           method: init.method,
           headers: { "user-agent": this.options.userAgent, ...init.headers },

@@ -4,7 +4,8 @@
  * map-build; this sink is used only when asked for, and says clearly when none is reachable.
  */
 import { PassThrough } from "node:stream";
-import { Agent, request, type Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
+import { undici } from "../http-client.js";
 import { MapBuildError, isMapBuildError, toMapBuildError, optionName } from "../errors.js";
 import type { ProgressSink } from "../progress.js";
 import type { Image } from "../image/index.js";
@@ -42,10 +43,10 @@ function engineEndpoint(dockerHost: string | undefined): Endpoint {
   const timeouts = { headersTimeout: 0, bodyTimeout: 0 };
   if (host.startsWith("unix://")) {
     const socketPath = host.slice("unix://".length);
-    return { origin: "http://docker", dispatcher: new Agent({ ...timeouts, connect: { socketPath } }), where: host };
+    return { origin: "http://docker", dispatcher: new (undici().Agent)({ ...timeouts, connect: { socketPath } }), where: host };
   }
   if (host.startsWith("tcp://") || host.startsWith("http://")) {
-    return { origin: `http://${host.replace(/^\w+:\/\//, "")}`, dispatcher: new Agent(timeouts), where: host };
+    return { origin: `http://${host.replace(/^\w+:\/\//, "")}`, dispatcher: new (undici().Agent)(timeouts), where: host };
   }
   throw new MapBuildError("E_USAGE", `unsupported DOCKER_HOST "${host}"`, { hint: "use unix:///path/to/docker.sock or tcp://host:port" });
 }
@@ -75,7 +76,7 @@ function readEngineLines(text: string): { messages: string[]; errors: string[] }
 }
 
 async function ping(ep: Endpoint, timeoutMs: number): Promise<void> {
-  const res = await request(`${ep.origin}/_ping`, { dispatcher: ep.dispatcher, signal: AbortSignal.timeout(timeoutMs) });
+  const res = await undici().request(`${ep.origin}/_ping`, { dispatcher: ep.dispatcher, signal: AbortSignal.timeout(timeoutMs) });
   await res.body.text();
   if (res.statusCode !== 200) throw new Error(`/_ping answered ${res.statusCode}`);
 }
@@ -118,7 +119,7 @@ export async function loadIntoEngine(image: Image, opts: EngineLoadOptions): Pro
       },
     );
     try {
-      const res = await request(`${ep.origin}/images/load?quiet=1`, {
+      const res = await undici().request(`${ep.origin}/images/load?quiet=1`, {
         method: "POST",
         dispatcher: ep.dispatcher,
         headers: { "content-type": "application/x-tar" },
@@ -157,7 +158,7 @@ export async function loadIntoEngine(image: Image, opts: EngineLoadOptions): Pro
 export async function enginePlatform(dockerHost: string | undefined, signal?: AbortSignal): Promise<PlatformSpec> {
   const ep = engineEndpoint(dockerHost);
   try {
-    const res = await request(`${ep.origin}/version`, { dispatcher: ep.dispatcher, signal: signal ?? AbortSignal.timeout(10_000) });
+    const res = await undici().request(`${ep.origin}/version`, { dispatcher: ep.dispatcher, signal: signal ?? AbortSignal.timeout(10_000) });
     const text = await res.body.text();
     const v = res.statusCode === 200 ? EngineVersionSchema.safeParse(JSON.parse(text)) : undefined;
     if (!v?.success) throw new Error(`/version answered ${res.statusCode}`);
