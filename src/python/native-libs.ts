@@ -5,11 +5,13 @@
  * lists are cached per wheel sha256, so an unchanged wheel set is not inflated again.
  */
 import { posix } from "node:path";
+import { Readable } from "node:stream";
+import { setImmediate as setImmediatePromise } from "node:timers/promises";
 import { z } from "zod";
 import { elfNeeded } from "./elf.js";
 import { cachedForWheel } from "./wheel-facts.js";
 import { parseWheelFilename } from "./wheel-tags.js";
-import { openZipMember, readZipDirectory } from "./zip-reader.js";
+import { openZipMember, readSmallMember, readZipDirectory } from "./zip-reader.js";
 
 export interface NativeWheel {
   file: string;
@@ -34,7 +36,15 @@ async function scanWheel(w: NativeWheel): Promise<Needs> {
   const members = (await readZipDirectory(w.file)).filter((m) => !m.isDirectory && SO.test(m.name));
   const needs: Record<string, string[]> = {};
   for (const m of members) {
-    const needed = await elfNeeded(() => openZipMember(w.file, m)).catch(() => undefined);
+    // A small member is inflated once and its ranges are read from memory: elfNeeded opens its
+    // input up to three times (a large member's passes stop where its ranges end). Then a turn of
+    // the event loop: small members are read synchronously, so without it a wheel of 400 libraries
+    // ran as one chain of microtasks, and V8's collection of the inflated buffers (a task) waited
+    // for its end: 125 MB of garbage at once.
+    await setImmediatePromise();
+    const small = await readSmallMember(w.file, m).catch(() => undefined);
+    const open = small ? async () => Readable.from([small]) : () => openZipMember(w.file, m);
+    const needed = await elfNeeded(open).catch(() => undefined);
     if (needed?.length) needs[m.name] = needed;
   }
   return { libs: members.map((m) => posix.basename(m.name)), needs };

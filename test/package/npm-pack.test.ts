@@ -36,11 +36,33 @@ describe("npm package", () => {
     }
     // the CLI entries are bundles (scripts/bundle-cli.mjs: start-up is most of a cached rebuild)
     // that import only packages, and they run from bin/
+    // the CLI is one bundle (main.js) that imports only packages; each entry runs heap-settings.js
+    // first and loads main.js after it (see src/cli/heap-settings.ts)
+    assert.doesNotMatch(await readFile(join(REPO_ROOT, "dist/cli/main.js"), "utf8"), /from\s+["']\.\.?\/|import\(["']\.\.?\//, "main.js is one bundle");
     for (const entry of ["dist/cli/map-build.js", "dist/cli/monai-deploy.js"]) {
-      assert.doesNotMatch(await readFile(join(REPO_ROOT, entry), "utf8"), /from\s+["']\.\.?\//, `${entry} is one bundle`);
+      const imports = [...(await readFile(join(REPO_ROOT, entry), "utf8")).matchAll(/import\s*\(?\s*["']([^"']+)["']/g)].map((m) => m[1]);
+      assert.deepEqual(imports, ["./heap-settings.js", "./main.js"], `${entry}: the settings, then the CLI`);
     }
     const version = await run(process.execPath, [join(REPO_ROOT, "bin/map-build.js"), "--version"], { timeoutMs: 60_000 });
     assert.equal(version.stdout.trim(), (JSON.parse(await readFile(join(REPO_ROOT, "package.json"), "utf8")) as { version: string }).version);
+  });
+
+  it("the shipped CLI starts with V8's young generation unchanged and without loading undici", async () => {
+    // a preload reports, at exit, the young generation's size and whether undici was ever loaded
+    const probe = `data:text/javascript,${encodeURIComponent(`
+      import { getHeapSpaceStatistics } from "node:v8";
+      import { createRequire } from "node:module";
+      const cache = createRequire("/").cache; // the one CommonJS module cache of the process
+      process.on("exit", () => {
+        const young = getHeapSpaceStatistics().find((s) => s.space_name === "new_space").space_size;
+        process.stderr.write("PROBE " + JSON.stringify({ young, undici: Object.keys(cache).some((k) => k.includes("/node_modules/undici/")) }) + "\\n");
+      });`)}`;
+    const r = await run(process.execPath, ["--import", probe, join(REPO_ROOT, "bin/map-build.js"), "--help"], { timeoutMs: 60_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const seen = JSON.parse(/PROBE (.*)/.exec(r.stderr)?.[1] ?? "null") as { young: number; undici: boolean };
+    // V8 starts with 1 MiB semi-spaces; loading the CLI after heap-settings keeps them there (16 MB before)
+    assert.ok(seen.young <= 2 * 1024 * 1024, `young generation ${seen.young} bytes`);
+    assert.equal(seen.undici, false, "undici is loaded only when a connection is made");
   });
 
   it("package.json: Apache-2.0 with its text, and where to report bugs", async () => {

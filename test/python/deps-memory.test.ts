@@ -1,8 +1,8 @@
 /**
  * Issue 16, memory flat for torch-sized wheels: peak RSS of a cold deps build stays ≤ 150 MB. The
  * child is the real CLI entry (deps-memory-child.ts, bundled to plain JS: the tsx loader alone
- * adds ~40 MB) running `package` with a generated wheelhouse — a 256 MiB random `.so` and 3,000
- * small members — onto the small python base, output an OCI layout: every member inflated and
+ * adds ~40 MB) running `package` with a generated wheelhouse — a 256 MiB random `.so`, 400
+ * deflated 320 KiB libraries and 3,000 small members — onto the small python base, output an OCI layout: every member inflated and
  * checked against RECORD, the layer gzip'd and written, blobs copied into the layout. No
  * wall-clock assertion; the timeout only guards against a hang.
  * (The app-only rebuild of the same kind of wheelhouse: test/package/python-cache.test.ts.)
@@ -21,6 +21,8 @@ import { bigWheelhouse } from "./big-wheelhouse.js";
 
 const BIG_BYTES = 256 * 1024 * 1024;
 const MEMBERS = 3000;
+/** Large deflated members, each copied into the layer as its own gzip member. */
+const LARGE_MEMBERS = 400;
 const LIMIT_BYTES = 150 * 1000 * 1000;
 
 /** The environment of a user with no pip configuration and no index: the wheelhouse is the only source. */
@@ -33,12 +35,12 @@ function isolatedEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 describe("python deps layer memory", () => {
   const scratch = scratchDirs("mb-deps-rss-");
 
-  it("a cold deps build of a 256 MiB .so + 3,000 members peaks under 150 MB", { timeout: 900_000 }, async (t) => {
+  it("a cold deps build of a 256 MiB .so, 400 large and 3,000 small members peaks under 150 MB", { timeout: 900_000 }, async (t) => {
     const dir = await scratch.fresh("build");
     const wheelhouse = join(dir, "wheelhouse");
     const app = join(dir, "app");
     await cp(EXAMPLE_APP, app, { recursive: true });
-    await writeFile(join(app, "requirements.txt"), `${(await bigWheelhouse(wheelhouse, { members: MEMBERS, bigBytes: BIG_BYTES })).join("\n")}\n`);
+    await writeFile(join(app, "requirements.txt"), `${(await bigWheelhouse(wheelhouse, { members: MEMBERS, bigBytes: BIG_BYTES, largeMembers: LARGE_MEMBERS })).join("\n")}\n`);
     // the CLI finds its version two folders up from its module (src/cli, dist/cli): keep that shape
     const bundleDir = join(dir, "cli", "bundle", "cli");
     await mkdir(bundleDir, { recursive: true });
