@@ -7,7 +7,7 @@
  */
 import { pipeline, type Readable } from "node:stream";
 import type { Digest } from "../digest.js";
-import type { BlobSource, Layer } from "../image/index.js";
+import type { BlobSource, Layer, StoredFile } from "../image/index.js";
 import { BlobTee } from "./blob-tee.js";
 import { openBlobStore, type BlobStore, type BlobStoreOptions, type BlobStoreStats } from "./blob-store.js";
 
@@ -66,6 +66,12 @@ export class BlobCache {
     return tee;
   }
 
+  /** The cached blob as a file the cache vouches for, when the cache holds it (checked). */
+  async storedFile(info: Pick<BlobInfo, "digest" | "size">): Promise<StoredFile | undefined> {
+    const hit = info.digest.startsWith("sha256:") ? await this.#store.get("base", info.digest, info.size) : undefined;
+    return hit && this.#store.storedFile(hit);
+  }
+
   /** Bytes taken by all blobs (base, wheels and built). */
   usage(): Promise<number> {
     return this.#store.usage();
@@ -91,6 +97,8 @@ export function cachedBlobLayer(layer: Layer, cache: BlobCache): Layer {
       const where = layer.source ? ` from ${layer.source.registry}/${layer.source.repository}` : "";
       return cache.open(i, () => layer.open(), `blob ${i.digest}${where}`);
     },
+    // a blob not cached yet is streamed through open(), which caches it
+    storedFile: async () => (await cache.storedFile(await facts())) ?? (await layer.storedFile?.()),
   };
   const source: BlobSource | undefined = layer.source;
   return source ? { ...wrapped, source } : wrapped;

@@ -22,12 +22,14 @@ import { link, mkdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline, type Readable } from "node:stream";
 import { digestHex, type Digest } from "../digest.js";
+import type { StoredFile } from "../image/index.js";
 import { MapBuildError, optionName } from "../errors.js";
 import { VerifyStream } from "../verify-stream.js";
 import { BlobPut } from "./blob-put.js";
 import { BLOB_KINDS, markerDir, type BlobKind } from "./blob-kinds.js";
 import { DEFAULT_CACHE_MAX_BYTES, cacheLayout, type CacheLayout } from "./cache-dir.js";
 import { checkBlob } from "./blob-check.js";
+import { keptBlob } from "./kept-blob.js";
 import { blobStat, readEntry, writeEntry, type CacheEntry } from "./cache-entry.js";
 import { listBlobs, pruneCache } from "./cache-prune.js";
 import { claimCacheDir } from "./cache-tag.js";
@@ -138,6 +140,11 @@ export class BlobStore {
       if (code === "E_DIGEST_MISMATCH" || code === "E_SIZE_MISMATCH") void this.#discard(markerDir(this.#layout, blob.kind), digestHex(blob.digest), blob.stat);
     });
     return verify;
+  }
+
+  /** A hit as a file the store vouches for (an output may link it, kept-blob.ts). */
+  storedFile(blob: StoredBlob): StoredFile {
+    return { path: blob.path, kept: keptBlob(join(markerDir(this.#layout, blob.kind), `${digestHex(blob.digest)}.json`), blobStat(blob.stat)) };
   }
 
   /** A new put: write the bytes into it, check `finish()`, then publish() or discard() it. */

@@ -1,8 +1,9 @@
 /**
- * The layer cache vouching for one of its blobs (image.ts KeptFile): the blob holds its bytes
- * while it has the stat its entry records as verified. When map-build hard-links the blob into an
- * output (an OCI layout), the link changes the blob's ctime; the entry is then updated to the new
- * stat, so the next build does not hash the blob again.
+ * The cache vouching for one of its blobs (image.ts KeptFile): the blob holds its bytes while it
+ * has the stat its entry (a built layer's entry, a base blob's marker) records as verified. When
+ * map-build hard-links the blob into an output (an OCI layout), the link changes the blob's ctime;
+ * that entry is then updated to the new stat, so the next build does not hash the blob again
+ * (other entries naming the same bytes hash it once).
  *
  * The cache and the output share the inode from then on, and neither can corrupt the other
  * unseen: an edit of the output's file in place changes the blob's stat, so the cache's next

@@ -53,5 +53,5 @@ export function layerForFamily(layer: Layer, family: ManifestFamily): Layer {
     open: () => layer.open(),
     mediaType: async () => layerMediaTypeFor(await layer.mediaType(), family),
   };
-  return { ...wrapped, ...(layer.source ? { source: layer.source } : {}), ...(layer.storedIn ? { storedIn: layer.storedIn } : {}) };
+  return { ...wrapped, ...(layer.source ? { source: layer.source } : {}), ...(layer.storedFile ? { storedFile: () => layer.storedFile!() } : {}) };
 }

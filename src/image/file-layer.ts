@@ -97,7 +97,7 @@ export class FileLayer extends KnownLayer {
   }
 
   /** The file itself when the blob is the whole file (not a region of an archive). */
-  get storedIn(): StoredFile | undefined {
+  async storedFile(): Promise<StoredFile | undefined> {
     if (this.#opts.offset !== undefined) return undefined;
     const kept = this.#opts.kept ?? (this.#opts.owned ? OWN_TEMP_FILE : undefined);
     return kept ? { path: this.path, kept } : { path: this.path };
@@ -151,6 +151,6 @@ export function fileLayer(spec: FileLayerSpec): Layer {
     size: async () => spec.size,
     mediaType: async () => spec.mediaType,
     open: async () => (await resolved()).open(),
-    ...(spec.offset === undefined ? { storedIn: { path: spec.file } } : {}),
+    ...(spec.offset === undefined ? { storedFile: async () => ({ path: spec.file }) } : {}),
   };
 }

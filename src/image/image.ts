@@ -26,10 +26,11 @@ export interface Layer extends Described {
    */
   readonly source?: BlobSource;
   /**
-   * A local file holding exactly the stored bytes (the whole file), when there is one: a sink may
-   * link or copy it in the kernel instead of streaming it through buffers.
+   * A local file holding exactly the stored bytes (the whole file), when there is one (a built or
+   * cached layer, a blob of a layout, a cached base blob): a sink may link or copy it in the
+   * kernel instead of streaming it through buffers. Undefined when there is none after all.
    */
-  readonly storedIn?: StoredFile;
+  storedFile?(): Promise<StoredFile | undefined>;
 }
 
 export interface StoredFile {

@@ -98,16 +98,16 @@ export async function writeOciLayoutIndex(index: MultiPlatformImage, dir: string
   }
 }
 
-async function putBlob(dir: string, d: Digest, size: number, data: () => Promise<Buffer | Readable>, opts: OciLayoutOptions, storedIn?: StoredFile): Promise<void> {
+async function putBlob(dir: string, d: Digest, size: number, data: () => Promise<Buffer | Readable>, opts: OciLayoutOptions, stored?: StoredFile): Promise<void> {
   const progress = opts.progress ?? noProgress;
   opts.signal?.throwIfAborted();
   const target = join(dir, blobRelPath(d));
-  if ((await isKeptFile(storedIn, target, size)) || (await hashFile(target).catch(() => undefined)) === digestHex(d)) {
+  if ((await isKeptFile(stored, target, size)) || (await hashFile(target).catch(() => undefined)) === digestHex(d)) {
     progress({ id: d, phase: "exists", total: size });
     return;
   }
   progress({ id: d, phase: "write", bytes: 0, total: size });
-  if (!(storedIn && (await placeStoredFile(storedIn, target, d, size)))) await writeFileAtomic(target, await data());
+  if (!(stored && (await placeStoredFile(stored, target, d, size)))) await writeFileAtomic(target, await data());
   progress({ id: d, phase: "write", bytes: size, total: size });
 }
 
@@ -121,7 +121,7 @@ async function putReferrers(dir: string, opts: OciLayoutOptions): Promise<void> 
 async function putImageBlobs(image: Image, dir: string, opts: OciLayoutOptions): Promise<void> {
   const manifest = await image.manifest();
   for (const layer of await image.layers()) {
-    await putBlob(dir, await layer.digest(), await layer.size(), () => layer.open(), opts, layer.storedIn);
+    await putBlob(dir, await layer.digest(), await layer.size(), () => layer.open(), opts, await layer.storedFile?.());
   }
   const rawConfig = await image.rawConfig();
   await putBlob(dir, manifest.config.digest, rawConfig.length, async () => rawConfig, opts);

@@ -1,5 +1,5 @@
 /**
- * A layer's local file (Layer.storedIn) put at a path of an output, without streaming it through
+ * A layer's local file (Layer.storedFile) put at a path of an output, without streaming it through
  * buffers, and without a second full write or a re-hash where that is safe:
  * - a file map-build keeps (a cache blob, a layer it just built) that still holds its verified
  *   bytes is hard-linked when the output is on its filesystem: no write, no hash. The output and

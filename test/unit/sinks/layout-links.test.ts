@@ -1,14 +1,15 @@
 /**
- * An OCI layout written from a cached or freshly built layer file shares its inode (a hard link,
- * no second write), the cache keeps trusting its blob without re-hashing it, and an edit of the
- * layout's file is seen by the cache. Real files; hashing is counted through the cache's stats.
+ * An OCI layout written from a cached or freshly built layer file, or from a cached base blob,
+ * shares its inode (a hard link, no second write), the cache keeps trusting its blob without
+ * re-hashing it, and an edit of the layout's file is seen by the cache. Real files; hashing is counted through the cache's stats.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { open, readFile, rm, stat, utimes } from "node:fs/promises";
 import { join } from "node:path";
-import { openLayerCache, writeLayerCached, type LayerCache } from "../../../src/cache/index.js";
+import { Readable } from "node:stream";
+import { cachedBlobLayer, openBlobCache, openLayerCache, writeLayerCached, type LayerCache } from "../../../src/cache/index.js";
 import { canonicalJson } from "../../../src/image/index.js";
 import { sha256Digest } from "../../../src/digest.js";
 import { appendLayers } from "../../../src/image/append.js";
@@ -129,6 +130,40 @@ describe("OCI layout blobs linked from map-build's own files", () => {
   });
 });
 
+describe("OCI layout blobs linked from the base blob cache", () => {
+  it("a registry base's cached blob is linked, and the next build trusts it without re-hashing", async () => {
+    const cacheDir = await scratch.fresh("cache");
+    const bytes = randomBytes(256 * 1024);
+    const digest = sha256Digest(bytes);
+    let downloads = 0;
+    const registryLayer: Layer = {
+      source: { registry: "127.0.0.1:1", repository: "base/x" },
+      digest: async () => digest,
+      diffId: async () => sha256Digest(Buffer.from("diff")),
+      size: async () => bytes.length,
+      mediaType: async () => MediaType.ociLayerGzip,
+      open: async () => {
+        downloads++;
+        return Readable.from([bytes]);
+      },
+    };
+    const first = await openBlobCache({ dir: cacheDir });
+    const base = cachedBlobLayer(registryLayer, first);
+    assert.equal(await base.storedFile!(), undefined, "not cached yet: the sink streams it (and open() caches it)");
+    for await (const _ of await base.open()); // the base scan reads it
+    const layout = await scratch.fresh("out");
+    await writeOciLayout(imageWith([base]), layout);
+    const cached = join(cacheDir, "blobs", "sha256", digest.slice("sha256:".length));
+    const out = join(layout, "blobs", "sha256", digest.slice("sha256:".length));
+    assert.equal((await stat(out)).ino, (await stat(cached)).ino);
+
+    const second = await openBlobCache({ dir: cacheDir });
+    const again = cachedBlobLayer(registryLayer, second);
+    assert.equal((await again.storedFile!())?.path, cached);
+    assert.deepEqual([second.stats.rehashed, downloads], [0, 1]);
+  });
+});
+
 describe("placeStoredFile fallbacks", () => {
   const exdev = async (): Promise<void> => {
     throw Object.assign(new Error("EXDEV: cross-device link not permitted"), { code: "EXDEV" });
@@ -140,7 +175,7 @@ describe("placeStoredFile fallbacks", () => {
     const cacheDir = await scratch.fresh("cache");
     const { layer } = await buildDeps(cacheDir);
     const target = join(await scratch.fresh("out"), "blob");
-    const how = await placeStoredFile(layer.storedIn!, target, layer.info.digest, layer.info.size, { link: exdev });
+    const how = await placeStoredFile((await layer.storedFile())!, target, layer.info.digest, layer.info.size, { link: exdev });
     assert.equal(how, "copied");
     assert.notEqual((await stat(target)).ino, (await stat(layer.path)).ino);
     assert.equal(await sha256File(target), layer.info.digest);
@@ -159,7 +194,7 @@ describe("placeStoredFile fallbacks", () => {
       links++;
       throw new Error("not expected");
     };
-    assert.equal(await placeStoredFile(layer.storedIn!, join(out, "a"), layer.info.digest, layer.info.size, { link: counting }), "copied-hashed");
+    assert.equal(await placeStoredFile((await layer.storedFile())!, join(out, "a"), layer.info.digest, layer.info.size, { link: counting }), "copied-hashed");
     assert.equal(await placeStoredFile({ path: layer.path }, join(out, "b"), layer.info.digest, layer.info.size, { link: counting }), "copied-hashed");
     assert.equal(links, 0);
     // wrong bytes are not placed: the caller streams the blob and its check fails
