@@ -1,11 +1,11 @@
 /**
  * The layer cache seen from `map-build package`: an unchanged rebuild reuses every layer it built
- * (no layer is written again), an app edit rebuilds only the app and skeleton layers, two builds
+ * (no layer is written again, the OCI layouts link the cache's files), an app edit rebuilds only the app and skeleton layers, two builds
  * sharing one cache at the same time both produce valid images, and `cache ls|prune` work.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { cp, writeFile } from "node:fs/promises";
+import { cp, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { makeTempDir } from "../helpers/tmp.js";
 import { pythonBaseLayout, PYTHON_BASE_TAG } from "../helpers/python-base.js";
@@ -14,7 +14,7 @@ import { validateImage } from "../helpers/validate/validate.js";
 
 interface Result {
   digest: string;
-  layers: { role: string; origin: string }[];
+  layers: { role: string; origin: string; digest: string }[];
 }
 
 describe("layer cache in package builds", () => {
@@ -48,6 +48,10 @@ describe("layer cache in package builds", () => {
     const warm = await build(join(dir, "out2"), cacheDir);
     assert.equal(warm.digest, cold.digest);
     assert.deepEqual(origins(warm), { "model:word_weights": "cached", app: "cached", map: "cached" });
+    // both layouts hold the cache's own file (hard links), not copies
+    const hex = warm.layers.find((l) => l.role === "app")!.digest.slice("sha256:".length);
+    const inodes = await Promise.all([join(cacheDir, "blobs"), join(dir, "out1", "blobs"), join(dir, "out2", "blobs")].map(async (d) => (await stat(join(d, "sha256", hex))).ino));
+    assert.equal(new Set(inodes).size, 1, inodes.join(" "));
 
     await writeFile(join(app, "extra.py"), "# an edit\n");
     const edited = await build(join(dir, "out3"), cacheDir);
