@@ -90,6 +90,13 @@ export interface AssembleInput {
   annotations?: Record<string, string>;
   /** For the SBOM and provenance (none without it): the facts once the layers are written, and the parameters as given. */
   attest?: { facts: (layers: readonly Layer[]) => Promise<BuildFacts>; params: BuildParameters };
+  /**
+   * Work that may still fail the build, run while the layers are written (a check that is mostly
+   * thread-pool work beside writes that are mostly main-thread work). Its failure stops the
+   * writes and a write's failure stops it (through `signal`); both are awaited, and its own
+   * failure wins over a write's, as if it had run first.
+   */
+  alongside?: (signal: AbortSignal) => Promise<void>;
 }
 
 export type AssembledImage = Omit<PackageMapResult, "appJson" | "pkgJson" | "warnings">;
@@ -114,7 +121,11 @@ export async function assembleImage(ctx: BuildContext, opts: CommonBuildOptions,
     if (layer instanceof FileLayer) ctx.built.push(layer); // dispose() deletes temp files only; cached blobs stay
     return layer;
   };
-  const layers = await runBounded(planned, writeOne, { signal: opts.signal });
+  let layers: Layer[] = [];
+  const writeAll = async (signal: AbortSignal) => {
+    layers = await runBounded(planned, writeOne, { signal });
+  };
+  await runBounded([input.alongside ?? (async () => {}), writeAll], (task, _i, signal) => task(signal), { limit: 2, signal: opts.signal });
   const sc = opts.supplyChain ?? {};
   const facts = input.attest ? await input.attest.facts(layers) : undefined;
   if (facts && sc.sbomInImage) {

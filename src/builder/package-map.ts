@@ -90,6 +90,7 @@ function packageLegacy(opts: PackageMapOptions): Promise<PackageMapResult> {
         sourceDateEpoch: opts.sourceDateEpoch ?? 0,
         fileSha256: (p) => (cache ? cache.contentDigest([p], opts.signal) : hashFile(p, opts.signal)),
       });
+    let libraryWarnings: string[] = [];
     const assembled = await assembleImage(ctx, opts, {
       base: base.image,
       family,
@@ -98,12 +99,15 @@ function packageLegacy(opts: PackageMapOptions): Promise<PackageMapResult> {
       configStep: "map-build: ENV MONAI_* PATH; LABEL base tag version sdk_version; WORKDIR; USER root; ENTRYPOINT monai-exec",
       annotations: { ...identity.annotations, ...opts.annotations },
       attest: { facts, params: opts },
+      alongside: async (signal) => {
+        libraryWarnings = await python.checkLibraries(signal);
+      },
     });
     return {
       ...assembled,
       appJson: manifests.appJson.toString("utf8"),
       pkgJson: manifests.pkgJson.toString("utf8"),
-      warnings: [...warnings, ...ctx.warnings],
+      warnings: [...warnings, ...libraryWarnings, ...ctx.warnings],
     };
   });
 }

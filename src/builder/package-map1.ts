@@ -195,6 +195,7 @@ async function buildMap1(ctx: BuildContext, opts: PackageMap1Options, plan: Map1
       signal: opts.signal,
     });
   const changes = imageConfigChanges(opts, plan, { baseLabel: base.label, pythonVersion: python?.pythonVersion, versions, libPaths: libs?.libPaths });
+  let libraryWarnings: string[] = [];
   const assembled = await assembleImage(ctx, { ...opts, sinks }, {
     base: base.image,
     family,
@@ -204,12 +205,13 @@ async function buildMap1(ctx: BuildContext, opts: PackageMap1Options, plan: Map1
     configStep: "map-build: ENV HOLOSCAN_* PATH LD_LIBRARY_PATH; LABEL base tag org.opencontainers.image.* org.nvidia.holoscan; WORKDIR /var/holoscan; USER; ENTRYPOINT tools",
     ...(opts.annotations ? { annotations: opts.annotations } : {}),
     attest: { facts, params: map1Parameters(opts, baseRef) },
+    ...(python ? { alongside: async (signal: AbortSignal) => { libraryWarnings = await python.checkLibraries(signal); } } : {}),
   });
   return {
     ...assembled,
     appJson: manifests.appJson.toString("utf8"),
     pkgJson: manifests.pkgJson.toString("utf8"),
-    warnings: [...(python?.warnings ?? []), ...ctx.warnings],
+    warnings: [...(python?.warnings ?? []), ...libraryWarnings, ...ctx.warnings],
   };
 }
 

@@ -38,6 +38,13 @@ export interface PythonLayers {
   /** X.Y of the target Python, when anything was resolved. */
   pythonVersion?: string;
   warnings: string[];
+  /**
+   * The native-library check of the chosen wheels: its warnings (they follow `warnings`), or the
+   * strict error. Meant to run while the layers are written (assembleImage's `alongside`): it is
+   * mostly thread-pool inflate work (torch's big library, up to its dynamic segment), the writes
+   * mostly main-thread work.
+   */
+  checkLibraries(signal?: AbortSignal): Promise<string[]>;
 }
 
 /** A format's own SDK (MAP 1.0: the App SDK or Holoscan, always installed) and the requirement that installs it. */
@@ -50,13 +57,13 @@ export interface SdkChoice {
 }
 
 /** Libraries extension modules need that neither the wheels nor the base have: warnings, or an error when strict. */
-async function checkNativeLibs(wheels: readonly { file: string; filename: string; sha256: string }[], baseLibs: ReadonlySet<string> | undefined, opts: PythonLayerOptions, ctx: PythonLayerContext): Promise<string[]> {
+async function checkNativeLibs(wheels: readonly { file: string; filename: string; sha256: string }[], baseLibs: ReadonlySet<string> | undefined, opts: PythonLayerOptions, ctx: PythonLayerContext, signal: AbortSignal | undefined): Promise<string[]> {
   if (!baseLibs) {
     ctx.logger.debug("the base was not read: native libraries of the wheels are not checked");
     return [];
   }
   const { describeMissingLibrary, missingLibraries } = await import("../python/index.js");
-  const missing = await missingLibraries(wheels, baseLibs, opts.noCache ? undefined : ctx.cacheDir);
+  const missing = await missingLibraries(wheels, baseLibs, opts.noCache ? undefined : ctx.cacheDir, signal);
   const lines = missing.map(describeMissingLibrary);
   if (lines.length && opts.strictLibs) {
     const libraries = [...new Set(missing.map((m) => m.library))];
@@ -119,7 +126,7 @@ export async function pythonLayers(pip: Pick<RequirementsList, "pipPackages" | "
     });
   }
   const nothingToInstall = !wantSdk && !opts.locked && pip.pipPackages.length === 0 && pip.requirementsFiles.length === 0;
-  if (nothingToInstall) return { layers: [], sdkRequires: [], installed: [], distributions: [], inBase: new Map(), warnings: [] };
+  if (nothingToInstall) return { layers: [], sdkRequires: [], installed: [], distributions: [], inBase: new Map(), warnings: [], checkLibraries: async () => [] };
 
   // loaded only when there is something to install: most builds never need the resolver
   const [{ formatPylock, normalizeName, resolvePythonDeps }, { pythonTarget }] = await Promise.all([
@@ -162,7 +169,9 @@ export async function pythonLayers(pip: Pick<RequirementsList, "pipPackages" | "
     ...(ctx.installFor ? { install: ctx.installFor(target.pythonVersion) } : {}),
     signal: opts.signal,
   });
-  const warnings = [...deps.warnings, ...(await checkNativeLibs(deps.wheels, baseLibs, opts, ctx))];
+  // one check per build: the deps layer waits for the same one (depsLayer)
+  let check: Promise<string[]> | undefined;
+  const checkLibraries = (signal?: AbortSignal) => (check ??= checkNativeLibs(deps.wheels, baseLibs, opts, ctx, signal));
   for (const k of deps.skipped) ctx.logger.info(`${k.name} ${k.version} in the base satisfies ${k.requirement}: not installed`);
   const sdk = deps.installed.find((d) => normalizeName(d.name) === sdkDist);
   const sdkWheel = deps.wheels.find((w) => normalizeName(w.name) === sdkDist);
@@ -181,24 +190,31 @@ export async function pythonLayers(pip: Pick<RequirementsList, "pipPackages" | "
       ...(normalizeName(d.name) === sdkDist ? { sdk: true } : {}),
     };
   });
-  const known = { installed: deps.installed, distributions, inBase: new Map([...inBase].map(([name, d]) => [name, d.version])), pythonVersion: target.pythonVersion, warnings };
+  const known = { installed: deps.installed, distributions, inBase: new Map([...inBase].map(([name, d]) => [name, d.version])), pythonVersion: target.pythonVersion, warnings: deps.warnings, checkLibraries };
   if (deps.wheels.length === 0) return { layers: [], sdkVersion, sdkRequires, ...known };
   // the resolved set, in the image too (host paths left out: the digest must not depend on them)
   const imageLock = formatPylock(lock.map(({ location, ...l }) => (location && /^https?:/.test(location) ? { ...l, location } : l)));
-  return { layers: [depsLayer(deps, imageLock, ctx.digestFile ?? hashFile)], sdkVersion, sdkRequires, ...known };
+  return { layers: [depsLayer(deps, imageLock, ctx.digestFile ?? hashFile, checkLibraries)], sdkVersion, sdkRequires, ...known };
 }
 
 /**
  * The deps layer, keyed by what decides it (the plan key: wheel digests, install target; and the
  * lock written into it): an app-only rebuild takes it from the cache without opening a wheel.
  */
-function depsLayer(deps: ResolvePythonDepsResult, imageLock: string, digestFile: (path: string) => Promise<string>): DeferredLayer {
+function depsLayer(deps: ResolvePythonDepsResult, imageLock: string, digestFile: (path: string) => Promise<string>, checkLibraries: () => Promise<unknown>): DeferredLayer {
   const lock = lockEntry(deps.installTarget, imageLock);
   return {
     id: "python-deps",
     deferred: {
       description: JSON.stringify({ plan: deps.planKey, lock: imageLock }),
-      plan: async () => [...(await deps.plan()), lock],
+      // After the library check (which runs beside the other layers' writes): planning or writing
+      // this layer while the check inflates torch raised the real torch build's peak RSS by 13-15
+      // MB (two streams of inflated buffers between collections). Its failure fails this layer too,
+      // with the same error.
+      plan: async () => {
+        await checkLibraries();
+        return [...(await deps.plan()), lock];
+      },
       // a wheel replaced while the layer was written: its RECORD may describe other bytes than the key
       unchanged: async () => (await Promise.all(deps.wheels.map(async (w) => (await digestFile(w.file).catch(() => "")) === w.sha256))).every(Boolean),
     },

@@ -10,12 +10,13 @@ const PT_LOAD = 1, PT_DYNAMIC = 2;
 const DT_NULL = 0, DT_NEEDED = 1, DT_STRTAB = 5;
 
 /** Bytes [start, end) of a stream, reading no further than needed. */
-async function capture(open: () => Promise<Readable>, start: number, end: number, allowShort = false): Promise<Buffer> {
+async function capture(open: () => Promise<Readable>, start: number, end: number, signal: AbortSignal | undefined, allowShort = false): Promise<Buffer> {
   const out = Buffer.alloc(end - start);
   let pos = 0;
   const src = await open();
   try {
     for await (const raw of src) {
+      signal?.throwIfAborted();
       const c = raw as Buffer;
       const from = Math.max(start, pos), to = Math.min(end, pos + c.length);
       if (to > from) c.copy(out, from - start, from - pos, to - pos);
@@ -39,7 +40,7 @@ interface Layout {
   dynamic?: { offset: number; size: number };
 }
 
-function parseHeaders(h: Buffer, open: () => Promise<Readable>): Promise<Layout | undefined> | Layout | undefined {
+function parseHeaders(h: Buffer, open: () => Promise<Readable>, signal: AbortSignal | undefined): Promise<Layout | undefined> | Layout | undefined {
   if (h.length < 52 || h.readUInt32BE(0) !== 0x7f454c46) return undefined;
   const is64 = h[4] === 2, le = h[5] === 1;
   const u16 = (o: number) => (le ? h.readUInt16LE(o) : h.readUInt16BE(o));
@@ -59,17 +60,20 @@ function parseHeaders(h: Buffer, open: () => Promise<Readable>): Promise<Layout 
   };
   const end = phoff + phentsize * phnum;
   if (end <= h.length) return parse(h.subarray(phoff, end));
-  return capture(open, phoff, end).then(parse);
+  return capture(open, phoff, end, signal).then(parse);
 }
 
-/** DT_NEEDED library names, or undefined when the stream is not ELF / has no dynamic segment. */
-export async function elfNeeded(open: () => Promise<Readable>): Promise<string[] | undefined> {
-  const head = await capture(open, 0, 64).catch(() => undefined);
+/**
+ * DT_NEEDED library names, or undefined when the stream is not ELF / has no dynamic segment.
+ * `signal` stops reading (the stream of a big library is read up to its dynamic segment).
+ */
+export async function elfNeeded(open: () => Promise<Readable>, signal?: AbortSignal): Promise<string[] | undefined> {
+  const head = await capture(open, 0, 64, signal).catch(() => undefined);
   if (!head) return undefined;
-  const layout = await parseHeaders(head, open);
+  const layout = await parseHeaders(head, open, signal);
   if (!layout?.dynamic) return undefined;
   const { le, is64, dynamic } = layout;
-  const dyn = await capture(open, dynamic.offset, dynamic.offset + dynamic.size);
+  const dyn = await capture(open, dynamic.offset, dynamic.offset + dynamic.size, signal);
   const size = is64 ? 16 : 8;
   const needed: number[] = [];
   let strtab: number | undefined;
@@ -85,7 +89,7 @@ export async function elfNeeded(open: () => Promise<Readable>): Promise<string[]
   if (!load) return undefined;
   const base = strtab - load.vaddr + load.offset;
   const lo = Math.min(...needed), hi = Math.max(...needed) + 4096;
-  const strings = await capture(open, base + lo, base + hi, true);
+  const strings = await capture(open, base + lo, base + hi, signal, true);
   return needed.map((n) => {
     const s = strings.subarray(n - lo);
     const z = s.indexOf(0);

@@ -32,7 +32,7 @@ const SO = /\.so(?:\.[0-9.]+)?$/;
 const Needs = z.object({ libs: z.array(z.string()), needs: z.record(z.string(), z.array(z.string())) });
 type Needs = z.infer<typeof Needs>;
 
-async function scanWheel(w: NativeWheel): Promise<Needs> {
+async function scanWheel(w: NativeWheel, signal: AbortSignal | undefined): Promise<Needs> {
   const members = (await readZipDirectory(w.file)).filter((m) => !m.isDirectory && SO.test(m.name));
   const needs: Record<string, string[]> = {};
   for (const m of members) {
@@ -44,23 +44,28 @@ async function scanWheel(w: NativeWheel): Promise<Needs> {
     await setImmediatePromise();
     const small = await readSmallMember(w.file, m).catch(() => undefined);
     const open = small ? async () => Readable.from([small]) : () => openZipMember(w.file, m);
-    const needed = await elfNeeded(open).catch(() => undefined);
+    const needed = await elfNeeded(open, signal).catch(() => undefined);
+    // (a module that is not ELF is skipped; a stopped scan is not a result, and is not cached)
+    signal?.throwIfAborted();
     if (needed?.length) needs[m.name] = needed;
   }
   return { libs: members.map((m) => posix.basename(m.name)), needs };
 }
 
-function needsOf(w: NativeWheel, cacheDir: string | undefined): Promise<Needs> {
-  return cachedForWheel(cacheDir, "python-elf", w, Needs, () => scanWheel(w));
+function needsOf(w: NativeWheel, cacheDir: string | undefined, signal: AbortSignal | undefined): Promise<Needs> {
+  return cachedForWheel(cacheDir, "python-elf", w, Needs, () => scanWheel(w, signal));
 }
 
-/** Missing libraries, sorted; pure-Python wheels are not opened. */
-export async function missingLibraries(wheels: readonly NativeWheel[], baseLibs: ReadonlySet<string>, cacheDir?: string): Promise<MissingLibrary[]> {
+/**
+ * Missing libraries, sorted; pure-Python wheels are not opened. `signal` stops the inflating (a
+ * big wheel's library is inflated up to its dynamic segment, near its end: a second for torch).
+ */
+export async function missingLibraries(wheels: readonly NativeWheel[], baseLibs: ReadonlySet<string>, cacheDir?: string, signal?: AbortSignal): Promise<MissingLibrary[]> {
   const scanned: { w: NativeWheel; n: Needs }[] = [];
   for (const w of wheels) {
     const tag = parseWheelFilename(w.filename);
     if (tag && tag.tags.every((t) => t.platform === "any")) continue;
-    scanned.push({ w, n: await needsOf(w, cacheDir) });
+    scanned.push({ w, n: await needsOf(w, cacheDir, signal) });
   }
   const provided = new Set([...baseLibs, ...scanned.flatMap((s) => s.n.libs)]);
   const out: MissingLibrary[] = [];

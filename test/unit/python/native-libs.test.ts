@@ -4,6 +4,8 @@
  * one per module. What the wheels ship (`<pkg>.libs/`) or the base has is not reported.
  */
 import assert from "node:assert/strict";
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { describeMissingLibrary, missingLibraries } from "../../../src/python/native-libs.js";
 import { scratchDirs } from "../../helpers/tmp.js";
@@ -39,5 +41,19 @@ describe("missing native libraries, grouped per wheel and library", () => {
     ]);
 
     assert.deepEqual(await missingLibraries(wheels, new Set(["libc.so.6", "libstdc++.so.6", "libcuda.so.1"])), [], "all in the base: nothing missing");
+  });
+
+  it("a stopped check (the build's signal: it runs beside the layer writes) fails with the reason and keeps no partial facts", async () => {
+    const dir = await dirs.fresh("wheels");
+    const cache = await dirs.fresh("cache");
+    const w = await writeWheel(dir, { name: "numpyish", version: "2.1", tag: TAG, files: { [so("numpyish/_core")]: { data: makeElf(["libstdc++.so.6"]) } } });
+    const wheels = [{ file: w.path, filename: w.filename, sha256: w.sha256 }];
+    const stop = new AbortController();
+    const reason = new Error("a layer write failed");
+    stop.abort(reason);
+    await assert.rejects(missingLibraries(wheels, new Set(), cache, stop.signal), (e) => e === reason);
+    assert.deepEqual(await readdir(cache), [], "nothing cached for the wheel");
+    assert.deepEqual(await missingLibraries(wheels, new Set(), cache), [{ wheel: "numpyish 2.1", library: "libstdc++.so.6", modules: [so("numpyish/_core")] }]);
+    assert.deepEqual(await readdir(join(cache, "python-elf")), [`${w.sha256}.json`]);
   });
 });
