@@ -179,7 +179,17 @@ export async function pythonLayers(pip: Pick<RequirementsList, "pipPackages" | "
   const sdkVersion = sdk ? pep440ToSemver(sdk.version) : undefined;
   const lock = deps.wheels.map((w) => ({ name: w.name, version: w.version, filename: w.filename, sha256: w.sha256, ...(w.location ? { location: w.location } : {}) }));
   if (opts.lockFile) await writeFileAtomic(resolve(opts.lockFile), formatPylock(lock));
-  const distributions = deps.installed.map((d): PythonDistribution => {
+  const distributions = distributionsOf(deps, sdkDist, normalizeName);
+  const known = { installed: deps.installed, distributions, inBase: new Map([...inBase].map(([name, d]) => [name, d.version])), pythonVersion: target.pythonVersion, warnings: deps.warnings, checkLibraries };
+  if (deps.wheels.length === 0) return { layers: [], sdkVersion, sdkRequires, ...known };
+  // the resolved set, in the image too (host paths left out: the digest must not depend on them)
+  const imageLock = formatPylock(lock.map(({ location, ...l }) => (location && /^https?:/.test(location) ? { ...l, location } : l)));
+  return { layers: [depsLayer(deps, imageLock, ctx.digestFile ?? hashFile, checkLibraries)], sdkVersion, sdkRequires, ...known };
+}
+
+/** What the build installs, each with its wheel and who asked for it (the build facts behind the SBOM). */
+function distributionsOf(deps: ResolvePythonDepsResult, sdkDist: string, normalizeName: (name: string) => string): PythonDistribution[] {
+  return deps.installed.map((d): PythonDistribution => {
     const wheel = deps.wheels.find((w) => normalizeName(w.name) === normalizeName(d.name));
     return {
       name: d.name,
@@ -190,11 +200,6 @@ export async function pythonLayers(pip: Pick<RequirementsList, "pipPackages" | "
       ...(normalizeName(d.name) === sdkDist ? { sdk: true } : {}),
     };
   });
-  const known = { installed: deps.installed, distributions, inBase: new Map([...inBase].map(([name, d]) => [name, d.version])), pythonVersion: target.pythonVersion, warnings: deps.warnings, checkLibraries };
-  if (deps.wheels.length === 0) return { layers: [], sdkVersion, sdkRequires, ...known };
-  // the resolved set, in the image too (host paths left out: the digest must not depend on them)
-  const imageLock = formatPylock(lock.map(({ location, ...l }) => (location && /^https?:/.test(location) ? { ...l, location } : l)));
-  return { layers: [depsLayer(deps, imageLock, ctx.digestFile ?? hashFile, checkLibraries)], sdkVersion, sdkRequires, ...known };
 }
 
 /**
