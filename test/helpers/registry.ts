@@ -2,6 +2,7 @@
  * Start the real distribution registry (Debian docker-registry 2.8) on loopback for one test file,
  * through scripts/start-registry.sh. Always call stop() in `after`.
  */
+import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { freePort } from "./ports.js";
 import { makeTempDir } from "./tmp.js";
@@ -21,6 +22,8 @@ export interface TestRegistry {
   host: string;
   port: number;
   dir: string;
+  /** The registry's error lines so far (for a failure message: the registry's side of a refusal). */
+  errorLog(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -35,6 +38,10 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<TestReg
     host: `127.0.0.1:${port}`,
     port,
     dir,
+    async errorLog() {
+      const log = await readFile(join(dir, "reg", "registry.log"), "utf8").catch(() => "");
+      return log.split("\n").filter((l) => /level=(error|warn)/.test(l)).slice(-30).join("\n");
+    },
     async stop() {
       try {
         await runOk("bash", [join(SCRIPTS, "start-registry.sh"), "--stop", join(dir, "reg")]);
