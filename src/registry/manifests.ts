@@ -4,7 +4,7 @@ import { MapBuildError, RegistryError, isMapBuildError } from "../errors.js";
 import { digestAlgorithm, isDigest, sha256Digest, type Digest } from "../digest.js";
 import { MANIFEST_ACCEPT, MediaType, isImageManifestMediaType, isIndexMediaType } from "../image/index.js";
 import { scopeFor } from "./www-authenticate.js";
-import { Retrier } from "../retry.js";
+import { Retrier, withRetry } from "../retry.js";
 import { discard, header, type RegistryResponse, type RequestSpec, type Transport } from "./transport.js";
 import type { RepositoryRef } from "./blobs.js";
 import { digestMismatch } from "../verify-stream.js";
@@ -117,10 +117,21 @@ export async function headManifest(t: Transport, ref: ManifestRef, signal?: Abor
   return { mediaType, digest, size: Number(header(res.headers, "content-length") ?? 0) };
 }
 
+/**
+ * A manifest PUT that distribution's filesystem driver refuses while another push to the same
+ * repository rewrites a referenced blob's link file (it is truncated and written again in place, so
+ * a concurrent read sees a malformed digest: 400 DIGEST_INVALID). When the PUT names a tag, or the
+ * digest our bytes hash to, the refusal is the registry's passing state: worth another try. Seen with
+ * 8 pushes of shared layers at once (test/faults/concurrency.test.ts).
+ */
+function racedLinkRefusal(err: unknown): boolean {
+  return err instanceof RegistryError && err.status === 400 && err.registryErrors.some((e) => e.code === "DIGEST_INVALID");
+}
+
 /** PUT a manifest by tag or digest; returns its digest after checking the registry agrees. */
 export async function putManifest(t: Transport, ref: ManifestRef, bytes: Buffer, mediaType: string, signal?: AbortSignal): Promise<Digest> {
   const digest = sha256Digest(bytes);
-  const res = await t.send({
+  const res = await withRetry(() => t.send({
     ...ref,
     method: "PUT",
     url: `/v2/${ref.repository}/manifests/${ref.identifier}`,
@@ -130,7 +141,7 @@ export async function putManifest(t: Transport, ref: ManifestRef, bytes: Buffer,
     subject: "manifest",
     expect: [200, 201, 202],
     signal,
-  });
+  }), t.retryOptions(signal, (err) => racedLinkRefusal(err) && (!isDigest(ref.identifier) || ref.identifier === digest)));
   discard(res.body);
   const claimed = header(res.headers, "docker-content-digest");
   if (claimed && claimed !== digest && digestAlgorithm(claimed as Digest) === "sha256") {

@@ -54,6 +54,25 @@ describe("registry client under faults", () => {
     await c.close();
   });
 
+  it("puts a manifest again after distribution's passing 400 DIGEST_INVALID (a blob link rewritten by a concurrent push), but not a PUT by another digest", async () => {
+    const refusal = '{"errors":[{"code":"DIGEST_INVALID","message":"provided digest did not match uploaded content"}]}';
+    const puts: string[] = [];
+    const host = await serve((req, res, body) => {
+      puts.push(req.url!);
+      if (puts.length === 1) return res.writeHead(400, { "content-type": "application/json" }).end(refusal);
+      if (req.url!.includes("@") || /sha256:/.test(req.url!)) return res.writeHead(400, { "content-type": "application/json" }).end(refusal);
+      res.writeHead(201, { "docker-content-digest": sha256Digest(body) }).end();
+    });
+    const c = fastClient();
+    assert.equal(await c.putManifest(parseReference(`${host}/a/b:1`), MANIFEST, MediaType.ociManifest), sha256Digest(MANIFEST));
+    assert.deepEqual(puts, ["/v2/a/b/manifests/1", "/v2/a/b/manifests/1"]);
+    // by a digest the bytes do not have, the refusal is final: one PUT
+    puts.length = 0;
+    await rejectsWithCode(c.putManifest(parseReference(`${host}/a/b@${sha256Digest("other")}`), MANIFEST, MediaType.ociManifest), "E_DIGEST_MISMATCH");
+    assert.equal(puts.length, 1);
+    await c.close();
+  });
+
   it("gives up after the configured attempts with the registry's code", async () => {
     let calls = 0;
     const host = await serve((_req, res) => {
