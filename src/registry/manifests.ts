@@ -118,11 +118,12 @@ export async function headManifest(t: Transport, ref: ManifestRef, signal?: Abor
 }
 
 /**
- * A manifest PUT that distribution's filesystem driver refuses while another push to the same
- * repository rewrites a referenced blob's link file (it is truncated and written again in place, so
- * a concurrent read sees a malformed digest: 400 DIGEST_INVALID). When the PUT names a tag, or the
- * digest our bytes hash to, the refusal is the registry's passing state: worth another try. Seen with
- * 8 pushes of shared layers at once (test/faults/concurrency.test.ts).
+ * A manifest PUT refused with 400 DIGEST_INVALID although the PUT names a tag, or the digest our
+ * bytes hash to: the refusal is the registry's passing state, worth another try. Seen with the
+ * real distribution registry and 8 pushes of shared layers to one repository at once
+ * (test/faults/concurrency.test.ts, 2 of 4 full runs). Likely cause, not confirmed: distribution
+ * reports a referenced blob whose link file it reads as a malformed digest this way, and another
+ * push is writing that link file at the same moment (a mount or an upload of the same blob).
  */
 function racedLinkRefusal(err: unknown): boolean {
   return err instanceof RegistryError && err.status === 400 && err.registryErrors.some((e) => e.code === "DIGEST_INVALID");
